@@ -1,0 +1,139 @@
+package io.pyusage.devstack.servers;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A server started as a child process, its output appended to a log file and its pid kept in a pid
+ * file, so that a later start can stop a copy left running by a launcher that was killed.
+ */
+public final class ChildProcess implements AutoCloseable {
+
+    private static final Duration GRACE = Duration.ofSeconds(15);
+
+    private final String name;
+    private final Process process;
+    private final Path pidFile;
+    private final Path logFile;
+
+    private ChildProcess(String name, Process process, Path pidFile, Path logFile) {
+        this.name = name;
+        this.process = process;
+        this.pidFile = pidFile;
+        this.logFile = logFile;
+    }
+
+    /**
+     * Starts {@code command}, first stopping a process that an earlier, killed run recorded in
+     * {@code pidFile} and whose command line contains {@code marker}.
+     */
+    public static ChildProcess start(String name, List<String> command, String marker, Path workDir, Path logFile,
+                                     Path pidFile) throws IOException {
+        stopStale(pidFile, marker);
+        Files.createDirectories(logFile.getParent());
+        Process process = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                .start();
+        Files.writeString(pidFile, Long.toString(process.pid()));
+        return new ChildProcess(name, process, pidFile, logFile);
+    }
+
+    /** Runs {@code command} to completion (used for one-off set-up steps), failing with its output. */
+    public static void runToCompletion(String name, List<String> command, Path workDir, Path logFile, Duration timeout)
+            throws IOException, InterruptedException {
+        Files.createDirectories(logFile.getParent());
+        Process process = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                .start();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new IOException(name + " did not finish within " + timeout + "; see " + logFile);
+        }
+        if (process.exitValue() != 0) {
+            throw new IOException(name + " failed with exit code " + process.exitValue() + ":\n" + tail(logFile));
+        }
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public Path logFile() {
+        return logFile;
+    }
+
+    /** Fails with the end of the log when the process has exited, to explain a start that never became ready. */
+    public void checkAlive() throws IOException {
+        if (!process.isAlive()) {
+            throw new IOException(name + " exited with code " + process.exitValue() + ":\n" + tail(logFile));
+        }
+    }
+
+    /** Kills the process at once, as a crash would (for failure tests). */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    @Override
+    public void close() {
+        terminate(process.toHandle());
+        try {
+            Files.deleteIfExists(pidFile);
+        } catch (IOException ignored) {
+            // a leftover pid file is checked against the live process on the next start
+        }
+    }
+
+    /**
+     * Stops the process recorded in {@code pidFile} if it still runs with {@code marker} (its config file)
+     * on its command line; the marker keeps a recycled pid of an unrelated process safe.
+     */
+    private static void stopStale(Path pidFile, String marker) throws IOException {
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        String text = Files.readString(pidFile).trim();
+        Optional<ProcessHandle> stale = text.matches("\\d+") ? ProcessHandle.of(Long.parseLong(text)) : Optional.empty();
+        stale.filter(ProcessHandle::isAlive)
+                .filter(h -> h.info().commandLine().map(c -> c.contains(marker)).orElse(false))
+                .ifPresent(ChildProcess::terminate);
+        Files.deleteIfExists(pidFile);
+    }
+
+    private static void terminate(ProcessHandle handle) {
+        if (!handle.isAlive()) {
+            return;
+        }
+        handle.destroy();
+        try {
+            handle.onExit().get(GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            handle.destroyForcibly();
+            handle.onExit().join();
+        }
+    }
+
+    static String tail(Path logFile) {
+        try {
+            List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+}

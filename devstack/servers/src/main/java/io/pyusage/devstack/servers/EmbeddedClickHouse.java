@@ -1,0 +1,140 @@
+package io.pyusage.devstack.servers;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A real ClickHouse server (the Debian package's binary) run as a child process with a config, data
+ * folder and ports of its own, so it needs no root and never touches a system-wide installation.
+ */
+public final class EmbeddedClickHouse implements AutoCloseable {
+
+    /** Where Debian's {@code clickhouse-server} package puts the server; {@code PYUSAGE_CLICKHOUSE_SERVER} overrides. */
+    public static final String DEFAULT_BINARY = "/usr/sbin/clickhouse-server";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Path dir;
+    private final int httpPort;
+    private final int tcpPort;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private ChildProcess process;
+
+    public EmbeddedClickHouse(Path dir, int httpPort, int tcpPort) {
+        this.dir = dir.toAbsolutePath();
+        this.httpPort = httpPort;
+        this.tcpPort = tcpPort;
+    }
+
+    public static EmbeddedClickHouse onFreePorts(Path dir) {
+        return new EmbeddedClickHouse(dir, FreePorts.next(), FreePorts.next());
+    }
+
+    public String httpUrl() {
+        return "http://127.0.0.1:" + httpPort;
+    }
+
+    public static Path binary() {
+        String override = System.getenv("PYUSAGE_CLICKHOUSE_SERVER");
+        return Path.of(override == null || override.isBlank() ? DEFAULT_BINARY : override);
+    }
+
+    public synchronized EmbeddedClickHouse start() throws IOException, InterruptedException {
+        if (process != null && process.isAlive()) {
+            return this;
+        }
+        Path binary = binary();
+        if (!Files.isExecutable(binary)) {
+            throw new IOException("ClickHouse server not found at " + binary
+                    + ": install the Debian package (as root: apt-get install clickhouse-server), "
+                    + "or set PYUSAGE_CLICKHOUSE_SERVER to its path");
+        }
+        for (String sub : List.of("data", "tmp", "user_files", "format_schemas", "log")) {
+            Files.createDirectories(dir.resolve(sub));
+        }
+        Path config = writeConfig();
+        process = ChildProcess.start("clickhouse server",
+                List.of(binary.toString(), "--config-file=" + config), config.toString(),
+                dir, dir.resolve("log/stdout.log"), dir.resolve("server.pid"));
+        Readiness.await("ClickHouse on " + httpUrl(), process, START_TIMEOUT, this::answers);
+        return this;
+    }
+
+    public synchronized void stop() {
+        if (process != null) {
+            process.close();
+            process = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private boolean answers() throws Exception {
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create(httpUrl() + "/ping")).timeout(Duration.ofSeconds(2)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return response.statusCode() == 200;
+    }
+
+    private Path writeConfig() throws IOException {
+        Files.writeString(dir.resolve("users.xml"), """
+                <?xml version="1.0"?>
+                <yandex>
+                  <profiles>
+                    <default>
+                      <max_memory_usage>4000000000</max_memory_usage>
+                      <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>
+                    </default>
+                  </profiles>
+                  <users>
+                    <default>
+                      <password></password>
+                      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+                      <profile>default</profile>
+                      <quota>default</quota>
+                    </default>
+                  </users>
+                  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
+                    <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time>
+                  </interval></default></quotas>
+                </yandex>
+                """);
+        Path config = dir.resolve("config.xml");
+        Files.writeString(config, """
+                <?xml version="1.0"?>
+                <yandex>
+                  <logger>
+                    <level>warning</level>
+                    <log>%1$s/log/server.log</log>
+                    <errorlog>%1$s/log/server.err.log</errorlog>
+                    <size>50M</size>
+                    <count>3</count>
+                  </logger>
+                  <listen_host>127.0.0.1</listen_host>
+                  <http_port>%2$d</http_port>
+                  <tcp_port>%3$d</tcp_port>
+                  <path>%1$s/data/</path>
+                  <tmp_path>%1$s/tmp/</tmp_path>
+                  <user_files_path>%1$s/user_files/</user_files_path>
+                  <format_schema_path>%1$s/format_schemas/</format_schema_path>
+                  <users_config>%1$s/users.xml</users_config>
+                  <default_profile>default</default_profile>
+                  <default_database>default</default_database>
+                  <timezone>UTC</timezone>
+                  <max_concurrent_queries>100</max_concurrent_queries>
+                  <mark_cache_size>268435456</mark_cache_size>
+                  <uncompressed_cache_size>268435456</uncompressed_cache_size>
+                </yandex>
+                """.formatted(dir, httpPort, tcpPort));
+        return config;
+    }
+}

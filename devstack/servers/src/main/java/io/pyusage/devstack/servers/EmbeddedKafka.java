@@ -1,0 +1,138 @@
+package io.pyusage.devstack.servers;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * A real single-node Kafka broker in KRaft combined mode (broker + controller), run in its own JVM
+ * from the broker class path this module writes at build time. Its log directory survives restarts,
+ * so a stopped broker can be started again on the same data (as in the failure tests).
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+    private static final String CLASSPATH_RESOURCE = "kafka-broker.classpath";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+    private final Path dir;
+    private final int port;
+    private final int controllerPort;
+    private ChildProcess process;
+
+    public EmbeddedKafka(Path dir, int port, int controllerPort) {
+        this.dir = dir.toAbsolutePath();
+        this.port = port;
+        this.controllerPort = controllerPort;
+    }
+
+    /** A broker on free ports in {@code dir}, for tests. */
+    public static EmbeddedKafka onFreePorts(Path dir) {
+        return new EmbeddedKafka(dir, FreePorts.next(), FreePorts.next());
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    /** Formats the log directory on first use, starts the broker and waits until it answers. */
+    public synchronized EmbeddedKafka start() throws IOException, InterruptedException {
+        if (process != null && process.isAlive()) {
+            return this;
+        }
+        Files.createDirectories(dir);
+        Path properties = writeServerProperties();
+        if (!Files.exists(dir.resolve("data/meta.properties"))) {
+            ChildProcess.runToCompletion("kafka storage format",
+                    javaCommand("kafka.tools.StorageTool", "format", "--ignore-formatted",
+                            "--cluster-id", Uuid.randomUuid().toString(), "--config", properties.toString()),
+                    dir, dir.resolve("format.log"), Duration.ofSeconds(60));
+        }
+        process = ChildProcess.start("kafka broker", javaCommand("kafka.Kafka", properties.toString()),
+                properties.toString(), dir, dir.resolve("broker.log"), dir.resolve("broker.pid"));
+        Readiness.await("Kafka broker on " + bootstrapServers(), process, START_TIMEOUT, this::answers);
+        return this;
+    }
+
+    /** Stops the broker gracefully; {@link #start()} brings it back on the same data. */
+    public synchronized void stop() {
+        if (process != null) {
+            process.close();
+            process = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private boolean answers() throws Exception {
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000))) {
+            return !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty();
+        }
+    }
+
+    private Path writeServerProperties() throws IOException {
+        Properties p = new Properties();
+        p.setProperty("process.roles", "broker,controller");
+        p.setProperty("node.id", "1");
+        p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.setProperty("controller.listener.names", "CONTROLLER");
+        p.setProperty("inter.broker.listener.name", "PLAINTEXT");
+        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.setProperty("log.dirs", dir.resolve("data").toString());
+        // One node: internal topics cannot have more than one replica.
+        p.setProperty("offsets.topic.replication.factor", "1");
+        p.setProperty("transaction.state.log.replication.factor", "1");
+        p.setProperty("transaction.state.log.min.isr", "1");
+        p.setProperty("share.coordinator.state.topic.replication.factor", "1");
+        p.setProperty("share.coordinator.state.topic.min.isr", "1");
+        // Consumers in tests and the demo join at once instead of waiting 3 s for more members.
+        p.setProperty("group.initial.rebalance.delay.ms", "0");
+        // Topics are created by the services with explicit settings, never by accident.
+        p.setProperty("auto.create.topics.enable", "false");
+        Path file = dir.resolve("server.properties");
+        try (var out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            p.store(out, "written by pyusage devstack");
+        }
+        return file;
+    }
+
+    private static List<String> javaCommand(String mainClass, String... args) {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xms256m", "-Xmx1g", "-XX:+UseG1GC",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-cp", brokerClasspath(), mainClass));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static String brokerClasspath() {
+        try (InputStream in = EmbeddedKafka.class.getResourceAsStream(CLASSPATH_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(CLASSPATH_RESOURCE + " missing: build the devstack-servers module with Maven");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
