@@ -1,0 +1,40 @@
+package io.pyusage.common.clickhouse;
+
+import io.pyusage.common.config.Env;
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * Where ClickHouse is and how to log in.
+ *
+ * @param url      {@code PYUSAGE_CLICKHOUSE_URL}, default {@value #DEFAULT_URL} (the devstack's port)
+ * @param database {@code PYUSAGE_CLICKHOUSE_DATABASE}, default {@code pyusage}; created if missing
+ * @param user     {@code PYUSAGE_CLICKHOUSE_USER}, default {@code default}
+ * @param password {@code PYUSAGE_CLICKHOUSE_PASSWORD}, default empty
+ * @param timeout  {@code PYUSAGE_CLICKHOUSE_TIMEOUT_MS}, default 30000: socket timeout of one request
+ */
+public record ClickHouseConfig(URI url, String database, String user, String password, Duration timeout) {
+
+    public static final String DEFAULT_URL = "http://127.0.0.1:18123";
+
+    public ClickHouseConfig {
+        if (!database.matches("[A-Za-z_][A-Za-z0-9_]{0,63}")) {
+            throw new IllegalArgumentException("ClickHouse database name must be an identifier: " + database);
+        }
+    }
+
+    public static ClickHouseConfig from(Env env) {
+        String database = env.string("PYUSAGE_CLICKHOUSE_DATABASE", "pyusage");
+        env.require(database.matches("[A-Za-z_][A-Za-z0-9_]{0,63}"),
+                "PYUSAGE_CLICKHOUSE_DATABASE=" + database + " is not an identifier");
+        return new ClickHouseConfig(env.httpUrl("PYUSAGE_CLICKHOUSE_URL", DEFAULT_URL),
+                database.matches("[A-Za-z_][A-Za-z0-9_]{0,63}") ? database : "pyusage",
+                env.string("PYUSAGE_CLICKHOUSE_USER", "default"),
+                env.string("PYUSAGE_CLICKHOUSE_PASSWORD", ""),
+                env.millis("PYUSAGE_CLICKHOUSE_TIMEOUT_MS", 30_000, 100, 600_000));
+    }
+
+    public ClickHouseConfig withDatabase(String otherDatabase) {
+        return new ClickHouseConfig(url, otherDatabase, user, password, timeout);
+    }
+}

@@ -1,0 +1,98 @@
+package io.pyusage.common.clickhouse;
+
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one list of schema changes, applied in order at service start and recorded in
+ * {@code schema_migrations}. Every statement is written to run on ClickHouse 18.16 and on current
+ * releases: no TTL, no LowCardinality, DateTime with an explicit time zone.
+ */
+public final class SchemaMigrations {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrations.class);
+
+    public static final List<Migration> ALL = List.of(
+            new Migration(1, "starts and environment packages", List.of(
+                    """
+                    CREATE TABLE IF NOT EXISTS starts (
+                        day Date,
+                        ts DateTime('UTC'),
+                        received_at DateTime('UTC'),
+                        event_id UUID,
+                        user String,
+                        host String,
+                        pid UInt32,
+                        python String,
+                        impl String,
+                        executable String,
+                        base String,
+                        prefix String,
+                        venv UInt8,
+                        startup_ms Float32,
+                        entry String,
+                        ci UInt8,
+                        interactive UInt8,
+                        truncated UInt8,
+                        env_id UInt64,
+                        package_count UInt16,
+                        source_ip String,
+                        kafka_partition UInt16,
+                        kafka_offset UInt64
+                    ) ENGINE = MergeTree()
+                    PARTITION BY toYYYYMM(day)
+                    ORDER BY (day, base, user, host)
+                    """,
+                    // One row per (environment, package): package sets repeat across thousands of
+                    // starts, so they are stored once and found by name.
+                    """
+                    CREATE TABLE IF NOT EXISTS environment_packages (
+                        env_id UInt64,
+                        name String,
+                        version String,
+                        first_seen Date
+                    ) ENGINE = ReplacingMergeTree()
+                    ORDER BY (name, env_id)
+                    """)));
+
+    private SchemaMigrations() {
+    }
+
+    /** Creates the database if needed and applies every migration not yet recorded; returns how many ran. */
+    public static int apply(ClickHouseConfig config) {
+        try (ClickHouseStore bootstrap = new ClickHouseStore(config.withDatabase("default"))) {
+            bootstrap.execute("CREATE DATABASE IF NOT EXISTS " + config.database());
+        }
+        try (ClickHouseStore store = new ClickHouseStore(config)) {
+            store.execute("""
+                    CREATE TABLE IF NOT EXISTS schema_migrations (
+                        version UInt32,
+                        name String,
+                        applied_at DateTime('UTC')
+                    ) ENGINE = ReplacingMergeTree()
+                    ORDER BY version
+                    """);
+            Set<Integer> applied = Set.copyOf(appliedVersions(store));
+            int ran = 0;
+            for (Migration migration : ALL) {
+                if (applied.contains(migration.version())) {
+                    continue;
+                }
+                LOG.info("applying schema migration {}: {}", migration.version(), migration.name());
+                migration.statements().forEach(store::execute);
+                store.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES ("
+                        + migration.version() + ", " + Sql.string(migration.name()) + ", now())");
+                ran++;
+            }
+            return ran;
+        }
+    }
+
+    /** The versions recorded as applied, for status output and tests. */
+    public static List<Integer> appliedVersions(ClickHouseStore store) {
+        return store.query("SELECT DISTINCT version FROM schema_migrations ORDER BY version").stream()
+                .map(row -> row.get("version").asInt()).toList();
+    }
+}

@@ -1,0 +1,101 @@
+package io.pyusage.common.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads configuration from environment variables with documented defaults. Every problem is
+ * collected, and {@link #validate()} fails once with all of them, so an operator fixes a bad
+ * deployment in one go instead of one variable per restart.
+ */
+public final class Env {
+
+    private final Map<String, String> variables;
+    private final List<String> problems = new ArrayList<>();
+
+    public Env(Map<String, String> variables) {
+        this.variables = Map.copyOf(variables);
+    }
+
+    public static Env system() {
+        return new Env(System.getenv());
+    }
+
+    public String string(String name, String defaultValue) {
+        String value = variables.get(name);
+        return value == null || value.isBlank() ? defaultValue : value.trim();
+    }
+
+    public int integer(String name, int defaultValue, int min, int max) {
+        String value = variables.get(name);
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            int parsed = Integer.parseInt(value.trim());
+            if (parsed < min || parsed > max) {
+                problems.add(name + "=" + value + " is outside " + min + ".." + max);
+                return defaultValue;
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            problems.add(name + "=" + value + " is not a whole number");
+            return defaultValue;
+        }
+    }
+
+    public int port(String name, int defaultValue) {
+        return integer(name, defaultValue, 1, 65_535);
+    }
+
+    public Duration millis(String name, long defaultMillis, long min, long max) {
+        return Duration.ofMillis(integer(name, (int) defaultMillis, (int) min, (int) max));
+    }
+
+    public boolean bool(String name, boolean defaultValue) {
+        String value = variables.get(name);
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        return switch (value.trim().toLowerCase()) {
+            case "1", "true", "yes", "on" -> true;
+            case "0", "false", "no", "off" -> false;
+            default -> {
+                problems.add(name + "=" + value + " is not true/false");
+                yield defaultValue;
+            }
+        };
+    }
+
+    public URI httpUrl(String name, String defaultValue) {
+        String value = string(name, defaultValue);
+        try {
+            URI uri = URI.create(value);
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                problems.add(name + "=" + value + " is not an http(s) URL with a host");
+                return URI.create(defaultValue);
+            }
+            return uri;
+        } catch (IllegalArgumentException e) {
+            problems.add(name + "=" + value + " is not a URL: " + e.getMessage());
+            return URI.create(defaultValue);
+        }
+    }
+
+    /** Records a cross-field problem found by a config record's own checks. */
+    public void require(boolean condition, String problem) {
+        if (!condition) {
+            problems.add(problem);
+        }
+    }
+
+    /** Fails with every problem found so far. */
+    public void validate() {
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", problems));
+        }
+    }
+}

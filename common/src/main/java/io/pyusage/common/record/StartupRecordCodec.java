@@ -1,0 +1,92 @@
+package io.pyusage.common.record;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * The one JSON setup for startup records. Parsing is bounded by {@link StreamReadConstraints} so that
+ * hostile input (deep nesting, huge numbers or strings) fails fast as an invalid record instead of
+ * costing memory or CPU; every failure becomes a {@link DecodeResult.Invalid}, never an exception.
+ */
+public final class StartupRecordCodec {
+
+    /** Largest record accepted: 5,000 packages of typical length fit well inside. */
+    public static final int MAX_RECORD_BYTES = 512 * 1024;
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxNestingDepth(8)
+                            .maxNumberLength(32)
+                            .maxStringLength(16 * 1024)
+                            .maxNameLength(128)
+                            .maxDocumentLength(MAX_RECORD_BYTES)
+                            .build())
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .build())
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    private StartupRecordCodec() {
+    }
+
+    /** The shared, configured mapper, for code that reads or writes other JSON of the project. */
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    public static DecodeResult decode(byte[] json) {
+        return decode(json, 0, json.length);
+    }
+
+    public static DecodeResult decode(byte[] json, int offset, int length) {
+        if (length > MAX_RECORD_BYTES) {
+            return new DecodeResult.Invalid("too_large",
+                    List.of(new FieldError("$", "record is " + length + " bytes, at most " + MAX_RECORD_BYTES)));
+        }
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(json, offset, length);
+        } catch (IOException e) {
+            return new DecodeResult.Invalid("malformed_json", List.of(new FieldError("$", describe(e))));
+        }
+        if (root == null || root.isMissingNode()) {
+            return new DecodeResult.Invalid("malformed_json", List.of(new FieldError("$", "empty input")));
+        }
+        List<FieldError> errors = RecordValidator.validate(root);
+        if (!errors.isEmpty()) {
+            return new DecodeResult.Invalid("schema", errors);
+        }
+        try {
+            return new DecodeResult.Valid(MAPPER.treeToValue(root, StartupRecord.class));
+        } catch (JsonProcessingException e) {
+            return new DecodeResult.Invalid("schema", List.of(new FieldError("$", describe(e))));
+        }
+    }
+
+    public static byte[] encode(StartupRecord record) {
+        try {
+            return MAPPER.writeValueAsBytes(record);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The parser's message without the echo of the input it appends, which may be huge or binary. */
+    private static String describe(IOException e) {
+        String message = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        if (message == null) {
+            return "unreadable JSON";
+        }
+        return message.length() > 300 ? message.substring(0, 300) + "..." : message;
+    }
+}

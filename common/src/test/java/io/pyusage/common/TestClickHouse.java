@@ -1,0 +1,43 @@
+package io.pyusage.common;
+
+import io.pyusage.common.clickhouse.ClickHouseConfig;
+import io.pyusage.devstack.servers.EmbeddedClickHouse;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One real ClickHouse server per test JVM, started on free ports under {@code target/}, stopped when
+ * the JVM exits. Each caller gets a database of its own so tests never see each other's rows.
+ */
+public final class TestClickHouse {
+
+    private static final AtomicInteger DATABASES = new AtomicInteger();
+    private static EmbeddedClickHouse server;
+
+    private TestClickHouse() {
+    }
+
+    public static synchronized EmbeddedClickHouse server() {
+        if (server == null) {
+            try {
+                Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath().toFile().mkdirs()
+                        ? Path.of("target") : Path.of("target"), "clickhouse-");
+                server = EmbeddedClickHouse.onFreePorts(dir).start();
+                Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+            } catch (Exception e) {
+                throw new IllegalStateException("could not start ClickHouse for tests", e);
+            }
+        }
+        return server;
+    }
+
+    /** Config for a fresh, not yet created database on the shared test server. */
+    public static ClickHouseConfig freshDatabase(String prefix) {
+        return new ClickHouseConfig(URI.create(server().httpUrl()),
+                prefix + "_" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet(),
+                "default", "", Duration.ofSeconds(30));
+    }
+}
