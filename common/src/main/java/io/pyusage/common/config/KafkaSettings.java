@@ -1,0 +1,24 @@
+package io.pyusage.common.config;
+
+/**
+ * Where the startup records flow through Kafka; shared by the collector (producer) and the
+ * aggregator (consumer).
+ *
+ * @param bootstrapServers {@code PYUSAGE_KAFKA_BOOTSTRAP}, default {@code 127.0.0.1:19092} (the devstack broker)
+ * @param topic            {@code PYUSAGE_KAFKA_TOPIC}, default {@code startups}
+ * @param partitions       {@code PYUSAGE_KAFKA_PARTITIONS}, default 6: used when the collector creates the topic
+ */
+public record KafkaSettings(String bootstrapServers, String topic, int partitions) {
+
+    public static KafkaSettings from(Env env) {
+        String topic = env.string("PYUSAGE_KAFKA_TOPIC", "startups");
+        env.require(topic.matches("[A-Za-z0-9._-]{1,249}"), "PYUSAGE_KAFKA_TOPIC=" + topic + " is not a valid topic name");
+        return new KafkaSettings(env.string("PYUSAGE_KAFKA_BOOTSTRAP", "127.0.0.1:19092"), topic,
+                env.integer("PYUSAGE_KAFKA_PARTITIONS", 6, 1, 10_000));
+    }
+
+    /** The topic that keeps records the aggregator could not store, with the reason in a header. */
+    public String deadLetterTopic() {
+        return topic + ".dlq";
+    }
+}
