@@ -1,0 +1,37 @@
+package io.pyusage.aggregator;
+
+import io.pyusage.common.clickhouse.ClickHouseConfig;
+import io.pyusage.common.config.Env;
+import io.pyusage.common.config.KafkaSettings;
+import java.time.Duration;
+
+/**
+ * Aggregator settings, each from an environment variable.
+ *
+ * @param kafka       where records come from
+ * @param groupId     {@code PYUSAGE_AGGREGATOR_GROUP}, default {@code pyusage-aggregator}: aggregators sharing it split the partitions
+ * @param clickHouse  where rows go
+ * @param batchRows   {@code PYUSAGE_AGGREGATOR_BATCH_ROWS}, default 10000: a batch is written when it has this many starts...
+ * @param batchAge    {@code PYUSAGE_AGGREGATOR_BATCH_MS}, default 1000: ...or when its first record is this old
+ * @param maxBackoff  {@code PYUSAGE_AGGREGATOR_MAX_BACKOFF_MS}, default 30000: longest wait between write retries
+ * @param bindHost    {@code PYUSAGE_AGGREGATOR_HOST}, default {@code 0.0.0.0}
+ * @param httpPort    {@code PYUSAGE_AGGREGATOR_HTTP_PORT}, default 8082 (/health, /metrics)
+ */
+public record AggregatorConfig(KafkaSettings kafka, String groupId, ClickHouseConfig clickHouse, int batchRows,
+                               Duration batchAge, Duration maxBackoff, String bindHost, int httpPort) {
+
+    public static AggregatorConfig from(Env env) {
+        AggregatorConfig config = new AggregatorConfig(KafkaSettings.from(env),
+                env.string("PYUSAGE_AGGREGATOR_GROUP", "pyusage-aggregator"),
+                ClickHouseConfig.from(env),
+                env.integer("PYUSAGE_AGGREGATOR_BATCH_ROWS", 10_000, 1, 1_000_000),
+                env.millis("PYUSAGE_AGGREGATOR_BATCH_MS", 1_000, 10, 600_000),
+                env.millis("PYUSAGE_AGGREGATOR_MAX_BACKOFF_MS", 30_000, 100, 600_000),
+                env.string("PYUSAGE_AGGREGATOR_HOST", "0.0.0.0"),
+                env.port("PYUSAGE_AGGREGATOR_HTTP_PORT", 8082));
+        // A batch older than the poll interval limit would get the consumer evicted while it waits.
+        env.require(config.batchAge.toMillis() < 300_000, "PYUSAGE_AGGREGATOR_BATCH_MS must stay below Kafka's max.poll.interval.ms (300000)");
+        env.validate();
+        return config;
+    }
+}

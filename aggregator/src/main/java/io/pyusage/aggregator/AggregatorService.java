@@ -1,0 +1,106 @@
+package io.pyusage.aggregator;
+
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pyusage.common.clickhouse.ClickHouseStore;
+import io.pyusage.common.clickhouse.SchemaMigrations;
+import io.pyusage.common.service.Health;
+import io.pyusage.common.service.ServiceEndpoints;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * The running aggregator: schema migrations, then the consumer loop on a thread of its own, and
+ * {@code /health} and {@code /metrics} over HTTP.
+ */
+public final class AggregatorService {
+
+    public static final String NAME = "aggregator";
+
+    private final AggregatorConfig config;
+    private final PrometheusMeterRegistry registry = ServiceEndpoints.newRegistry(NAME);
+    private ClickHouseStore store;
+    private DeadLetters deadLetters;
+    private ConsumerLoop loop;
+    private Thread loopThread;
+    private HttpServer http;
+    private Vertx vertx;
+
+    public AggregatorService(AggregatorConfig config) {
+        this.config = config;
+    }
+
+    public Future<AggregatorService> start(Vertx vertx) {
+        this.vertx = vertx;
+        Router router = Router.router(vertx);
+        ServiceEndpoints.mount(router, NAME, registry, this::health);
+        return vertx.executeBlocking(() -> {
+                    SchemaMigrations.apply(config.clickHouse());
+                    startLoop();
+                    return null;
+                })
+                .compose(ignored -> vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.bindHost()))
+                .map(server -> {
+                    http = server;
+                    return this;
+                });
+    }
+
+    private void startLoop() {
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, config.groupId(),
+                // Offsets are committed by hand, only after ClickHouse accepted the rows they cover.
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                // A new group starts from the oldest record: nothing the collector acknowledged is skipped.
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                // One poll never returns more than a batch can take.
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(config.batchRows(), 5_000)),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        new KafkaClientMetrics(consumer).bindTo(registry);
+        store = new ClickHouseStore(config.clickHouse());
+        deadLetters = new DeadLetters(config.kafka());
+        loop = new ConsumerLoop(consumer, config.kafka().topic(), new ClickHouseWriter(store), deadLetters,
+                new AggregatorMetrics(registry), config);
+        loopThread = new Thread(loop, "aggregator-consumer");
+        loopThread.start();
+    }
+
+    public Health health() {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("paused", loop != null && loop.isPaused());
+        String error = loop == null ? null : loop.lastError();
+        if (error != null) {
+            details.put("error", error);
+        }
+        if (loopThread != null && !loopThread.isAlive()) {
+            return new Health(Health.Status.DOWN, details);
+        }
+        return error == null && !(loop != null && loop.isPaused()) ? Health.up(details) : Health.degraded(details);
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    public Future<Void> stop() {
+        Future<Void> server = http == null ? Future.succeededFuture() : http.close();
+        return server.compose(ignored -> vertx.executeBlocking(() -> {
+            if (loop != null) {
+                loop.stop();
+                loopThread.join(60_000);
+                deadLetters.close();
+                store.close();
+            }
+            return null;
+        })).mapEmpty();
+    }
+}

@@ -1,0 +1,199 @@
+package io.pyusage.aggregator;
+
+import io.pyusage.common.clickhouse.ClickHouseStore.ClickHouseException;
+import io.pyusage.common.record.DecodeResult;
+import io.pyusage.common.record.StartupRecordCodec;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Poll, batch, write, commit. Offsets are committed only after ClickHouse accepted the batch. While
+ * ClickHouse fails, the partitions are paused and the loop keeps polling (so the consumer stays in
+ * its group) and retries with capped exponential backoff; a batch whose partitions are taken away
+ * in a rebalance is dropped and re-read by their new owner.
+ */
+final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConsumerLoop.class);
+    private static final Duration POLL = Duration.ofMillis(100);
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+    /** Environments whose package rows are known to be stored; beyond this many, the oldest are forgotten. */
+    private static final int KNOWN_ENVIRONMENTS = 200_000;
+
+    private final Consumer<String, byte[]> consumer;
+    private final String topic;
+    private final ClickHouseWriter writer;
+    private final DeadLetters deadLetters;
+    private final AggregatorMetrics metrics;
+    private final int batchRows;
+    private final long batchAgeNanos;
+    private final Duration maxBackoff;
+    private final Map<Long, Boolean> knownEnvironments = new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+            return size() > KNOWN_ENVIRONMENTS;
+        }
+    };
+    private volatile boolean running = true;
+    private volatile String lastError;
+    private Batch batch = new Batch();
+
+    ConsumerLoop(Consumer<String, byte[]> consumer, String topic, ClickHouseWriter writer, DeadLetters deadLetters,
+                 AggregatorMetrics metrics, AggregatorConfig config) {
+        this.consumer = consumer;
+        this.topic = topic;
+        this.writer = writer;
+        this.deadLetters = deadLetters;
+        this.metrics = metrics;
+        this.batchRows = config.batchRows();
+        this.batchAgeNanos = config.batchAge().toNanos();
+        this.maxBackoff = config.maxBackoff();
+    }
+
+    @Override
+    public void run() {
+        consumer.subscribe(Collections.singletonList(topic), this);
+        try {
+            while (running) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+                    accept(record);
+                }
+                if (batch.isDue(batchRows, batchAgeNanos)) {
+                    flushUntilWritten();
+                }
+            }
+            if (!batch.isEmpty()) {
+                flushUntilWritten();
+            }
+        } catch (WakeupException e) {
+            // stop() woke us up; the unwritten batch is re-read after restart
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.error("consumer loop stopped", e);
+            lastError = e.toString();
+        } finally {
+            consumer.close();
+        }
+    }
+
+    void stop() {
+        running = false;
+        consumer.wakeup();
+    }
+
+    boolean isPaused() {
+        return metrics.paused.get() == 1;
+    }
+
+    String lastError() {
+        return lastError;
+    }
+
+    private void accept(ConsumerRecord<String, byte[]> record) throws Exception {
+        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+        byte[] value = record.value() == null ? new byte[0] : record.value();
+        DecodeResult result = StartupRecordCodec.decode(value);
+        if (result instanceof DecodeResult.Valid valid) {
+            RowMapper.Rows rows = RowMapper.map(valid.record(), record.partition(), record.offset());
+            boolean packagesNeeded = !knownEnvironments.containsKey(rows.envId()) && !batch.containsEnvironment(rows.envId());
+            double receivedAt = valid.record().receivedAt() == null ? valid.record().ts() : valid.record().receivedAt();
+            batch.add(rows, receivedAt, packagesNeeded, partition, record.offset());
+        } else if (result instanceof DecodeResult.Invalid invalid) {
+            deadLetters.send(record, invalid.reason(), invalid.errors().toString());
+            metrics.deadLettered.increment();
+            batch.cover(partition, record.offset());
+        }
+    }
+
+    private void flushUntilWritten() throws Exception {
+        Duration backoff = FIRST_BACKOFF;
+        Batch target = batch;
+        while (running && target == batch && !target.isEmpty()) {
+            try {
+                writeAndCommit(target);
+                lastError = null;
+                if (metrics.paused.getAndSet(0) == 1) {
+                    consumer.resume(consumer.assignment());
+                    LOG.info("ClickHouse accepts writes again; partitions resumed");
+                }
+                return;
+            } catch (ClickHouseException e) {
+                metrics.insertErrors.increment();
+                lastError = e.getMessage();
+                if (metrics.paused.getAndSet(1) == 0) {
+                    LOG.warn("ClickHouse write failed, pausing partitions and retrying: {}", e.getMessage());
+                    consumer.pause(consumer.assignment());
+                }
+                waitPolling(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    private void writeAndCommit(Batch target) {
+        long start = System.nanoTime();
+        writer.write(target);
+        metrics.insertLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        consumer.commitSync(target.commitOffsets());
+        metrics.startsWritten.increment(target.startRows());
+        metrics.packageRowsWritten.increment(target.packageRows());
+        metrics.batchSize.record(target.startRows());
+        if (target.startRows() > 0) {
+            long lagMillis = (long) (System.currentTimeMillis() - target.oldestReceivedAt() * 1000);
+            metrics.endToEndLag.record(Math.max(0, lagMillis), TimeUnit.MILLISECONDS);
+        }
+        target.envIds().forEach(id -> knownEnvironments.put(id, Boolean.TRUE));
+        batch = new Batch();
+    }
+
+    /**
+     * Waits out the backoff in poll-sized steps, so the group sees the consumer alive. Paused partitions
+     * return nothing; should a record arrive anyway, it joins the batch being retried.
+     */
+    private void waitPolling(Duration backoff) throws Exception {
+        long until = System.nanoTime() + backoff.toNanos();
+        while (running && System.nanoTime() < until) {
+            for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+                accept(record);
+            }
+        }
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            writeAndCommit(batch);
+        } catch (RuntimeException e) {
+            LOG.warn("could not write the batch before a rebalance; its records will be read again: {}", e.getMessage());
+            // Partitions we keep must be read again from the batch's first offsets, or they would skip it.
+            batch.firstOffsets().forEach((partition, offset) -> {
+                if (!revoked.contains(partition) && consumer.assignment().contains(partition)) {
+                    consumer.seek(partition, offset);
+                }
+            });
+            batch = new Batch();
+        }
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+        if (isPaused()) {
+            consumer.pause(assigned);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.pyusage.aggregator;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pyusage.common.record.InstalledPackage;
+import io.pyusage.common.record.StartupRecord;
+import io.pyusage.common.record.StartupRecordCodec;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Turns one record into its ClickHouse rows: one {@code starts} row and its environment's package rows. */
+public final class RowMapper {
+
+    private static final DateTimeFormatter DATE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+
+    private RowMapper() {
+    }
+
+    /** The rows of one start; {@code packages} is filled only for callers that need the environment's rows. */
+    public record Rows(long envId, ObjectNode start, List<ObjectNode> packages) {
+    }
+
+    public static Rows map(StartupRecord record, int partition, long offset) {
+        long envId = EnvironmentFingerprint.of(record.packages());
+        Instant ts = instant(record.ts());
+        Instant receivedAt = record.receivedAt() == null ? ts : instant(record.receivedAt());
+        LocalDate day = LocalDate.ofInstant(ts, ZoneOffset.UTC);
+        ObjectNode start = StartupRecordCodec.mapper().createObjectNode()
+                .put("day", day.toString())
+                .put("ts", DATE_TIME.format(ts))
+                .put("received_at", DATE_TIME.format(receivedAt))
+                .put("event_id", uuid(record.eventId()))
+                .put("user", record.user())
+                .put("host", record.host())
+                .put("pid", record.pid())
+                .put("python", record.python())
+                .put("impl", record.impl())
+                .put("executable", record.executable())
+                .put("base", record.base())
+                .put("prefix", record.prefix())
+                .put("venv", record.venv() ? 1 : 0)
+                .put("startup_ms", record.startupMs() == null ? 0.0 : record.startupMs())
+                .put("entry", record.entry() == null ? "" : record.entry())
+                .put("ci", record.ci() ? 1 : 0)
+                .put("interactive", record.interactive() ? 1 : 0)
+                .put("truncated", Boolean.TRUE.equals(record.truncated()) ? 1 : 0)
+                .put("env_id", envId)
+                .put("package_count", record.packages().size())
+                .put("source_ip", record.sourceIp() == null ? "" : record.sourceIp())
+                .put("kafka_partition", partition)
+                .put("kafka_offset", offset);
+        List<ObjectNode> packages = new ArrayList<>(record.packages().size());
+        for (InstalledPackage p : record.packages()) {
+            packages.add(StartupRecordCodec.mapper().createObjectNode()
+                    .put("env_id", envId)
+                    .put("name", p.name())
+                    .put("version", p.version())
+                    .put("first_seen", day.toString()));
+        }
+        return new Rows(envId, start, packages);
+    }
+
+    private static Instant instant(double epochSeconds) {
+        return Instant.ofEpochMilli((long) (epochSeconds * 1000));
+    }
+
+    /** The hook's 32 hex digits in ClickHouse's UUID text form. */
+    static String uuid(String hex) {
+        return hex.substring(0, 8) + "-" + hex.substring(8, 12) + "-" + hex.substring(12, 16) + "-"
+                + hex.substring(16, 20) + "-" + hex.substring(20);
+    }
+}
