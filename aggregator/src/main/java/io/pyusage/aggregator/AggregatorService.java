@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pyusage.common.clickhouse.ClickHouseStore;
 import io.pyusage.common.clickhouse.SchemaMigrations;
 import io.pyusage.common.service.Health;
+import io.pyusage.common.service.Service;
 import io.pyusage.common.service.ServiceEndpoints;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,7 +22,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * The running aggregator: schema migrations, then the consumer loop on a thread of its own, and
  * {@code /health} and {@code /metrics} over HTTP.
  */
-public final class AggregatorService {
+public final class AggregatorService implements Service {
 
     public static final String NAME = "aggregator";
 
@@ -38,6 +39,7 @@ public final class AggregatorService {
         this.config = config;
     }
 
+    @Override
     public Future<AggregatorService> start(Vertx vertx) {
         this.vertx = vertx;
         Router router = Router.router(vertx);
@@ -91,6 +93,7 @@ public final class AggregatorService {
         return registry;
     }
 
+    @Override
     public Future<Void> stop() {
         Future<Void> server = http == null ? Future.succeededFuture() : http.close();
         return server.compose(ignored -> vertx.executeBlocking(() -> {

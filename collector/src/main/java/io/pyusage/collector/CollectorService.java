@@ -2,6 +2,7 @@ package io.pyusage.collector;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pyusage.common.service.Health;
+import io.pyusage.common.service.Service;
 import io.pyusage.common.service.ServiceEndpoints;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -16,7 +17,7 @@ import java.util.Map;
  * completes only when the topic exists and both listeners are bound, so a bad port or an
  * unreachable broker at start fails loudly.
  */
-public final class CollectorService {
+public final class CollectorService implements Service {
 
     public static final String NAME = "collector";
 
@@ -35,6 +36,7 @@ public final class CollectorService {
         this.udp = new UdpIngest(intake);
     }
 
+    @Override
     public Future<CollectorService> start(Vertx vertx) {
         this.vertx = vertx;
         Router router = Router.router(vertx);
@@ -69,6 +71,7 @@ public final class CollectorService {
         return registry;
     }
 
+    @Override
     public Future<Void> stop() {
         Future<Void> listeners = Future.all(udp.close(), http == null ? Future.succeededFuture() : http.close()).mapEmpty();
         return listeners.compose(ignored -> vertx.executeBlocking(() -> {

@@ -1,0 +1,38 @@
+package io.pyusage.query;
+
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A window of days from request parameters: {@code since}/{@code until} as ISO dates or relative
+ * ({@code 30d}, {@code 12w}); default the last 90 days up to today.
+ */
+public record TimeWindow(LocalDate since, LocalDate until) {
+
+    public static final int DEFAULT_DAYS = 90;
+    private static final Pattern RELATIVE = Pattern.compile("(\\d{1,4})([dw])");
+
+    public static TimeWindow parse(String since, String until, LocalDate today) {
+        LocalDate end = until == null || until.isBlank() ? today : date("until", until, today);
+        LocalDate start = since == null || since.isBlank() ? end.minusDays(DEFAULT_DAYS) : date("since", since, today);
+        if (start.isAfter(end)) {
+            throw new BadRequestException("since", "must not be after until");
+        }
+        return new TimeWindow(start, end);
+    }
+
+    private static LocalDate date(String parameter, String value, LocalDate today) {
+        Matcher relative = RELATIVE.matcher(value.trim());
+        if (relative.matches()) {
+            int amount = Integer.parseInt(relative.group(1));
+            return relative.group(2).equals("d") ? today.minusDays(amount) : today.minusWeeks(amount);
+        }
+        try {
+            return LocalDate.parse(value.trim());
+        } catch (DateTimeParseException e) {
+            throw new BadRequestException(parameter, "must be an ISO date (2026-01-31) or relative (30d, 12w)");
+        }
+    }
+}
