@@ -1,0 +1,207 @@
+"""Tests of the pyusage hook: pure functions, and real interpreters started with the hook installed."""
+
+import http.server
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import threading
+import unittest
+
+SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+sys.path.insert(0, SRC)
+
+import pyusage_hook  # noqa: E402
+from pyusage_hook import __main__ as cli  # noqa: E402
+
+
+def make_venv(root):
+    """A throw-away virtual environment of the interpreter running the tests; returns (python, site_dir)."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", root], check=True)
+    python = os.path.join(root, "bin", "python")
+    site_dir = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                              check=True, capture_output=True, text=True).stdout.strip()
+    return python, site_dir
+
+
+def fake_distribution(site_dir, folder):
+    os.makedirs(os.path.join(site_dir, folder), exist_ok=True)
+
+
+def clean_env(**extra):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PYUSAGE_") and k not in ("DO_NOT_TRACK", "PYTHONPATH") and k not in pyusage_hook.CI_VARIABLES}
+    env.update(extra)
+    return env
+
+
+class NormaliseTest(unittest.TestCase):
+
+    def test_pep503_examples(self):
+        for raw, expected in [("Foo_Bar", "foo-bar"), ("foo.bar", "foo-bar"), ("FOO--_.bar", "foo-bar"),
+                              ("zope.interface", "zope-interface"), ("numpy", "numpy"), ("a_", "a")]:
+            self.assertEqual(expected, pyusage_hook.normalise(raw), raw)
+
+
+class InstalledPackagesTest(unittest.TestCase):
+
+    def test_reads_dist_info_and_egg_info_and_first_on_path_wins(self):
+        with tempfile.TemporaryDirectory() as first, tempfile.TemporaryDirectory() as second:
+            fake_distribution(first, "Foo_Bar-1.2.3.dist-info")
+            fake_distribution(first, "legacy-0.9-py3.11.egg-info")
+            fake_distribution(second, "foo.bar-9.9.dist-info")
+            fake_distribution(second, "other-2.0.dist-info")
+            fake_distribution(second, "not_a_package")
+            packages = pyusage_hook.installed_packages([first, second, "/does/not/exist"])
+        self.assertEqual([["foo-bar", "1.2.3"], ["legacy", "0.9"], ["other", "2.0"]], packages)
+
+    def test_oversized_record_is_truncated_with_a_flag(self):
+        record = pyusage_hook.build_record({})
+        record["packages"] = [["package-%05d" % i, "1.0.0"] for i in range(10000)]
+        data = pyusage_hook.encode(record)
+        self.assertLessEqual(len(data), pyusage_hook.MAX_DATAGRAM)
+        decoded = json.loads(data)
+        self.assertTrue(decoded["truncated"])
+        self.assertLess(len(decoded["packages"]), 10000)
+
+
+class RealInterpreterTest(unittest.TestCase):
+    """Starts real python processes of a venv with the hook installed by its installer."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.root = tempfile.mkdtemp(prefix="pyusage-hook-test-")
+        cls.python, cls.site_dir = make_venv(os.path.join(cls.root, "venv"))
+        subprocess.run([sys.executable, "-m", "pyusage_hook", "install", "--site-dir", cls.site_dir],
+                       check=True, capture_output=True, env=clean_env(PYTHONPATH=SRC))
+        fake_distribution(cls.site_dir, "Demo_Package-4.5.6.dist-info")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.root, ignore_errors=True)
+
+    def setUp(self):
+        self.receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.receiver.bind(("127.0.0.1", 0))
+        self.receiver.settimeout(10)
+        self.endpoint = "udp://127.0.0.1:%d" % self.receiver.getsockname()[1]
+
+    def tearDown(self):
+        self.receiver.close()
+
+    def start(self, *args, **env):
+        return subprocess.run([self.python] + list(args), capture_output=True, text=True, timeout=60,
+                              env=clean_env(**env))
+
+    def receive(self):
+        data, _ = self.receiver.recvfrom(65536)
+        return json.loads(data.decode("utf-8"))
+
+    def test_a_plain_start_sends_one_valid_record(self):
+        result = self.start("-c", "pass", PYUSAGE_ENDPOINT=self.endpoint, PYUSAGE_BASE="2023.06")
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertEqual("", result.stderr)
+        record = self.receive()
+        self.assertEqual(1, record["schema"])
+        self.assertRegex(record["event_id"], r"^[0-9a-f]{32}$")
+        self.assertEqual("-c", record["entry"])
+        self.assertEqual("2023.06", record["base"])
+        self.assertTrue(record["venv"])
+        self.assertEqual(os.path.realpath(os.path.join(self.root, "venv")), os.path.realpath(record["prefix"]))
+        self.assertIn(["demo-package", "4.5.6"], record["packages"])
+        self.assertEqual("%d.%d.%d" % sys.version_info[:3], record["python"])
+        self.assertGreater(record["startup_ms"], 0)
+
+    def test_script_entry_and_ci_flag(self):
+        script = os.path.join(self.root, "job.py")
+        with open(script, "w") as f:
+            f.write("import sys; sys.exit(3)\n")
+        result = self.start(script, PYUSAGE_ENDPOINT=self.endpoint, CI="true")
+        self.assertEqual(3, result.returncode, "the hook must not change the exit code")
+        record = self.receive()
+        self.assertEqual("job.py", record["entry"])
+        self.assertTrue(record["ci"])
+
+    def test_opt_out_sends_nothing(self):
+        for env in ({"PYUSAGE_DISABLE": "1"}, {"DO_NOT_TRACK": "1"}):
+            result = self.start("-c", "pass", PYUSAGE_ENDPOINT=self.endpoint, **env)
+            self.assertEqual(0, result.returncode)
+        # A start without opt-out afterwards: the first datagram to arrive must be its own.
+        marker = self.start("-c", "import os; print(os.getpid())", PYUSAGE_ENDPOINT=self.endpoint)
+        self.assertEqual(int(marker.stdout.strip()), self.receive()["pid"])
+
+    def test_unreachable_or_invalid_endpoint_never_breaks_the_start(self):
+        for endpoint in ("udp://no-such-host.invalid:1", "udp://127.0.0.1:notaport", "ftp://x", "udp://"):
+            result = self.start("-c", "print('ok')", PYUSAGE_ENDPOINT=endpoint)
+            self.assertEqual(0, result.returncode, endpoint)
+            self.assertEqual("ok\n", result.stdout, endpoint)
+            self.assertEqual("", result.stderr, endpoint)
+
+    def test_debug_prints_the_record(self):
+        result = self.start("-c", "pass", PYUSAGE_DEBUG="1")
+        self.assertEqual(0, result.returncode)
+        line = result.stderr.strip()
+        self.assertTrue(line.startswith("pyusage: "), line)
+        self.assertIn(["demo-package", "4.5.6"], json.loads(line[len("pyusage: "):])["packages"])
+
+    def test_http_endpoint_posts_at_exit(self):
+        bodies = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+                self.send_response(202)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            endpoint = "http://127.0.0.1:%d/v1/startups" % server.server_address[1]
+            result = self.start("-c", "pass", PYUSAGE_ENDPOINT=endpoint)
+            self.assertEqual(0, result.returncode, result.stderr)
+        finally:
+            server.shutdown()
+            server.server_close()
+        self.assertEqual(1, len(bodies))
+        self.assertIn(["demo-package", "4.5.6"], json.loads(bodies[0])["packages"])
+
+    def test_isolated_mode_still_reports_and_no_site_skips_the_hook(self):
+        # -I drops the user site and PYTHON* variables, but the environment's site-packages still runs
+        # its .pth files and PYUSAGE_* variables are not PYTHON* ones: the start is reported.
+        isolated = self.start("-I", "-c", "import os; print(os.getpid())", PYUSAGE_ENDPOINT=self.endpoint)
+        self.assertEqual(0, isolated.returncode)
+        self.assertEqual(int(isolated.stdout.strip()), self.receive()["pid"])
+        no_site = self.start("-S", "-c", "import sys; print('pyusage_hook' in sys.modules)", PYUSAGE_ENDPOINT=self.endpoint)
+        self.assertEqual("False\n", no_site.stdout)
+
+
+class InstallerTest(unittest.TestCase):
+
+    def test_install_writes_config_and_uninstall_removes_everything(self):
+        with tempfile.TemporaryDirectory() as site_dir:
+            cli.install(site_dir, endpoint="udp://127.0.0.1:8514", base="2025.01")
+            self.assertTrue(os.path.exists(os.path.join(site_dir, cli.PTH_NAME)))
+            with open(os.path.join(site_dir, cli.PACKAGE, pyusage_hook.CONFIG_FILE)) as f:
+                self.assertEqual("endpoint = udp://127.0.0.1:8514\nbase = 2025.01\n", f.read())
+            self.assertTrue(cli.uninstall(site_dir))
+            self.assertEqual([], os.listdir(site_dir))
+            self.assertFalse(cli.uninstall(site_dir))
+
+    def test_send_dry_run_prints_a_record(self):
+        result = subprocess.run([sys.executable, "-m", "pyusage_hook", "send", "--dry-run"], capture_output=True,
+                                text=True, env=clean_env(PYTHONPATH=SRC))
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertRegex(json.loads(result.stdout)["event_id"], r"^[0-9a-f]{32}$")
+
+
+if __name__ == "__main__":
+    unittest.main()
