@@ -3,6 +3,8 @@ package io.pyusage.devstack.servers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,7 +80,13 @@ public final class EmbeddedKafka implements AutoCloseable {
         stop();
     }
 
+    /** A plain connect first, so the admin client is not made to log connection failures while the broker boots. */
     private boolean answers() throws Exception {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+        } catch (IOException e) {
+            return false;
+        }
         try (Admin admin = Admin.create(Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,

@@ -1,0 +1,124 @@
+package io.pyusage.devstack;
+
+import io.pyusage.aggregator.AggregatorConfig;
+import io.pyusage.aggregator.AggregatorService;
+import io.pyusage.collector.CollectorConfig;
+import io.pyusage.collector.CollectorService;
+import io.pyusage.common.clickhouse.ClickHouseConfig;
+import io.pyusage.common.config.KafkaSettings;
+import io.pyusage.common.service.Service;
+import io.pyusage.devstack.servers.EmbeddedClickHouse;
+import io.pyusage.devstack.servers.EmbeddedKafka;
+import io.pyusage.query.QueryApiConfig;
+import io.pyusage.query.QueryApiService;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The embedded default: a real Kafka broker and a real ClickHouse server as child processes, and the
+ * collector, aggregator and query API in this JVM, all on loopback. State lives under one folder.
+ */
+public final class DevStack implements AutoCloseable {
+
+    private static final String LOOPBACK = "127.0.0.1";
+
+    private final DevStackPorts ports;
+    private final EmbeddedKafka kafka;
+    private final EmbeddedClickHouse clickHouse;
+    private final Vertx vertx = Vertx.vertx();
+    private final List<Service> services = new ArrayList<>();
+
+    private DevStack(Path stateDir, DevStackPorts ports) {
+        this.ports = ports;
+        this.kafka = new EmbeddedKafka(stateDir.resolve("kafka"), ports.kafka(), ports.kafkaController());
+        this.clickHouse = new EmbeddedClickHouse(stateDir.resolve("clickhouse"), ports.clickHouseHttp(), ports.clickHouseTcp());
+    }
+
+    /** Starts everything and returns once every part answers; on any failure, stops what started. */
+    public static DevStack start(Path stateDir, DevStackPorts ports) throws Exception {
+        DevStack stack = new DevStack(stateDir, ports);
+        try {
+            stack.startAll();
+            return stack;
+        } catch (Exception e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    private void startAll() throws Exception {
+        kafka.start();
+        clickHouse.start();
+        KafkaSettings kafkaSettings = new KafkaSettings(kafka.bootstrapServers(), "startups", 3);
+        ClickHouseConfig clickHouseConfig = new ClickHouseConfig(URI.create(clickHouse.httpUrl()), "pyusage",
+                "default", "", Duration.ofSeconds(30));
+        launch(new CollectorService(new CollectorConfig(LOOPBACK, ports.collectorUdp(), ports.collectorHttp(),
+                1024 * 1024, kafkaSettings, 100_000)));
+        // Short batches: the demo wants its few starts visible at once, not after a full second.
+        launch(new AggregatorService(new AggregatorConfig(kafkaSettings, "pyusage-aggregator", clickHouseConfig,
+                10_000, Duration.ofMillis(200), Duration.ofSeconds(5), LOOPBACK, ports.aggregator())));
+        launch(new QueryApiService(new QueryApiConfig(LOOPBACK, ports.queryApi(), clickHouseConfig)));
+    }
+
+    private void launch(Service service) throws Exception {
+        await(service.start(vertx));
+        services.add(service);
+    }
+
+    public String collectorUdpEndpoint() {
+        return "udp://" + LOOPBACK + ":" + ports.collectorUdp();
+    }
+
+    public String collectorHttpUrl() {
+        return "http://" + LOOPBACK + ":" + ports.collectorHttp();
+    }
+
+    public String queryApiUrl() {
+        return "http://" + LOOPBACK + ":" + ports.queryApi();
+    }
+
+    public String aggregatorUrl() {
+        return "http://" + LOOPBACK + ":" + ports.aggregator();
+    }
+
+    public EmbeddedKafka kafka() {
+        return kafka;
+    }
+
+    public EmbeddedClickHouse clickHouse() {
+        return clickHouse;
+    }
+
+    /** Stops the services in reverse order, then the servers. */
+    @Override
+    public void close() {
+        List<Service> reversed = new ArrayList<>(services);
+        Collections.reverse(reversed);
+        for (Service service : reversed) {
+            try {
+                await(service.stop());
+            } catch (Exception e) {
+                // keep stopping the rest
+            }
+        }
+        services.clear();
+        try {
+            await(vertx.close());
+        } catch (Exception e) {
+            // the servers below must still stop
+        }
+        clickHouse.close();
+        kafka.close();
+    }
+
+    private static <T> T await(Future<T> future) throws Exception {
+        return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,74 @@
+package io.pyusage.devstack;
+
+import io.pyusage.common.config.Env;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code ./pyusage up}: starts the embedded default, shows it working on real Python starts, prints
+ * where to look, and runs until Ctrl-C, which stops every child process.
+ */
+public final class DevStackMain {
+
+    private DevStackMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Env env = Env.system();
+        Path stateDir = Path.of(env.string("PYUSAGE_VAR_DIR", "var")).toAbsolutePath();
+        DevStackPorts ports = DevStackPorts.from(env);
+        say("starting Kafka, ClickHouse and the pyusage services (state in " + stateDir + ")");
+        DevStack stack = DevStack.start(stateDir, ports);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            say("stopping");
+            stack.close();
+            stopped.countDown();
+        }));
+        say("ready: collector udp " + stack.collectorUdpEndpoint() + ", http " + stack.collectorHttpUrl()
+                + "/v1/startups; query API " + stack.queryApiUrl());
+
+        DemoEnvironments demo = new DemoEnvironments(stateDir.resolve("demo"), DemoEnvironments.defaultPython(),
+                DemoEnvironments.hookSource());
+        demo.create(stack.collectorUdpEndpoint(), "demo");
+        int starts = demo.runStarts(3);
+        say("demo: started Python " + starts + " times in " + DemoEnvironments.ENVIRONMENTS.size()
+                + " virtual environments under " + stateDir.resolve("demo"));
+        String numpyUsers = stack.queryApiUrl() + "/api/v1/packages/numpy/users";
+        say("demo: " + awaitStarts(numpyUsers, starts));
+        say("look at:");
+        DemoEnvironments.ENVIRONMENTS.stream().flatMap(e -> e.packages().keySet().stream()).distinct().sorted()
+                .forEach(name -> say("  " + stack.queryApiUrl() + "/api/v1/packages/" + name + "/users"));
+        say("  " + stack.collectorHttpUrl() + "/health  " + stack.queryApiUrl() + "/metrics  " + stack.aggregatorUrl() + "/health");
+        say("try it: PYUSAGE_ENDPOINT=" + stack.collectorUdpEndpoint() + " " + DemoEnvironments.pythonIn(
+                demo.venv(DemoEnvironments.ENVIRONMENTS.get(0))) + " -c pass");
+        say("running; Ctrl-C stops everything");
+        stopped.await();
+    }
+
+    /** Polls the query API until the numpy users it lists add up to at least {@code expected} starts. */
+    private static String awaitStarts(String url, int expected) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String body = "";
+        while (System.nanoTime() < deadline) {
+            body = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            long seen = DemoCheck.startsIn(body);
+            if (seen >= expected) {
+                return "the query API shows " + seen + " starts with numpy installed: " + url;
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("the demo starts did not reach the query API within 60 s; last answer: " + body);
+    }
+
+    private static void say(String line) {
+        System.out.println("[pyusage] " + line);
+        System.out.flush();
+    }
+}
