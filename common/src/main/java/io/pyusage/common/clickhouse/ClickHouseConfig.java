@@ -18,17 +18,16 @@ public record ClickHouseConfig(URI url, String database, String user, String pas
     public static final String DEFAULT_URL = "http://127.0.0.1:18123";
 
     public ClickHouseConfig {
-        if (!database.matches("[A-Za-z_][A-Za-z0-9_]{0,63}")) {
+        if (!Sql.isIdentifier(database)) {
             throw new IllegalArgumentException("ClickHouse database name must be an identifier: " + database);
         }
     }
 
     public static ClickHouseConfig from(Env env) {
         String database = env.string("PYUSAGE_CLICKHOUSE_DATABASE", "pyusage");
-        env.require(database.matches("[A-Za-z_][A-Za-z0-9_]{0,63}"),
-                "PYUSAGE_CLICKHOUSE_DATABASE=" + database + " is not an identifier");
+        env.require(Sql.isIdentifier(database), "PYUSAGE_CLICKHOUSE_DATABASE=" + database + " is not an identifier");
         return new ClickHouseConfig(env.httpUrl("PYUSAGE_CLICKHOUSE_URL", DEFAULT_URL),
-                database.matches("[A-Za-z_][A-Za-z0-9_]{0,63}") ? database : "pyusage",
+                Sql.isIdentifier(database) ? database : "pyusage",
                 env.string("PYUSAGE_CLICKHOUSE_USER", "default"),
                 env.string("PYUSAGE_CLICKHOUSE_PASSWORD", ""),
                 env.millis("PYUSAGE_CLICKHOUSE_TIMEOUT_MS", 30_000, 100, 600_000));

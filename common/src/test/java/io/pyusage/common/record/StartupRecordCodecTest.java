@@ -1,0 +1,132 @@
+package io.pyusage.common.record;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pyusage.common.TestRecords;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class StartupRecordCodecTest {
+
+    @Test
+    void validRecordDecodesWithEveryField() {
+        Map<String, Object> input = TestRecords.valid();
+        StartupRecord record = assertInstanceOf(DecodeResult.Valid.class, StartupRecordCodec.decode(TestRecords.bytes(input))).record();
+        assertEquals(input.get("event_id"), record.eventId());
+        assertEquals("alice", record.user());
+        assertEquals("2023.06", record.base());
+        assertEquals(List.of(new InstalledPackage("numpy", "1.26.4"), new InstalledPackage("pandas", "2.2.2")), record.packages());
+        assertEquals(23.5, record.startupMs());
+        assertTrue(record.venv());
+    }
+
+    @Test
+    void encodeThenDecodeKeepsTheRecordAndTheCollectorStamps() {
+        StartupRecord record = ((DecodeResult.Valid) StartupRecordCodec.decode(TestRecords.bytes(TestRecords.valid()))).record()
+                .received(1_795_000_000.25, "10.1.2.3");
+        StartupRecord back = ((DecodeResult.Valid) StartupRecordCodec.decode(StartupRecordCodec.encode(record))).record();
+        assertEquals(record, back);
+    }
+
+    @Test
+    void unknownFieldsAreIgnored() {
+        Map<String, Object> input = TestRecords.valid();
+        input.put("from_a_newer_hook", Map.of("x", 1));
+        assertInstanceOf(DecodeResult.Valid.class, StartupRecordCodec.decode(TestRecords.bytes(input)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "   ", "{", "{\"schema\":1", "[1,2]", "null", "42", "{\"schema\":1} trailing",
+            "{\"a\":1,\"a\":2}", "\u0000\u0001", "{'single':'quotes'}"})
+    void malformedInputIsInvalidNotAnException(String input) {
+        DecodeResult result = StartupRecordCodec.decode(input.getBytes(StandardCharsets.UTF_8));
+        assertInstanceOf(DecodeResult.Invalid.class, result, input);
+    }
+
+    @Test
+    void invalidUtf8IsRejected() {
+        byte[] json = TestRecords.bytes(TestRecords.valid());
+        byte[] broken = new String(json, StandardCharsets.UTF_8).replace("alice", "al\u00e9ce").getBytes(StandardCharsets.UTF_8);
+        int at = new String(broken, StandardCharsets.ISO_8859_1).indexOf("al") + 2;
+        broken[at] = (byte) 0xC3;
+        broken[at + 1] = (byte) 0x28; // not a continuation byte
+        assertEquals("malformed_json", invalid(broken).reason());
+    }
+
+    @Test
+    void deepNestingHugeNumbersAndHugeDocumentsAreRejectedByTheParserLimits() {
+        assertEquals("malformed_json", invalid("[".repeat(10_000).getBytes(StandardCharsets.UTF_8)).reason());
+        assertEquals("malformed_json", invalid(("{\"pid\":" + "9".repeat(5_000) + "}").getBytes(StandardCharsets.UTF_8)).reason());
+        byte[] huge = ("{\"user\":\"" + "x".repeat(StartupRecordCodec.MAX_RECORD_BYTES) + "\"}").getBytes(StandardCharsets.UTF_8);
+        assertEquals("too_large", invalid(huge).reason());
+    }
+
+    @Test
+    void tooManyPackagesAreRejectedNamingTheField() {
+        List<List<String>> packages = new ArrayList<>();
+        for (int i = 0; i < RecordValidator.MAX_PACKAGES + 1; i++) {
+            packages.add(List.of("p" + i, "1"));
+        }
+        assertFieldRejected(r -> r.put("packages", packages), "packages");
+    }
+
+    @Test
+    void eachRuleNamesItsField() {
+        assertFieldRejected(r -> r.put("schema", 2), "schema");
+        assertFieldRejected(r -> r.put("event_id", "not-hex"), "event_id");
+        assertFieldRejected(r -> r.put("event_id", "ABCDEF0123456789ABCDEF0123456789"), "event_id");
+        assertFieldRejected(r -> r.put("ts", "yesterday"), "ts");
+        assertFieldRejected(r -> r.put("ts", 12), "ts");
+        assertFieldRejected(r -> r.remove("user"), "user");
+        assertFieldRejected(r -> r.put("user", ""), "user");
+        assertFieldRejected(r -> r.put("host", "x".repeat(RecordValidator.MAX_NAME_LENGTH + 1)), "host");
+        assertFieldRejected(r -> r.put("host", "evil\nhost"), "host");
+        assertFieldRejected(r -> r.put("pid", -1), "pid");
+        assertFieldRejected(r -> r.put("pid", 1.5), "pid");
+        assertFieldRejected(r -> r.put("python", "three"), "python");
+        assertFieldRejected(r -> r.put("venv", "yes"), "venv");
+        assertFieldRejected(r -> r.put("startup_ms", -3), "startup_ms");
+        assertFieldRejected(r -> r.put("packages", "numpy"), "packages");
+        assertFieldRejected(r -> r.put("packages", List.of(List.of("numpy"))), "packages[0]");
+        assertFieldRejected(r -> r.put("packages", List.of(List.of("Not_Normalised", "1.0"))), "packages[0][0]");
+        assertFieldRejected(r -> r.put("packages", List.of(List.of("ok", "x".repeat(RecordValidator.MAX_VERSION_LENGTH + 1)))), "packages[0][1]");
+    }
+
+    @Test
+    void optionalFieldsMayBeAbsent() {
+        Map<String, Object> input = TestRecords.valid();
+        input.remove("startup_ms");
+        input.remove("entry");
+        StartupRecord record = assertInstanceOf(DecodeResult.Valid.class, StartupRecordCodec.decode(TestRecords.bytes(input))).record();
+        assertEquals(null, record.startupMs());
+    }
+
+    @Test
+    void packageNamesNormaliseAsPep503Says() {
+        assertEquals("foo-bar", PackageNames.normalise("Foo_Bar"));
+        assertEquals("zope-interface", PackageNames.normalise("zope.interface"));
+        assertEquals("a-b", PackageNames.normalise("A-_.B"));
+        assertTrue(PackageNames.isNormalised("scikit-learn"));
+        assertTrue(!PackageNames.isNormalised("scikit_learn"));
+    }
+
+    private static void assertFieldRejected(Consumer<Map<String, Object>> change, String field) {
+        Map<String, Object> input = TestRecords.valid();
+        change.accept(input);
+        DecodeResult.Invalid invalid = invalid(TestRecords.bytes(input));
+        assertEquals("schema", invalid.reason());
+        assertTrue(invalid.errors().stream().anyMatch(e -> e.field().equals(field)), field + " not named in " + invalid.errors());
+    }
+
+    private static DecodeResult.Invalid invalid(byte[] bytes) {
+        return assertInstanceOf(DecodeResult.Invalid.class, StartupRecordCodec.decode(bytes));
+    }
+}
