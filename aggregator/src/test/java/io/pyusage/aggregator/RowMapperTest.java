@@ -1,0 +1,71 @@
+package io.pyusage.aggregator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pyusage.common.TestRecords;
+import io.pyusage.common.record.DecodeResult;
+import io.pyusage.common.record.InstalledPackage;
+import io.pyusage.common.record.StartupRecord;
+import io.pyusage.common.record.StartupRecordCodec;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+class RowMapperTest {
+
+    @Test
+    void startRowCarriesTheRecordInClickHouseForm() {
+        Map<String, Object> input = TestRecords.valid();
+        input.put("ts", 1_795_296_266.5);
+        input.put("event_id", "7a1d9405627926ee6b036b238fac9bdc");
+        StartupRecord record = decode(input).received(1_795_296_267.0, "10.0.0.7");
+        RowMapper.Rows rows = RowMapper.map(record, 2, 41);
+        assertEquals("2026-11-21", rows.start().get("day").asText());
+        assertEquals("2026-11-21 21:24:26", rows.start().get("ts").asText());
+        assertEquals("7a1d9405-6279-26ee-6b03-6b238fac9bdc", rows.start().get("event_id").asText());
+        assertEquals("10.0.0.7", rows.start().get("source_ip").asText());
+        assertEquals(2, rows.start().get("package_count").asInt());
+        assertEquals(41, rows.start().get("kafka_offset").asLong());
+        assertEquals(rows.envId(), rows.start().get("env_id").asLong());
+        assertEquals(List.of("numpy", "pandas"), rows.packages().stream().map(p -> p.get("name").asText()).toList());
+    }
+
+    @Test
+    void fingerprintIgnoresOrderButNotVersions() {
+        long ab = EnvironmentFingerprint.of(List.of(new InstalledPackage("a", "1"), new InstalledPackage("b", "2")));
+        long ba = EnvironmentFingerprint.of(List.of(new InstalledPackage("b", "2"), new InstalledPackage("a", "1")));
+        long newer = EnvironmentFingerprint.of(List.of(new InstalledPackage("a", "1"), new InstalledPackage("b", "3")));
+        // name/version boundaries are part of the hash: "a"+"12" differs from "a1"+"2"
+        long shifted = EnvironmentFingerprint.of(List.of(new InstalledPackage("a1", "2"), new InstalledPackage("b", "2")));
+        assertEquals(ab, ba);
+        assertNotEquals(ab, newer);
+        assertNotEquals(ab, shifted);
+        assertTrue(ab >= 0);
+    }
+
+    @Test
+    void batchCommitsOnePastTheLastOffsetOfEachPartitionAndCoversDeadLetters() {
+        Batch batch = new Batch();
+        TopicPartition p0 = new TopicPartition("startups", 0);
+        TopicPartition p1 = new TopicPartition("startups", 1);
+        RowMapper.Rows rows = RowMapper.map(decode(TestRecords.valid()), 0, 5);
+        batch.add(rows, 1.0, true, p0, 5);
+        batch.add(rows, 1.0, true, p0, 6);
+        batch.cover(p1, 9);
+        assertEquals(6, batch.commitOffsets().get(p0).offset() - 1);
+        assertEquals(10, batch.commitOffsets().get(p1).offset());
+        assertEquals(5L, batch.firstOffsets().get(p0));
+        assertEquals(2, batch.startRows());
+        assertEquals(2, batch.packageRows(), "the same environment's packages are written once per batch");
+        assertTrue(batch.isDue(2, Long.MAX_VALUE));
+        assertTrue(!batch.isDue(3, Long.MAX_VALUE));
+        assertTrue(!new Batch().isDue(1, 0), "an empty batch is never due");
+    }
+
+    private static StartupRecord decode(Map<String, Object> input) {
+        return ((DecodeResult.Valid) StartupRecordCodec.decode(TestRecords.bytes(input))).record();
+    }
+}
