@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pyusage.common.clickhouse.ClickHouseStore;
 import io.pyusage.common.clickhouse.SchemaMigrations;
+import io.pyusage.common.config.KafkaTopics;
 import io.pyusage.common.service.Health;
 import io.pyusage.common.service.Service;
 import io.pyusage.common.service.ServiceEndpoints;
@@ -46,6 +47,7 @@ public final class AggregatorService implements Service {
         ServiceEndpoints.mount(router, NAME, registry, this::health);
         return vertx.executeBlocking(() -> {
                     SchemaMigrations.apply(config.clickHouse());
+                    KafkaTopics.ensure(config.kafka(), config.kafka().deadLetterTopic(), 1);
                     startLoop();
                     return null;
                 })

@@ -3,6 +3,7 @@ package io.pyusage.collector;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.pyusage.common.config.KafkaSettings;
+import io.pyusage.common.config.KafkaTopics;
 import io.pyusage.common.record.StartupRecord;
 import io.pyusage.common.record.StartupRecordCodec;
 import io.vertx.core.Future;
@@ -16,17 +17,11 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Hands records to Kafka without ever blocking an event loop. {@code KafkaProducer.send} can block
@@ -35,8 +30,6 @@ import org.slf4j.LoggerFactory;
  * transports can answer 503 or drop and count, instead of growing without bound.
  */
 public final class KafkaPublisher implements AutoCloseable {
-
-    private static final Logger LOG = LoggerFactory.getLogger(KafkaPublisher.class);
 
     private final KafkaSettings settings;
     private final KafkaProducer<String, byte[]> producer;
@@ -78,20 +71,7 @@ public final class KafkaPublisher implements AutoCloseable {
 
     /** Creates the topic with the configured partition count if it does not exist yet. */
     public void ensureTopic() throws InterruptedException, ExecutionException, TimeoutException {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
-            if (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(settings.topic())) {
-                return;
-            }
-            try {
-                admin.createTopics(List.of(new NewTopic(settings.topic(), settings.partitions(), (short) 1)
-                        .configs(Map.of("compression.type", "producer")))).all().get(30, TimeUnit.SECONDS);
-                LOG.info("created topic {} with {} partitions", settings.topic(), settings.partitions());
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw e;
-                }
-            }
-        }
+        KafkaTopics.ensure(settings, settings.topic(), settings.partitions());
     }
 
     /** Completes when Kafka has acknowledged the record; fails at once with {@link BufferFullException} when full. */

@@ -6,15 +6,17 @@ package io.pyusage.common.config;
  *
  * @param bootstrapServers {@code PYUSAGE_KAFKA_BOOTSTRAP}, default {@code 127.0.0.1:19092} (the devstack broker)
  * @param topic            {@code PYUSAGE_KAFKA_TOPIC}, default {@code startups}
- * @param partitions       {@code PYUSAGE_KAFKA_PARTITIONS}, default 6: used when the collector creates the topic
+ * @param partitions       {@code PYUSAGE_KAFKA_PARTITIONS}, default 6: used when a service creates the missing topic
+ * @param replication      {@code PYUSAGE_KAFKA_REPLICATION}, default 1 (the single-broker devstack); 3 on a real cluster
  */
-public record KafkaSettings(String bootstrapServers, String topic, int partitions) {
+public record KafkaSettings(String bootstrapServers, String topic, int partitions, int replication) {
 
     public static KafkaSettings from(Env env) {
         String topic = env.string("PYUSAGE_KAFKA_TOPIC", "startups");
         env.require(topic.matches("[A-Za-z0-9._-]{1,249}"), "PYUSAGE_KAFKA_TOPIC=" + topic + " is not a valid topic name");
         return new KafkaSettings(env.string("PYUSAGE_KAFKA_BOOTSTRAP", "127.0.0.1:19092"), topic,
-                env.integer("PYUSAGE_KAFKA_PARTITIONS", 6, 1, 10_000));
+                env.integer("PYUSAGE_KAFKA_PARTITIONS", 6, 1, 10_000),
+                env.integer("PYUSAGE_KAFKA_REPLICATION", 1, 1, 32));
     }
 
     /** The topic that keeps records the aggregator could not store, with the reason in a header. */

@@ -56,7 +56,7 @@ public final class DevStack implements AutoCloseable {
     private void startAll() throws Exception {
         kafka.start();
         clickHouse.start();
-        KafkaSettings kafkaSettings = new KafkaSettings(kafka.bootstrapServers(), "startups", 3);
+        KafkaSettings kafkaSettings = new KafkaSettings(kafka.bootstrapServers(), "startups", 3, 1);
         ClickHouseConfig clickHouseConfig = new ClickHouseConfig(URI.create(clickHouse.httpUrl()), "pyusage",
                 "default", "", Duration.ofSeconds(30));
         launch(new CollectorService(new CollectorConfig(LOOPBACK, ports.collectorUdp(), ports.collectorHttp(),

@@ -1,0 +1,62 @@
+package io.pyusage.devstack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/** Real python3 processes with the installed hook, through collector, Kafka, aggregator and ClickHouse, to the query API. */
+class EndToEndIT {
+
+    @Test
+    void realPythonStartsAreFoundThroughTheQueryApi() throws Exception {
+        DevStack stack = TestStack.get();
+        Path root = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "demo-");
+        DemoEnvironments demo = new DemoEnvironments(root, DemoEnvironments.defaultPython(), DemoEnvironments.hookSource());
+        demo.create(stack.collectorUdpEndpoint(), "e2e");
+        // Other tests share the stack: count what this test adds.
+        String numpy = stack.queryApiUrl() + "/api/v1/packages/numpy/users";
+        String flaskUrl = stack.queryApiUrl() + "/api/v1/packages/Flask/users";
+        long numpyBefore = TestStack.starts(TestStack.json(TestStack.get(numpy)));
+        long flaskBefore = TestStack.starts(TestStack.json(TestStack.get(flaskUrl)));
+        int starts = demo.runStarts(2);
+
+        JsonNode answer = TestStack.awaitJson(numpy, Duration.ofSeconds(30), a -> TestStack.starts(a) >= numpyBefore + starts);
+        assertEquals(numpyBefore + starts, TestStack.starts(answer), answer.toString());
+        Set<String> versions = new TreeSet<>();
+        answer.path("users").forEach(u -> u.path("versions").forEach(v -> versions.add(v.asText())));
+        assertEquals(Set.of("1.26.4", "2.1.0"), versions, "numpy of both environments");
+
+        // A package only one environment has is found only in that environment's starts.
+        JsonNode flask = TestStack.awaitJson(flaskUrl, Duration.ofSeconds(10), a -> TestStack.starts(a) >= flaskBefore + starts / 2);
+        assertEquals(flaskBefore + starts / 2, TestStack.starts(flask));
+        assertEquals("3.0.3", flask.path("users").get(0).path("versions").get(0).asText());
+    }
+
+    @Test
+    void aStartWithTheEndpointFromTheEnvironmentShowsUpWithinTenSeconds() throws Exception {
+        DevStack stack = TestStack.get();
+        Path root = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "env-endpoint-");
+        DemoEnvironments demo = new DemoEnvironments(root, DemoEnvironments.defaultPython(), DemoEnvironments.hookSource());
+        // Installed pointing nowhere useful: only PYUSAGE_ENDPOINT can make this start arrive.
+        demo.create("udp://127.0.0.1:9", "env-endpoint");
+        Path venv = demo.venv(DemoEnvironments.ENVIRONMENTS.get(1));
+        String requests = stack.queryApiUrl() + "/api/v1/packages/requests/users";
+        long before = TestStack.starts(TestStack.json(TestStack.get(requests)));
+
+        List<String> command = new ArrayList<>(List.of(DemoEnvironments.pythonIn(venv), "-c", "pass"));
+        ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+        builder.environment().put("PYUSAGE_ENDPOINT", stack.collectorUdpEndpoint());
+        assertEquals(0, builder.start().waitFor());
+
+        JsonNode answer = TestStack.awaitJson(requests, Duration.ofSeconds(10), a -> TestStack.starts(a) > before);
+        assertEquals(before + 1, TestStack.starts(answer), "not visible within 10 s: " + answer);
+    }
+}

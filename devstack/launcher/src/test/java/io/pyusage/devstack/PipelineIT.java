@@ -1,0 +1,139 @@
+package io.pyusage.devstack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pyusage.common.TestRecords;
+import java.io.ByteArrayOutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.zip.GZIPOutputStream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/** The collector, aggregator and query API against the real broker and ClickHouse server. */
+class PipelineIT {
+
+    private static List<List<String>> onlyPackage(String name, String version) {
+        return List.of(List.of(name, version));
+    }
+
+    @Test
+    void httpBatchAcceptsGoodLinesAndNamesEachBadOne() throws Exception {
+        DevStack stack = TestStack.get();
+        String pkg = "batch-" + UUID.randomUUID().toString().substring(0, 8);
+        String good1 = TestRecords.json(TestRecords.valid("bob", "node07", onlyPackage(pkg, "1.0")));
+        Map<String, Object> badRecord = TestRecords.valid("bob", "node07", onlyPackage(pkg, "1.0"));
+        badRecord.put("event_id", "nope");
+        String good2 = TestRecords.json(TestRecords.valid("carol", "node08", onlyPackage(pkg, "2.0")));
+        String body = good1 + "\n" + TestRecords.json(badRecord) + "\n{broken\n\n" + good2 + "\n";
+
+        HttpResponse<String> response = TestStack.post(stack.collectorHttpUrl() + "/v1/startups", body.getBytes(StandardCharsets.UTF_8));
+        assertEquals(202, response.statusCode(), response.body());
+        JsonNode answer = TestStack.json(response);
+        assertEquals(2, answer.get("accepted").asInt());
+        assertEquals(2, answer.get("rejected").size());
+        assertEquals(2, answer.get("rejected").get(0).get("line").asInt());
+        assertEquals("event_id", answer.get("rejected").get(0).get("errors").get(0).get("field").asText());
+        assertEquals(3, answer.get("rejected").get(1).get("line").asInt());
+        assertEquals("malformed_json", answer.get("rejected").get(1).get("reason").asText());
+
+        JsonNode users = TestStack.awaitJson(stack.queryApiUrl() + "/api/v1/packages/" + pkg + "/users",
+                Duration.ofSeconds(30), a -> a.path("total").asInt() == 2);
+        assertEquals(2, users.path("total").asInt(), users.toString());
+        Set<String> names = new TreeSet<>();
+        users.path("users").forEach(u -> names.add(u.path("user").asText()));
+        assertEquals(Set.of("bob", "carol"), names);
+        JsonNode onlyV2 = TestStack.json(TestStack.get(stack.queryApiUrl() + "/api/v1/packages/" + pkg + "/users?version=2.0"));
+        assertEquals(1, onlyV2.path("total").asInt());
+        assertEquals("carol", onlyV2.path("users").get(0).path("user").asText());
+        assertEquals("node08", onlyV2.path("users").get(0).path("hosts").get(0).asText());
+    }
+
+    @Test
+    void gzipUdpAndBadRequestsBehaveAsDocumented() throws Exception {
+        DevStack stack = TestStack.get();
+        String pkg = "udp-" + UUID.randomUUID().toString().substring(0, 8);
+        byte[] datagram = TestRecords.bytes(TestRecords.valid("dave", "node09", onlyPackage(pkg, "0.1")));
+        URI udp = URI.create(stack.collectorUdpEndpoint());
+        try (DatagramSocket socket = new DatagramSocket()) {
+            socket.send(new DatagramPacket("garbage".getBytes(StandardCharsets.UTF_8), 7, InetAddress.getByName(udp.getHost()), udp.getPort()));
+            socket.send(new DatagramPacket(datagram, datagram.length, InetAddress.getByName(udp.getHost()), udp.getPort()));
+        }
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+            out.write(TestRecords.bytes(TestRecords.valid("erin", "node10", onlyPackage(pkg, "0.2"))));
+        }
+        assertEquals(202, TestStack.post(stack.collectorHttpUrl() + "/v1/startups", gz.toByteArray(), "Content-Encoding", "gzip").statusCode());
+        assertEquals(400, TestStack.post(stack.collectorHttpUrl() + "/v1/startups", new byte[0]).statusCode());
+        assertEquals(413, TestStack.post(stack.collectorHttpUrl() + "/v1/startups", new byte[2 * 1024 * 1024]).statusCode());
+
+        JsonNode users = TestStack.awaitJson(stack.queryApiUrl() + "/api/v1/packages/" + pkg + "/users",
+                Duration.ofSeconds(30), a -> a.path("total").asInt() == 2);
+        assertEquals(2, users.path("total").asInt(), users.toString());
+
+        String metrics = TestStack.get(stack.collectorHttpUrl() + "/metrics").body();
+        assertTrue(metrics.contains("pyusage_collector_rejected_total{reason=\"malformed_json\",service=\"collector\",transport=\"udp\"}"), metrics);
+        assertEquals(400, TestStack.get(stack.queryApiUrl() + "/api/v1/packages/" + pkg + "/users?limit=0").statusCode());
+        assertEquals(400, TestStack.get(stack.queryApiUrl() + "/api/v1/packages/" + pkg + "/users?since=soon").statusCode());
+        assertEquals(200, TestStack.get(stack.aggregatorUrl() + "/health").statusCode());
+    }
+
+    @Test
+    void recordsThatFailSchemaInKafkaGoToTheDeadLetterTopicAndTheRestIsWritten() throws Exception {
+        DevStack stack = TestStack.get();
+        String pkg = "dlq-" + UUID.randomUUID().toString().substring(0, 8);
+        String poison = "{\"schema\":1,\"this is\":\"not a start " + pkg + "\"}";
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("startups", "node11", poison.getBytes(StandardCharsets.UTF_8))).get();
+            producer.send(new ProducerRecord<>("startups", "node11",
+                    TestRecords.bytes(TestRecords.valid("frank", "node11", onlyPackage(pkg, "1"))))).get();
+        }
+        JsonNode users = TestStack.awaitJson(stack.queryApiUrl() + "/api/v1/packages/" + pkg + "/users",
+                Duration.ofSeconds(30), a -> a.path("total").asInt() == 1);
+        assertEquals("frank", users.path("users").get(0).path("user").asText(), users.toString());
+
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "dlq-reader-" + pkg);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of("startups.dlq"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            ConsumerRecord<String, byte[]> found = null;
+            while (found == null && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (new String(record.value(), StandardCharsets.UTF_8).equals(poison)) {
+                        found = record;
+                    }
+                }
+            }
+            assertTrue(found != null, "poison record not in startups.dlq");
+            assertEquals("schema", new String(found.headers().lastHeader("pyusage.reason").value(), StandardCharsets.UTF_8));
+            assertTrue(new String(found.headers().lastHeader("pyusage.error").value(), StandardCharsets.UTF_8).contains("event_id"));
+        }
+    }
+}
