@@ -45,13 +45,12 @@ public final class AggregatorService implements Service {
         this.vertx = vertx;
         Router router = Router.router(vertx);
         ServiceEndpoints.mount(router, NAME, registry, this::health);
-        return vertx.executeBlocking(() -> {
+        return Service.setUpThenListen(vertx, () -> {
                     SchemaMigrations.apply(config.clickHouse());
                     KafkaTopics.ensure(config.kafka(), config.kafka().deadLetterTopic(), 1);
                     startLoop();
                     return null;
-                })
-                .compose(ignored -> vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.bindHost()))
+                }, router, config.bindHost(), config.httpPort())
                 .map(server -> {
                     http = server;
                     return this;
@@ -97,8 +96,7 @@ public final class AggregatorService implements Service {
 
     @Override
     public Future<Void> stop() {
-        Future<Void> server = http == null ? Future.succeededFuture() : http.close();
-        return server.compose(ignored -> vertx.executeBlocking(() -> {
+        return Service.closeThenTearDown(vertx, http, () -> {
             if (loop != null) {
                 loop.stop();
                 loopThread.join(60_000);
@@ -106,6 +104,6 @@ public final class AggregatorService implements Service {
                 store.close();
             }
             return null;
-        })).mapEmpty();
+        });
     }
 }

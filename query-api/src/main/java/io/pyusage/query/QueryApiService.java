@@ -51,12 +51,11 @@ public final class QueryApiService implements Service {
         Router router = Router.router(vertx);
         router.get("/api/v1/packages/:name/users").handler(this::packageUsers);
         ServiceEndpoints.mount(router, NAME, registry, this::health);
-        return vertx.executeBlocking(() -> {
+        return Service.setUpThenListen(vertx, () -> {
                     SchemaMigrations.apply(config.clickHouse());
                     store = new ClickHouseStore(config.clickHouse());
                     return null;
-                })
-                .compose(ignored -> vertx.createHttpServer().requestHandler(router).listen(config.httpPort(), config.bindHost()))
+                }, router, config.bindHost(), config.httpPort())
                 .map(server -> {
                     http = server;
                     return this;
@@ -133,12 +132,11 @@ public final class QueryApiService implements Service {
 
     @Override
     public Future<Void> stop() {
-        Future<Void> server = http == null ? Future.succeededFuture() : http.close();
-        return server.compose(ignored -> vertx.executeBlocking(() -> {
+        return Service.closeThenTearDown(vertx, http, () -> {
             if (store != null) {
                 store.close();
             }
             return null;
-        })).mapEmpty();
+        });
     }
 }

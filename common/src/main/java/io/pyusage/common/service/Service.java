@@ -2,6 +2,9 @@ package io.pyusage.common.service;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,6 +15,21 @@ public interface Service {
     Future<? extends Service> start(Vertx vertx);
 
     Future<Void> stop();
+
+    /**
+     * The usual start: blocking set-up (migrations, clients) on a worker thread, then the HTTP
+     * listener; fails if either does.
+     */
+    static Future<HttpServer> setUpThenListen(Vertx vertx, Callable<?> setUp, Router router, String host, int port) {
+        return vertx.executeBlocking(setUp)
+                .compose(ignored -> vertx.createHttpServer().requestHandler(router).listen(port, host));
+    }
+
+    /** The usual stop: the HTTP listener first (no new work), then blocking tear-down on a worker thread. */
+    static Future<Void> closeThenTearDown(Vertx vertx, HttpServer http, Callable<?> tearDown) {
+        Future<Void> closed = http == null ? Future.succeededFuture() : http.close();
+        return closed.compose(ignored -> vertx.executeBlocking(tearDown)).mapEmpty();
+    }
 
     /** Runs {@code service} as a process's only service: exit code 1 when it cannot start, stopped on SIGTERM. */
     static void runStandalone(String name, Service service) {
