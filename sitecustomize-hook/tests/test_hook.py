@@ -1,5 +1,6 @@
 """Tests of the pyusage hook: pure functions, and real interpreters started with the hook installed."""
 
+import ast
 import http.server
 import json
 import os
@@ -16,7 +17,7 @@ import unittest
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
 sys.path.insert(0, SRC)
 
-import pyusage_hook  # noqa: E402
+from pyusage_hook import hook  # noqa: E402
 from pyusage_hook import __main__ as cli  # noqa: E402
 
 
@@ -35,7 +36,7 @@ def fake_distribution(site_dir, folder):
 
 def clean_env(**extra):
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("PYUSAGE_") and k not in ("DO_NOT_TRACK", "PYTHONPATH") and k not in pyusage_hook.CI_VARIABLES}
+           if not k.startswith("PYUSAGE_") and k not in ("DO_NOT_TRACK", "PYTHONPATH") and k not in hook.CI_VARIABLES}
     env.update(extra)
     return env
 
@@ -45,7 +46,26 @@ class NormaliseTest(unittest.TestCase):
     def test_pep503_examples(self):
         for raw, expected in [("Foo_Bar", "foo-bar"), ("foo.bar", "foo-bar"), ("FOO--_.bar", "foo-bar"),
                               ("zope.interface", "zope-interface"), ("numpy", "numpy"), ("a_", "a")]:
-            self.assertEqual(expected, pyusage_hook.normalise(raw), raw)
+            self.assertEqual(expected, hook.normalise(raw), raw)
+
+
+class SourceCompatibilityTest(unittest.TestCase):
+
+    def test_every_file_parses_as_python_3_7(self):
+        package = os.path.join(SRC, "pyusage_hook")
+        for name in sorted(os.listdir(package)):
+            if name.endswith(".py"):
+                with open(os.path.join(package, name), encoding="utf-8") as f:
+                    ast.parse(f.read(), filename=name, feature_version=(3, 7))
+
+
+class EncoderTest(unittest.TestCase):
+
+    def test_hand_written_json_reads_back_exactly(self):
+        nasty = ['plain', 'quote"', "back\\slash", "new\nline\ttab", "nul\x00 bell\x07 del\x7f c1\x85",
+                 "unicode é ✓ 𝄞", "", "\u2028\u2029", "</script>"]
+        record = {"s": nasty, "i": -3, "f": 1.5, "t": True, "n": None, "packages": [[n, n] for n in nasty]}
+        self.assertEqual(record, json.loads(hook.encode(record).decode("utf-8")))
 
 
 class InstalledPackagesTest(unittest.TestCase):
@@ -57,14 +77,14 @@ class InstalledPackagesTest(unittest.TestCase):
             fake_distribution(second, "foo.bar-9.9.dist-info")
             fake_distribution(second, "other-2.0.dist-info")
             fake_distribution(second, "not_a_package")
-            packages = pyusage_hook.installed_packages([first, second, "/does/not/exist"])
+            packages = hook.installed_packages([first, second, "/does/not/exist"])
         self.assertEqual([["foo-bar", "1.2.3"], ["legacy", "0.9"], ["other", "2.0"]], packages)
 
     def test_oversized_record_is_truncated_with_a_flag(self):
-        record = pyusage_hook.build_record({})
+        record = hook.build_record({})
         record["packages"] = [["package-%05d" % i, "1.0.0"] for i in range(10000)]
-        data = pyusage_hook.encode(record)
-        self.assertLessEqual(len(data), pyusage_hook.MAX_DATAGRAM)
+        data = hook.encode(record, hook.MAX_DATAGRAM)
+        self.assertLessEqual(len(data), hook.MAX_DATAGRAM)
         decoded = json.loads(data)
         self.assertTrue(decoded["truncated"])
         self.assertLess(len(decoded["packages"]), 10000)
@@ -113,6 +133,10 @@ class RealInterpreterTest(unittest.TestCase):
         self.assertEqual("2023.06", record["base"])
         self.assertTrue(record["venv"])
         self.assertEqual(os.path.realpath(os.path.join(self.root, "venv")), os.path.realpath(record["prefix"]))
+        # Python processes a venv's site-packages twice; the hook must still send once.
+        self.receiver.settimeout(0.5)
+        with self.assertRaises(socket.timeout):
+            self.receive()
         self.assertIn(["demo-package", "4.5.6"], record["packages"])
         self.assertEqual("%d.%d.%d" % sys.version_info[:3], record["python"])
         self.assertGreater(record["startup_ms"], 0)
@@ -126,6 +150,44 @@ class RealInterpreterTest(unittest.TestCase):
         record = self.receive()
         self.assertEqual("job.py", record["entry"])
         self.assertTrue(record["ci"])
+
+    def test_module_entry_names_the_module_and_can_be_switched_off(self):
+        module_dir = os.path.join(self.root, "modules")
+        os.makedirs(module_dir, exist_ok=True)
+        with open(os.path.join(module_dir, "report_tool.py"), "w") as f:
+            f.write("print('tool ran')\n")
+        result = subprocess.run([self.python, "-m", "report_tool"], cwd=module_dir, capture_output=True, text=True,
+                                env=clean_env(PYUSAGE_ENDPOINT=self.endpoint))
+        self.assertEqual("tool ran\n", result.stdout)
+        self.assertEqual("-m report_tool", self.receive()["entry"])
+        self.start("-c", "pass", PYUSAGE_ENDPOINT=self.endpoint, PYUSAGE_ENTRY="off")
+        self.assertNotIn("entry", self.receive())
+
+    def test_host_name_endpoint_is_resolved_off_the_start_and_cached(self):
+        cache = os.path.join(self.root, "cache")
+        endpoint = "udp://localhost:%d" % self.receiver.getsockname()[1]
+        # First start: no cached address, so the lookup and send run on a background thread.
+        self.start("-c", "import time; time.sleep(0.5)", PYUSAGE_ENDPOINT=endpoint, XDG_CACHE_HOME=cache)
+        self.assertEqual(1, self.receive()["schema"])
+        with open(os.path.join(cache, "pyusage", "address-localhost")) as f:
+            self.assertEqual("127.0.0.1", f.read())
+        # Later starts send straight to the cached address, even a start that exits at once.
+        result = self.start("-c", "import os; print(os.getpid())", PYUSAGE_ENDPOINT=endpoint, XDG_CACHE_HOME=cache)
+        self.assertEqual(int(result.stdout.strip()), self.receive()["pid"])
+
+    def test_broken_config_unreadable_paths_and_read_only_home_never_break_the_start(self):
+        with open(os.path.join(self.site_dir, "pyusage_hook", hook.CONFIG_FILE), "wb") as f:
+            f.write(b"\xff\xfe[pyusage\nendpoint == = \x00\n")
+        try:
+            for env in ({"PYTHONPATH": "/etc/hostname"}, {"HOME": "/proc", "PYUSAGE_ENDPOINT": "udp://no-such-host.invalid:1"},
+                        {"PYUSAGE_ENDPOINT": self.endpoint}):
+                result = self.start("-c", "import sys; print('ok'); sys.exit(4)", **env)
+                self.assertEqual(4, result.returncode, env)
+                self.assertEqual("ok\n", result.stdout, env)
+                self.assertEqual("", result.stderr, env)
+            self.assertEqual(1, self.receive()["schema"], "variables still work beside a broken config file")
+        finally:
+            os.remove(os.path.join(self.site_dir, "pyusage_hook", hook.CONFIG_FILE))
 
     def test_opt_out_sends_nothing(self):
         for env in ({"PYUSAGE_DISABLE": "1"}, {"DO_NOT_TRACK": "1"}):
@@ -188,13 +250,36 @@ class InstallerTest(unittest.TestCase):
 
     def test_install_writes_config_and_uninstall_removes_everything(self):
         with tempfile.TemporaryDirectory() as site_dir:
-            cli.install(site_dir, endpoint="udp://127.0.0.1:8514", base="2025.01")
+            cli.install_site_dir(site_dir, endpoint="udp://127.0.0.1:8514", base="2025.01")
             self.assertTrue(os.path.exists(os.path.join(site_dir, cli.PTH_NAME)))
-            with open(os.path.join(site_dir, cli.PACKAGE, pyusage_hook.CONFIG_FILE)) as f:
-                self.assertEqual("endpoint = udp://127.0.0.1:8514\nbase = 2025.01\n", f.read())
+            with open(os.path.join(site_dir, cli.PACKAGE, hook.CONFIG_FILE)) as f:
+                self.assertEqual("[pyusage]\nendpoint = udp://127.0.0.1:8514\nbase = 2025.01\n", f.read())
             self.assertTrue(cli.uninstall(site_dir))
             self.assertEqual([], os.listdir(site_dir))
             self.assertFalse(cli.uninstall(site_dir))
+
+    def test_standard_library_install_chains_an_existing_sitecustomize_and_uninstall_restores_it(self):
+        with tempfile.TemporaryDirectory() as stdlib, tempfile.TemporaryDirectory() as marker_dir:
+            original = "import os\nopen(os.path.join(%r, 'ran'), 'w').close()\n" % marker_dir
+            with open(os.path.join(stdlib, "sitecustomize.py"), "w") as f:
+                f.write(original)
+            receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            receiver.bind(("127.0.0.1", 0))
+            receiver.settimeout(10)
+            try:
+                cli.install_stdlib(stdlib, endpoint="udp://127.0.0.1:%d" % receiver.getsockname()[1])
+                # sitecustomize is imported from the first sys.path entry holding one: PYTHONPATH stands in for the stdlib
+                result = subprocess.run([sys.executable, "-c", "print('started')"], capture_output=True, text=True,
+                                        env=clean_env(PYTHONPATH=stdlib))
+                self.assertEqual("started\n", result.stdout, result.stderr)
+                self.assertEqual(1, json.loads(receiver.recv(65536))["schema"])
+                self.assertTrue(os.path.exists(os.path.join(marker_dir, "ran")), "the original sitecustomize must still run")
+            finally:
+                receiver.close()
+            self.assertTrue(cli.uninstall(stdlib))
+            with open(os.path.join(stdlib, "sitecustomize.py")) as f:
+                self.assertEqual(original, f.read())
+            self.assertEqual(["sitecustomize.py"], sorted(n for n in os.listdir(stdlib) if n != "__pycache__"))
 
     def test_send_dry_run_prints_a_record(self):
         result = subprocess.run([sys.executable, "-m", "pyusage_hook", "send", "--dry-run"], capture_output=True,

@@ -3,90 +3,145 @@
 import argparse
 import json
 import os
+import py_compile
 import shutil
 import sys
 import sysconfig
 
-import pyusage_hook
+from pyusage_hook import hook
 
-PTH_NAME = "pyusage.pth"
-PTH_LINE = "import pyusage_hook._startup\n"
 PACKAGE = "pyusage_hook"
+PTH_NAME = "pyusage.pth"
+SITECUSTOMIZE = "sitecustomize.py"
+# Where an existing sitecustomize.py is kept while the hook is installed in the standard library.
+ORIGINAL_SITECUSTOMIZE = "_pyusage_original_sitecustomize.py"
+MARKER = "# installed by pyusage_hook"
 
 
-def default_site_dir():
-    return sysconfig.get_paths()["purelib"]
+def stdlib_dir():
+    return sysconfig.get_paths()["stdlib"]
 
 
-def install(site_dir, endpoint=None, base=None):
-    """Copies the hook package into site_dir and adds a .pth line that runs it at every start."""
-    os.makedirs(site_dir, exist_ok=True)
-    source = os.path.dirname(os.path.abspath(pyusage_hook.__file__))
-    target = os.path.join(site_dir, PACKAGE)
+def _copy_package(directory, endpoint, base):
+    """Copies the hook into directory/pyusage_hook with its bytecode and writes pyusage.ini if asked."""
+    source = os.path.dirname(os.path.abspath(__file__))
+    target = os.path.join(os.path.abspath(directory), PACKAGE)
     if os.path.abspath(source) != os.path.abspath(target):
         shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", pyusage_hook.CONFIG_FILE))
-    lines = []
-    if endpoint:
-        lines.append("endpoint = %s\n" % endpoint)
-    if base:
-        lines.append("base = %s\n" % base)
-    if lines:
-        with open(os.path.join(target, pyusage_hook.CONFIG_FILE), "w", encoding="utf-8") as f:
-            f.writelines(lines)
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", hook.CONFIG_FILE))
+    hook_file = os.path.join(target, "hook.py")
+    py_compile.compile(hook_file, doraise=False, invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
+    settings = [("endpoint", endpoint), ("base", base)]
+    if any(value for _, value in settings):
+        with open(os.path.join(target, hook.CONFIG_FILE), "w", encoding="utf-8") as f:
+            f.write("[pyusage]\n")
+            f.writelines("%s = %s\n" % (key, value) for key, value in settings if value)
+    return target, hook_file
+
+
+def install_site_dir(site_dir, endpoint=None, base=None):
+    """A .pth line in site_dir runs the hook for every interpreter that processes site_dir."""
+    os.makedirs(site_dir, exist_ok=True)
+    target, hook_file = _copy_package(site_dir, endpoint, base)
     with open(os.path.join(site_dir, PTH_NAME), "w", encoding="utf-8") as f:
-        f.write(PTH_LINE)
-    return target
+        f.write(hook.pth_line(hook_file, target))
+    return os.path.join(site_dir, PTH_NAME)
 
 
-def uninstall(site_dir):
+def install_stdlib(directory, endpoint=None, base=None):
+    """sitecustomize.py in the standard library: every venv made from this interpreter runs it too.
+    An existing sitecustomize.py is kept and still runs, after the hook."""
+    target, hook_file = _copy_package(directory, endpoint, base)
+    ours = os.path.join(directory, SITECUSTOMIZE)
+    original = os.path.join(directory, ORIGINAL_SITECUSTOMIZE)
+    if os.path.lexists(ours) and not _is_ours(ours) and not os.path.lexists(original):
+        os.rename(ours, original)  # a symlink (Debian's) stays a symlink
+    with open(ours, "w", encoding="utf-8") as f:
+        f.write(MARKER + "; the sitecustomize.py it replaced is kept as %s and runs after it.\n" % ORIGINAL_SITECUSTOMIZE)
+        f.write(hook.pth_line(hook_file, target).replace("import sys; ", "import sys\n", 1))
+        f.write("if __import__('os').path.lexists(%r):\n    import %s\n" % (original, ORIGINAL_SITECUSTOMIZE[:-3]))
+    return ours
+
+
+def _is_ours(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.readline().startswith(MARKER)
+    except (OSError, UnicodeError):
+        return False
+
+
+def uninstall(directory):
+    """Removes whatever install put into directory and restores a sitecustomize.py it had replaced."""
     removed = False
-    pth = os.path.join(site_dir, PTH_NAME)
+    pth = os.path.join(directory, PTH_NAME)
     if os.path.exists(pth):
         os.remove(pth)
         removed = True
-    target = os.path.join(site_dir, PACKAGE)
-    if os.path.isdir(target):
+    ours = os.path.join(directory, SITECUSTOMIZE)
+    if _is_ours(ours):
+        os.remove(ours)
+        removed = True
+        original = os.path.join(directory, ORIGINAL_SITECUSTOMIZE)
+        if os.path.lexists(original):
+            os.rename(original, ours)
+    target = os.path.join(directory, PACKAGE)
+    if os.path.isdir(target) and os.path.abspath(target) != os.path.dirname(os.path.abspath(__file__)):
         shutil.rmtree(target)
         removed = True
     return removed
 
 
+def where_installed(directory):
+    if os.path.exists(os.path.join(directory, PTH_NAME)):
+        return os.path.join(directory, PTH_NAME)
+    if _is_ours(os.path.join(directory, SITECUSTOMIZE)):
+        return os.path.join(directory, SITECUSTOMIZE)
+    return None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m pyusage_hook", description="pyusage start-up hook")
-    commands = parser.add_subparsers(dest="command", required=True)
-    p_install = commands.add_parser("install", help="run the hook at every start of an interpreter")
-    p_install.add_argument("--site-dir", help="site directory to install into (default: this interpreter's site-packages)")
-    p_install.add_argument("--endpoint", help="udp://host:port or http://host:port/v1/startups, written to hook.conf")
-    p_install.add_argument("--base", help="base distribution label, written to hook.conf")
-    p_uninstall = commands.add_parser("uninstall", help="remove the hook from a site directory")
-    p_uninstall.add_argument("--site-dir")
-    p_status = commands.add_parser("status", help="say where the hook is installed and what it would send")
-    p_status.add_argument("--site-dir")
-    p_send = commands.add_parser("send", help="send (or with --dry-run print) this interpreter's record")
+    commands = parser.add_subparsers(dest="command")
+    p_install = commands.add_parser("install", help="run the hook at every start of this interpreter (and its venvs)")
+    p_install.add_argument("--site-dir", help="install into this site directory via a .pth file "
+                                              "(default: the standard library, via sitecustomize.py)")
+    p_install.add_argument("--endpoint", help="udp://host:port or http://host:port/v1/startups, written to pyusage.ini")
+    p_install.add_argument("--base", help="base distribution label, written to pyusage.ini")
+    for name, text in (("uninstall", "remove the hook and restore a replaced sitecustomize.py"),
+                       ("status", "say where the hook is installed and what it would send")):
+        commands.add_parser(name, help=text).add_argument("--site-dir")
+    p_send = commands.add_parser("send", help="send this interpreter's record (--dry-run: print it)")
     p_send.add_argument("--dry-run", action="store_true")
     args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
 
-    site_dir = getattr(args, "site_dir", None) or default_site_dir()
+    directory = getattr(args, "site_dir", None) or stdlib_dir()
     if args.command == "install":
-        target = install(site_dir, args.endpoint, args.base)
-        print("pyusage hook installed in %s (runs via %s)" % (target, os.path.join(site_dir, PTH_NAME)))
-    elif args.command == "uninstall":
-        print("pyusage hook removed from %s" % site_dir if uninstall(site_dir) else "no pyusage hook in %s" % site_dir)
-    elif args.command == "status":
-        installed = os.path.exists(os.path.join(site_dir, PTH_NAME))
-        print(json.dumps({"site_dir": site_dir, "installed": installed, "config": pyusage_hook._config(),
-                          "record": pyusage_hook.build_record()}, indent=2))
-    elif args.command == "send":
-        config = pyusage_hook._config()
-        data = pyusage_hook.encode(pyusage_hook.build_record(config))
-        if args.dry_run or not config.get("endpoint"):
-            print(data.decode("utf-8"))
-            if not args.dry_run:
-                print("no endpoint configured (PYUSAGE_ENDPOINT or hook.conf): nothing sent", file=sys.stderr)
-                return 1
+        if args.site_dir:
+            where = install_site_dir(args.site_dir, args.endpoint, args.base)
         else:
-            pyusage_hook.send(data, config["endpoint"])
+            where = install_stdlib(directory, args.endpoint, args.base)
+        print("pyusage hook installed: %s" % where)
+    elif args.command == "uninstall":
+        print("pyusage hook removed from %s" % directory if uninstall(directory) else "no pyusage hook in %s" % directory)
+    elif args.command == "status":
+        config_dir = os.path.join(directory, PACKAGE)
+        settings = hook.config(config_dir)
+        print(json.dumps({"installed": where_installed(directory), "config": settings,
+                          "disabled": hook.disabled(settings), "record": hook.build_record(settings)}, indent=2))
+    elif args.command == "send":
+        settings = hook.config()
+        data = hook.encode(hook.build_record(settings), None if hook.http_endpoint(settings) else hook.MAX_DATAGRAM)
+        if args.dry_run:
+            print(data.decode("utf-8"))
+        elif not settings.get("endpoint"):
+            print("no endpoint configured (PYUSAGE_ENDPOINT or pyusage.ini): nothing sent", file=sys.stderr)
+            return 1
+        else:
+            hook.send(data, settings)
     return 0
 
 

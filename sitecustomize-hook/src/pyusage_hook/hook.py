@@ -1,0 +1,373 @@
+"""pyusage start-up hook: reports one record per Python start to the pyusage collector.
+
+This one file is the whole hot path. It is loaded by file path at every start (see pth_line), so it
+must stay self-contained, stdlib-only, valid Python 3.7, and cheap: it imports nothing that Python
+has not loaded already except _socket, encodes JSON by hand (importing json pulls in re, enum and
+more: several milliseconds), scans site directories with os.scandir instead of importlib.metadata,
+and sends one UDP datagram without waiting for an answer. It never raises and never prints (except
+with PYUSAGE_DEBUG=1).
+"""
+
+import os
+import sys
+
+SCHEMA = 1
+CONFIG_FILE = "pyusage.ini"
+CI_VARIABLES = ("CI", "GITLAB_CI", "JENKINS_URL", "GITHUB_ACTIONS", "BUILDKITE", "TF_BUILD", "TEAMCITY_VERSION",
+                "CIRCLECI", "TRAVIS", "BITBUCKET_BUILD_NUMBER")
+# Larger datagrams risk IP fragmentation loss on real networks; bigger records go over HTTP or are truncated.
+MAX_DATAGRAM = 60000
+# How long a resolved collector address is reused before it is looked up again (off the hot path).
+ADDRESS_TTL_SECONDS = 3600
+SETTINGS = ("endpoint", "http_endpoint", "base", "entry", "debug", "disable")
+
+
+def config(directory=None):
+    """Settings from pyusage.ini beside this file ([pyusage] section, key = value), then PYUSAGE_* variables."""
+    values = {}
+    try:
+        path = os.path.join(directory or os.path.dirname(os.path.abspath(__file__)), CONFIG_FILE)
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                key, sep, value = line.partition("=")
+                key = key.strip().lower()
+                if sep and key in SETTINGS:
+                    values[key] = value.strip()
+    except (OSError, UnicodeError, ValueError):
+        pass
+    for key in SETTINGS:
+        env = os.environ.get("PYUSAGE_" + key.upper())
+        if env is not None:
+            values[key] = env
+    return values
+
+
+def _on(value):
+    return value not in (None, "", "0", "false", "no", "off")
+
+
+def disabled(settings):
+    return _on(settings.get("disable")) or _on(os.environ.get("DO_NOT_TRACK"))
+
+
+def normalise(name):
+    """PEP 503: lower case, runs of '-', '_' and '.' become one '-' (string methods: no re import)."""
+    name = name.strip().lower().replace("_", "-").replace(".", "-")
+    while "--" in name:
+        name = name.replace("--", "-")
+    return name.strip("-")
+
+
+def _standard_library_dirs():
+    """The standard library and its extension modules: never site directories, so never scanned."""
+    stdlib = os.path.dirname(os.__file__) if getattr(os, "__file__", None) else ""
+    return (stdlib, os.path.join(stdlib, "lib-dynload")) if stdlib else ()
+
+
+def installed_packages(paths=None):
+    """[name, version] of every *.dist-info / *.egg-info on sys.path; the first on sys.path wins."""
+    seen = {}
+    skip = _standard_library_dirs()
+    for entry in (sys.path if paths is None else paths):
+        if entry in skip or entry.endswith(".zip"):
+            continue
+        try:
+            names = os.listdir(entry or ".")
+        except (OSError, TypeError, ValueError):
+            continue
+        for item in names:
+            if item.endswith(".dist-info"):
+                stem = item[:-10]
+            elif item.endswith(".egg-info"):
+                stem = item[:-9]
+            else:
+                continue
+            # name-version[-pyX.Y]: in these folder names the name itself never holds a '-'
+            name, sep, rest = stem.partition("-")
+            key = normalise(name)
+            if key and key not in seen:
+                seen[key] = rest.split("-py", 1)[0] if sep else ""
+    return [[name, seen[name]] for name in sorted(seen)]
+
+
+def startup_ms():
+    """Milliseconds from process start (kernel start time) to now; None where /proc is missing."""
+    try:
+        import time
+        with open("/proc/self/stat", "rb") as f:
+            stat = f.read()
+        start_ticks = int(stat[stat.rindex(b")") + 2:].split()[19])
+        elapsed = time.clock_gettime(time.CLOCK_BOOTTIME) - start_ticks / os.sysconf("SC_CLK_TCK")
+        return round(max(elapsed, 0.0) * 1000.0, 3)
+    except (OSError, ValueError, AttributeError, IndexError):
+        return None
+
+
+def entry():
+    """Script basename, '-m module', '-c' or 'interactive'. At this point sys.argv of -m is only ['-m']."""
+    argv = getattr(sys, "argv", None) or [""]
+    first = argv[0]
+    if first == "-c":
+        return "-c"
+    if first == "-m":
+        try:
+            with open("/proc/self/cmdline", "rb") as f:
+                args = f.read().split(b"\0")
+            return "-m " + args[args.index(b"-m") + 1].decode("utf-8", "replace")
+        except (OSError, ValueError, IndexError):
+            return "-m"
+    if not first or first == "-":
+        return "interactive"
+    return os.path.basename(first)
+
+
+def user():
+    for key in ("USER", "LOGNAME", "USERNAME"):
+        if os.environ.get(key):
+            return os.environ[key]
+    try:
+        import pwd
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError, OSError):
+        return "unknown"
+
+
+def build_record(settings):
+    import time
+    base = settings.get("base") or os.path.basename(os.path.normpath(sys.base_prefix)) or sys.base_prefix
+    started_as = entry()
+    record = {
+        "schema": SCHEMA,
+        "event_id": os.urandom(16).hex(),
+        "ts": time.time(),
+        "user": user(),
+        "host": os.uname().nodename if hasattr(os, "uname") else os.environ.get("COMPUTERNAME", "unknown"),
+        "pid": os.getpid(),
+        "python": "%d.%d.%d" % sys.version_info[:3],
+        "impl": sys.implementation.name,
+        "executable": sys.executable or "",
+        "base": base,
+        "prefix": sys.prefix,
+        "venv": sys.prefix != sys.base_prefix,
+        "ci": any(os.environ.get(v) for v in CI_VARIABLES),
+        "interactive": started_as == "interactive" and os.isatty(0),
+        "packages": installed_packages(),
+    }
+    if settings.get("entry", "on") not in ("off", "0", "false", "no"):
+        record["entry"] = started_as
+    took = startup_ms()
+    if took is not None:
+        record["startup_ms"] = took
+    return record
+
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def _plain(value):
+    return value.isprintable() and '"' not in value and "\\" not in value
+
+
+def _string(value):
+    if _plain(value):
+        return '"' + value + '"'
+    out = []
+    for ch in value:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ch < " " or "\x7f" <= ch <= "\x9f" or "\ud800" <= ch <= "\udfff":
+            out.append("\\u%04x" % ord(ch))
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _json(value):
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if value == value and value not in (float("inf"), float("-inf")) else "null"
+    if isinstance(value, list) and value and isinstance(value[0], list):
+        # the package list: most names and versions need no escaping, so format them in one go
+        return "[" + ",".join(
+            '["%s","%s"]' % (n, v) if _plain(n) and _plain(v) else "[" + _string(n) + "," + _string(v) + "]"
+            for n, v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(_string(k) + ":" + _json(v) for k, v in value.items()) + "}"
+    return "[" + ",".join(_json(v) for v in value) + "]"
+
+
+def encode(record, limit=None):
+    """Compact UTF-8 JSON; with a limit, packages are dropped (and 'truncated' set) until it fits."""
+    data = _json(record).encode("utf-8", "surrogatepass")
+    if limit is not None and len(data) > limit:
+        record = dict(record, truncated=True, packages=list(record["packages"]))
+        while record["packages"] and len(data) > limit:
+            del record["packages"][len(record["packages"]) // 2:]
+            data = _json(record).encode("utf-8", "surrogatepass")
+    return data
+
+
+def _split_host_port(netloc):
+    host, _, port = netloc.rstrip("/").rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def _is_ip_literal(host):
+    return host.replace(".", "").isdigit() or ":" in host
+
+
+def _cache_file(host):
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "pyusage", "address-" + "".join(c if c.isalnum() or c in ".-" else "_" for c in host))
+
+
+def _cached_address(host):
+    """The address resolved for host by an earlier start, if recent; never a DNS lookup."""
+    try:
+        path = _cache_file(host)
+        import time
+        if time.time() - os.stat(path).st_mtime < ADDRESS_TTL_SECONDS:
+            with open(path, encoding="ascii") as f:
+                return f.read().strip() or None
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def _resolve_and_send(host, port, data):
+    """Runs on a background thread: a slow or dead DNS never delays the start (the thread dies with the process)."""
+    try:
+        _socket = _load_socket_module()
+        found = _socket.getaddrinfo(host, port, 0, _socket.SOCK_DGRAM)
+        # IPv4 first where both exist: collectors usually listen on it (as the devstack does)
+        address = sorted(found, key=lambda info: info[0] != _socket.AF_INET)[0][4][0]
+        _udp_send(address, port, data)
+        path = _cache_file(host)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path + ".tmp%d" % os.getpid(), "w", encoding="ascii") as f:
+            f.write(address)
+        os.replace(path + ".tmp%d" % os.getpid(), path)
+    except Exception:
+        pass
+
+
+def _load_socket_module():
+    """_socket, loaded straight from lib-dynload where it is a shared library: a plain import would
+    first list the standard library directories (a third of the hook's cost). Built-in or elsewhere:
+    a plain import."""
+    if "_socket" in sys.modules or "_socket" in sys.builtin_module_names:
+        import _socket
+        return _socket
+    try:
+        import _imp
+        import _frozen_importlib as bootstrap
+        import _frozen_importlib_external as external
+        for directory in _standard_library_dirs()[1:]:
+            for suffix in _imp.extension_suffixes():
+                path = os.path.join(directory, "_socket" + suffix)
+                if os.path.exists(path):
+                    spec = external.spec_from_file_location("_socket", path)
+                    return bootstrap._load(spec)
+    except Exception:
+        pass
+    import _socket
+    return _socket
+
+
+def _udp_send(address, port, data):
+    _socket = _load_socket_module()
+    family = _socket.AF_INET6 if ":" in address else _socket.AF_INET
+    sock = _socket.socket(family, _socket.SOCK_DGRAM)
+    try:
+        sock.sendto(data, (address, port))
+    finally:
+        sock.close()
+
+
+def send_udp(endpoint, data):
+    host, port = _split_host_port(endpoint[len("udp://"):])
+    address = host if _is_ip_literal(host) else _cached_address(host)
+    if address is not None:
+        _udp_send(address, port, data)
+    else:
+        import _thread
+        _thread.start_new_thread(_resolve_and_send, (host, port, data))
+
+
+def post_at_exit(endpoint, data, timeout=1.0):
+    """HTTP: sent when the interpreter exits, so the start itself never waits; bounded by timeout."""
+    import atexit
+    atexit.register(_post, endpoint, data, timeout)
+
+
+def _post(endpoint, data, timeout):
+    try:
+        import http.client
+        from urllib.parse import urlsplit
+        url = urlsplit(endpoint)
+        connection = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=timeout)
+        connection.request("POST", url.path or "/v1/startups", body=data, headers={"Content-Type": "application/json"})
+        connection.getresponse().read()
+        connection.close()
+    except Exception:
+        pass
+
+
+def http_endpoint(settings):
+    endpoint = settings.get("http_endpoint") or settings.get("endpoint") or ""
+    return endpoint if endpoint.startswith("http://") else ""
+
+
+def send(data, settings):
+    """UDP when the record fits one datagram; else HTTP when an HTTP endpoint is set."""
+    endpoint = settings.get("endpoint") or ""
+    if endpoint.startswith("udp://") and (len(data) <= MAX_DATAGRAM or not http_endpoint(settings)):
+        send_udp(endpoint, data)
+    elif http_endpoint(settings):
+        post_at_exit(http_endpoint(settings), data)
+
+
+def run(directory=None):
+    """Called at every interpreter start: never raises, never prints unless debugging."""
+    settings = {}
+    try:
+        settings = config(directory)
+        if disabled(settings):
+            return
+        debug = _on(settings.get("debug"))
+        if not settings.get("endpoint") and not debug:
+            return
+        # Without an HTTP endpoint an oversized record is truncated to one datagram.
+        data = encode(build_record(settings), None if http_endpoint(settings) else MAX_DATAGRAM)
+        if debug:
+            sys.stderr.write("pyusage: " + data.decode("utf-8", "replace") + "\n")
+        if settings.get("endpoint"):
+            send(data, settings)
+    except Exception:
+        if _on(settings.get("debug")):
+            import traceback
+            traceback.print_exc()
+
+
+def pth_line(hook_file, config_dir):
+    """The .pth line that runs this file at every start. It loads the file by path with the import
+    system's own loader (using its cached bytecode), which skips the sys.path directory listings a
+    plain import would cost, and registers it as its own module only. The sys.modules check makes it
+    run once per process: Python processes a venv's site-packages (and its .pth lines) twice."""
+    code = ("try:\n"
+            " import _frozen_importlib as b, _frozen_importlib_external as e\n"
+            " s = e.spec_from_file_location('_pyusage_hook', %r)\n"
+            " m = b.module_from_spec(s); sys.modules['_pyusage_hook'] = m; s.loader.exec_module(m)\n"
+            " m.run(%r)\n"
+            "except Exception:\n"
+            " pass\n") % (hook_file, config_dir)
+    return "import sys; '_pyusage_hook' in sys.modules or exec(%r)\n" % code
