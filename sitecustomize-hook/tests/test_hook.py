@@ -211,7 +211,8 @@ class RealInterpreterTest(unittest.TestCase):
         self.assertTrue(line.startswith("pyusage: "), line)
         self.assertIn(["demo-package", "4.5.6"], json.loads(line[len("pyusage: "):])["packages"])
 
-    def test_http_endpoint_posts_at_exit(self):
+    def post_to_local_server(self, *args, **env):
+        """Starts python with PYUSAGE_*HTTP* pointing at a local server; returns the bodies it received."""
         bodies = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -227,14 +228,42 @@ class RealInterpreterTest(unittest.TestCase):
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            endpoint = "http://127.0.0.1:%d/v1/startups" % server.server_address[1]
-            result = self.start("-c", "pass", PYUSAGE_ENDPOINT=endpoint)
+            url = "http://127.0.0.1:%d/v1/startups" % server.server_address[1]
+            env = {k: (url if v == "HTTP" else v) for k, v in env.items()}
+            result = self.start(*args, **env)
             self.assertEqual(0, result.returncode, result.stderr)
         finally:
             server.shutdown()
             server.server_close()
+        return bodies
+
+    def test_http_endpoint_posts_at_exit(self):
+        bodies = self.post_to_local_server("-c", "pass", PYUSAGE_ENDPOINT="HTTP")
         self.assertEqual(1, len(bodies))
         self.assertIn(["demo-package", "4.5.6"], json.loads(bodies[0])["packages"])
+
+    def test_a_record_too_large_for_a_datagram_goes_over_http_whole(self):
+        many = os.path.join(self.root, "many")
+        for i in range(2500):
+            fake_distribution(many, "a_rather_long_distribution_name_%04d-1.0.%d.dist-info" % (i, i))
+        bodies = self.post_to_local_server("-c", "pass", PYUSAGE_ENDPOINT=self.endpoint, PYUSAGE_HTTP_ENDPOINT="HTTP",
+                                           PYTHONPATH=many)
+        self.assertEqual(1, len(bodies))
+        record = json.loads(bodies[0])
+        self.assertGreater(len(bodies[0]), hook.MAX_DATAGRAM)
+        self.assertEqual(2501, len(record["packages"]))
+        self.assertNotIn("truncated", record)
+        self.receiver.settimeout(0.5)
+        with self.assertRaises(socket.timeout):
+            self.receive()
+
+    def test_the_hook_leaves_the_process_as_it_found_it(self):
+        probe = ("import json, os, signal, sys; print(json.dumps([os.getcwd(), sys.path, repr(signal.getsignal(signal.SIGINT)),"
+                 " sorted(set(sys.modules) - {'_pyusage_hook', '_socket'})]))")
+        hooked = self.start("-c", probe, PYUSAGE_ENDPOINT=self.endpoint)
+        self.receive()
+        disabled = self.start("-c", probe, PYUSAGE_ENDPOINT=self.endpoint, PYUSAGE_DISABLE="1")
+        self.assertEqual(json.loads(disabled.stdout), json.loads(hooked.stdout))
 
     def test_isolated_mode_still_reports_and_no_site_skips_the_hook(self):
         # -I drops the user site and PYTHON* variables, but the environment's site-packages still runs

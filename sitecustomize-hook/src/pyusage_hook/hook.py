@@ -125,11 +125,15 @@ def user():
     for key in ("USER", "LOGNAME", "USERNAME"):
         if os.environ.get(key):
             return os.environ[key]
+    loaded_before = "pwd" in sys.modules
     try:
-        import pwd
+        import pwd  # through NSS, so directory (LDAP) users are named too
         return pwd.getpwuid(os.getuid()).pw_name
     except (ImportError, KeyError, OSError):
         return "unknown"
+    finally:
+        if not loaded_before:
+            sys.modules.pop("pwd", None)  # leave sys.modules as the program will expect it
 
 
 def build_record(settings):
