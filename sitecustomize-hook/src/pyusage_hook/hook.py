@@ -334,10 +334,11 @@ def http_endpoint(settings):
 def send(data, settings):
     """UDP when the record fits one datagram; else HTTP when an HTTP endpoint is set."""
     endpoint = settings.get("endpoint") or ""
-    if endpoint.startswith("udp://") and (len(data) <= MAX_DATAGRAM or not http_endpoint(settings)):
+    over_http = http_endpoint(settings)
+    if endpoint.startswith("udp://") and (len(data) <= MAX_DATAGRAM or not over_http):
         send_udp(endpoint, data)
-    elif http_endpoint(settings):
-        post_at_exit(http_endpoint(settings), data)
+    elif over_http:
+        post_at_exit(over_http, data)
 
 
 def run(directory=None):

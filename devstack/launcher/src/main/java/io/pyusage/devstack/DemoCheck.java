@@ -11,9 +11,13 @@ public final class DemoCheck {
     }
 
     public static long startsIn(String packageUsersJson) throws IOException {
-        JsonNode users = StartupRecordCodec.mapper().readTree(packageUsersJson).path("users");
+        return starts(StartupRecordCodec.mapper().readTree(packageUsersJson));
+    }
+
+    /** Sum of {@code starts} over the users a package-users answer lists. */
+    public static long starts(JsonNode packageUsers) {
         long starts = 0;
-        for (JsonNode user : users) {
+        for (JsonNode user : packageUsers.path("users")) {
             starts += user.path("starts").asLong();
         }
         return starts;

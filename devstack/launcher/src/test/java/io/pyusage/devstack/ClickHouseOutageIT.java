@@ -30,8 +30,8 @@ class ClickHouseOutageIT {
             stack.clickHouse().start();
         }
         JsonNode users = TestStack.awaitJson(stack.queryApiUrl() + "/api/v1/packages/" + pkg + "/users",
-                Duration.ofSeconds(60), a -> TestStack.starts(a) == 3);
-        assertEquals(3, TestStack.starts(users), String.valueOf(users));
+                Duration.ofSeconds(60), a -> DemoCheck.starts(a) == 3);
+        assertEquals(3, DemoCheck.starts(users), String.valueOf(users));
         JsonNode health = TestStack.awaitJson(stack.aggregatorUrl() + "/health", Duration.ofSeconds(30),
                 h -> "UP".equals(h.path("status").asText()));
         assertEquals("UP", health.path("status").asText(), health.toString());

@@ -24,19 +24,19 @@ class EndToEndIT {
         // Other tests share the stack: count what this test adds.
         String numpy = stack.queryApiUrl() + "/api/v1/packages/numpy/users";
         String flaskUrl = stack.queryApiUrl() + "/api/v1/packages/Flask/users";
-        long numpyBefore = TestStack.starts(TestStack.json(TestStack.get(numpy)));
-        long flaskBefore = TestStack.starts(TestStack.json(TestStack.get(flaskUrl)));
+        long numpyBefore = DemoCheck.starts(TestStack.json(TestStack.get(numpy)));
+        long flaskBefore = DemoCheck.starts(TestStack.json(TestStack.get(flaskUrl)));
         int starts = demo.runStarts(2);
 
-        JsonNode answer = TestStack.awaitJson(numpy, Duration.ofSeconds(30), a -> TestStack.starts(a) >= numpyBefore + starts);
-        assertEquals(numpyBefore + starts, TestStack.starts(answer), answer.toString());
+        JsonNode answer = TestStack.awaitJson(numpy, Duration.ofSeconds(30), a -> DemoCheck.starts(a) >= numpyBefore + starts);
+        assertEquals(numpyBefore + starts, DemoCheck.starts(answer), answer.toString());
         Set<String> versions = new TreeSet<>();
         answer.path("users").forEach(u -> u.path("versions").forEach(v -> versions.add(v.asText())));
         assertEquals(Set.of("1.26.4", "2.1.0"), versions, "numpy of both environments");
 
         // A package only one environment has is found only in that environment's starts.
-        JsonNode flask = TestStack.awaitJson(flaskUrl, Duration.ofSeconds(10), a -> TestStack.starts(a) >= flaskBefore + starts / 2);
-        assertEquals(flaskBefore + starts / 2, TestStack.starts(flask));
+        JsonNode flask = TestStack.awaitJson(flaskUrl, Duration.ofSeconds(10), a -> DemoCheck.starts(a) >= flaskBefore + starts / 2);
+        assertEquals(flaskBefore + starts / 2, DemoCheck.starts(flask));
         assertEquals("3.0.3", flask.path("users").get(0).path("versions").get(0).asText());
     }
 
@@ -49,14 +49,14 @@ class EndToEndIT {
         demo.create("udp://127.0.0.1:9", "env-endpoint");
         Path venv = demo.venv(DemoEnvironments.ENVIRONMENTS.get(1));
         String requests = stack.queryApiUrl() + "/api/v1/packages/requests/users";
-        long before = TestStack.starts(TestStack.json(TestStack.get(requests)));
+        long before = DemoCheck.starts(TestStack.json(TestStack.get(requests)));
 
         List<String> command = new ArrayList<>(List.of(DemoEnvironments.pythonIn(venv), "-c", "pass"));
         ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
         builder.environment().put("PYUSAGE_ENDPOINT", stack.collectorUdpEndpoint());
         assertEquals(0, builder.start().waitFor());
 
-        JsonNode answer = TestStack.awaitJson(requests, Duration.ofSeconds(10), a -> TestStack.starts(a) > before);
-        assertEquals(before + 1, TestStack.starts(answer), "not visible within 10 s: " + answer);
+        JsonNode answer = TestStack.awaitJson(requests, Duration.ofSeconds(10), a -> DemoCheck.starts(a) > before);
+        assertEquals(before + 1, DemoCheck.starts(answer), "not visible within 10 s: " + answer);
     }
 }

@@ -66,13 +66,4 @@ final class TestStack {
         }
         return last;
     }
-
-    /** Sum of {@code starts} over the users a package-users answer lists. */
-    static long starts(JsonNode packageUsers) {
-        long total = 0;
-        for (JsonNode user : packageUsers.path("users")) {
-            total += user.path("starts").asLong();
-        }
-        return total;
-    }
 }

@@ -36,12 +36,7 @@ public final class ChildProcess implements AutoCloseable {
     public static ChildProcess start(String name, List<String> command, String marker, Path workDir, Path logFile,
                                      Path pidFile) throws IOException {
         stopStale(pidFile, marker);
-        Files.createDirectories(logFile.getParent());
-        Process process = new ProcessBuilder(command)
-                .directory(workDir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                .start();
+        Process process = launch(command, workDir, logFile);
         Files.writeString(pidFile, Long.toString(process.pid()));
         return new ChildProcess(name, process, pidFile, logFile);
     }
@@ -49,12 +44,7 @@ public final class ChildProcess implements AutoCloseable {
     /** Runs {@code command} to completion (used for one-off set-up steps), failing with its output. */
     public static void runToCompletion(String name, List<String> command, Path workDir, Path logFile, Duration timeout)
             throws IOException, InterruptedException {
-        Files.createDirectories(logFile.getParent());
-        Process process = new ProcessBuilder(command)
-                .directory(workDir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                .start();
+        Process process = launch(command, workDir, logFile);
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
             throw new IOException(name + " did not finish within " + timeout + "; see " + logFile);
@@ -62,6 +52,16 @@ public final class ChildProcess implements AutoCloseable {
         if (process.exitValue() != 0) {
             throw new IOException(name + " failed with exit code " + process.exitValue() + ":\n" + tail(logFile));
         }
+    }
+
+    /** Starts command in workDir with stdout and stderr appended to logFile. */
+    private static Process launch(List<String> command, Path workDir, Path logFile) throws IOException {
+        Files.createDirectories(logFile.getParent());
+        return new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                .start();
     }
 
     public boolean isAlive() {
