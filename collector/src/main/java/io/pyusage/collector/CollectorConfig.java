@@ -2,29 +2,49 @@ package io.pyusage.collector;
 
 import io.pyusage.common.config.Env;
 import io.pyusage.common.config.KafkaSettings;
+import java.util.Optional;
 
 /**
  * Collector settings, each from an environment variable.
  *
- * @param bindHost          {@code PYUSAGE_COLLECTOR_HOST}, default {@code 0.0.0.0}: address both listeners bind
- * @param udpPort           {@code PYUSAGE_COLLECTOR_UDP_PORT}, default 8514
- * @param httpPort          {@code PYUSAGE_COLLECTOR_HTTP_PORT}, default 8080 (ingestion, /health, /metrics)
- * @param maxBodyBytes      {@code PYUSAGE_COLLECTOR_MAX_BODY_BYTES}, default 1 MiB: larger HTTP bodies get 413
- * @param kafka             where records go
- * @param bufferRecords     {@code PYUSAGE_COLLECTOR_BUFFER_RECORDS}, default 100000: records waiting for
- *                          Kafka; beyond it HTTP answers 503 and UDP drops (counted)
+ * @param bindHost           {@code PYUSAGE_COLLECTOR_HOST}, default {@code 0.0.0.0}: address both listeners bind
+ * @param udpPort            {@code PYUSAGE_COLLECTOR_UDP_PORT}, default 8514
+ * @param eventLoops         {@code PYUSAGE_COLLECTOR_EVENT_LOOPS}, default the number of CPUs: HTTP servers (each on
+ *                           its own event loop) and UDP sockets (sharing the port through {@code SO_REUSEPORT},
+ *                           each read by its own thread), so that parsing uses every core
+ * @param udpReceiveBufferBytes {@code PYUSAGE_COLLECTOR_UDP_RCVBUF}, default 8 MiB per socket: room for bursts of
+ *                           starts; the log warns when the kernel grants less ({@code net.core.rmem_max})
+ * @param httpPort           {@code PYUSAGE_COLLECTOR_HTTP_PORT}, default 8080 (ingestion, /health, /metrics)
+ * @param maxBodyBytes       {@code PYUSAGE_COLLECTOR_MAX_BODY_BYTES}, default 1 MiB: larger HTTP bodies get 413
+ * @param kafka              where records go
+ * @param bufferRecords      {@code PYUSAGE_COLLECTOR_BUFFER_RECORDS}, default 100000: records waiting for Kafka
+ * @param bufferBytes        {@code PYUSAGE_COLLECTOR_BUFFER_BYTES}, default 64 MiB: their encoded size; beyond either
+ *                           bound HTTP answers 503 and UDP drops (counted)
+ * @param allowedSources     {@code PYUSAGE_COLLECTOR_ALLOWED_SOURCES}, default empty (anyone): CIDR blocks records
+ *                           may come from, for both transports; others are dropped and counted (HTTP: 403)
+ * @param ingestToken        {@code PYUSAGE_COLLECTOR_TOKEN}, default none: when set, HTTP ingestion needs
+ *                           {@code Authorization: Bearer <token>} (401 without); UDP cannot carry one, so
+ *                           restrict it with the allow-list
  */
-public record CollectorConfig(String bindHost, int udpPort, int httpPort, int maxBodyBytes, KafkaSettings kafka,
-                              int bufferRecords) {
+public record CollectorConfig(String bindHost, int udpPort, int eventLoops, int udpReceiveBufferBytes, int httpPort,
+                              int maxBodyBytes, KafkaSettings kafka, int bufferRecords, long bufferBytes,
+                              SourceAllowList allowedSources, Optional<String> ingestToken) {
 
     public static CollectorConfig from(Env env) {
         CollectorConfig config = new CollectorConfig(
                 env.string("PYUSAGE_COLLECTOR_HOST", "0.0.0.0"),
                 env.port("PYUSAGE_COLLECTOR_UDP_PORT", 8514),
+                env.integer("PYUSAGE_COLLECTOR_EVENT_LOOPS", Runtime.getRuntime().availableProcessors(), 1, 64),
+                env.integer("PYUSAGE_COLLECTOR_UDP_RCVBUF", 8 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
                 env.port("PYUSAGE_COLLECTOR_HTTP_PORT", 8080),
                 env.integer("PYUSAGE_COLLECTOR_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
                 KafkaSettings.from(env),
-                env.integer("PYUSAGE_COLLECTOR_BUFFER_RECORDS", 100_000, 1, 10_000_000));
+                env.integer("PYUSAGE_COLLECTOR_BUFFER_RECORDS", 100_000, 1, 10_000_000),
+                env.integer("PYUSAGE_COLLECTOR_BUFFER_BYTES", 64 * 1024 * 1024, 64 * 1024, Integer.MAX_VALUE),
+                env.parsed("PYUSAGE_COLLECTOR_ALLOWED_SOURCES", "", SourceAllowList::parse),
+                Optional.ofNullable(env.string("PYUSAGE_COLLECTOR_TOKEN", null)));
+        config.ingestToken.ifPresent(token -> env.require(token.length() >= 16,
+                "PYUSAGE_COLLECTOR_TOKEN is shorter than 16 characters"));
         env.validate();
         return config;
     }

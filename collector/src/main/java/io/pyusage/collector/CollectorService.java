@@ -1,80 +1,128 @@
 package io.pyusage.collector;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pyusage.common.service.Health;
 import io.pyusage.common.service.Service;
 import io.pyusage.common.service.ServiceEndpoints;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The running collector: UDP and HTTP listeners in front of one Kafka publisher. {@link #start}
- * completes only when the topic exists and both listeners are bound, so a bad port or an
- * unreachable broker at start fails loudly.
+ * The running collector: UDP sockets (each read by its own thread) and HTTP servers (one per event
+ * loop) in front of one Kafka publisher. {@link #start} completes only when the topic exists and every listener is bound, so
+ * a bad port or an unreachable broker at start fails loudly.
  */
 public final class CollectorService implements Service {
 
     public static final String NAME = "collector";
+    private static final Logger LOG = LoggerFactory.getLogger(CollectorService.class);
+    private static final double NEARLY_FULL = 0.9;
 
     private final CollectorConfig config;
     private final PrometheusMeterRegistry registry = ServiceEndpoints.newRegistry(NAME);
     private final KafkaPublisher publisher;
-    private final RecordIntake intake;
     private final UdpIngest udp;
-    private HttpServer http;
+    private final HttpIngest http;
+    private final List<String> deployments = new ArrayList<>();
     private Vertx vertx;
 
     public CollectorService(CollectorConfig config) {
         this.config = config;
-        this.publisher = new KafkaPublisher(config.kafka(), config.bufferRecords(), registry);
-        this.intake = new RecordIntake(publisher, new IngestMetrics(registry));
-        this.udp = new UdpIngest(intake);
+        this.publisher = new KafkaPublisher(config.kafka(), config.bufferRecords(), config.bufferBytes(), registry);
+        this.udp = new UdpIngest(intake(UdpIngest.TRANSPORT), config.udpReceiveBufferBytes());
+        this.http = new HttpIngest(intake("http"), config.maxBodyBytes(), config.ingestToken(), registry);
+        FunctionCounter.builder("pyusage_collector_udp_kernel_drops", this, service -> UdpKernelStats.drops(service.config.udpPort()))
+                .description("Datagrams the kernel dropped on the UDP port (receive buffers full), since the sockets opened")
+                .register(registry);
+    }
+
+    private RecordIntake intake(String transport) {
+        return new RecordIntake(publisher, config.allowedSources(), new IngestMetrics(registry, transport));
     }
 
     @Override
     public Future<CollectorService> start(Vertx vertx) {
         this.vertx = vertx;
-        Router router = Router.router(vertx);
-        new HttpIngest(intake).mount(router, config.maxBodyBytes());
-        ServiceEndpoints.mount(router, NAME, registry, this::health);
         return vertx.executeBlocking(() -> {
                     publisher.ensureTopic();
+                    receiveBufferGranted(udp.listen(config.bindHost(), config.udpPort(), config.eventLoops()));
                     return null;
                 })
-                .compose(ignored -> udp.listen(vertx, config.bindHost(), config.udpPort()))
-                .compose(ignored -> vertx.createHttpServer(new HttpServerOptions().setDecompressionSupported(true))
-                        .requestHandler(router)
-                        .listen(config.httpPort(), config.bindHost()))
-                .map(server -> {
-                    http = server;
+                .compose(ignored -> deploy(config.eventLoops(), this::listenHttp))
+                .map(ignored -> {
+                    LOG.info("collector listening on udp {}:{} and http {}:{} ({} of each); sources allowed: {}",
+                            config.bindHost(), config.udpPort(), config.bindHost(), config.httpPort(),
+                            config.eventLoops(), config.allowedSources());
                     return this;
                 });
+    }
+
+    private Future<?> listenHttp(Vertx vertx) {
+        Router router = Router.router(vertx);
+        http.mount(router);
+        ServiceEndpoints.mount(router, NAME, registry, this::health);
+        return vertx.createHttpServer(new HttpServerOptions().setDecompressionSupported(true))
+                .requestHandler(router)
+                .listen(config.httpPort(), config.bindHost());
+    }
+
+    private Future<String> deploy(int instances, Function<Vertx, Future<?>> listen) {
+        return vertx.deployVerticle(() -> new OnEventLoop(listen), new DeploymentOptions().setInstances(instances))
+                .onSuccess(deployments::add);
+    }
+
+    /** Bursts of starts are lost in the kernel when it grants less than asked; say so at start. */
+    private void receiveBufferGranted(int granted) {
+        Gauge.builder("pyusage_collector_udp_receive_buffer", () -> granted).baseUnit("bytes")
+                .description("Receive buffer the kernel granted each UDP socket").register(registry);
+        if (granted < config.udpReceiveBufferBytes()) {
+            LOG.warn("the kernel grants UDP sockets {} bytes of receive buffer, not the {} asked for "
+                            + "(PYUSAGE_COLLECTOR_UDP_RCVBUF); bursts may be dropped: raise it with sysctl -w net.core.rmem_max={}",
+                    granted, config.udpReceiveBufferBytes(), config.udpReceiveBufferBytes());
+        }
     }
 
     public Health health() {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("buffered_records", publisher.bufferedRecords());
-        String error = publisher.lastError();
-        if (error != null) {
-            details.put("kafka_error", error);
-            return Health.degraded(details);
+        double fill = publisher.fillRatio();
+        details.put("buffer_fill_ratio", Math.round(fill * 1000) / 1000.0);
+        String problem = publisher.problem();
+        if (problem != null) {
+            details.put("kafka_problem", problem);
         }
-        return Health.up(details);
+        if (fill >= NEARLY_FULL) {
+            details.put("buffer_problem", "buffer in front of Kafka is nearly full; new records are refused when it is");
+        }
+        return problem != null || fill >= NEARLY_FULL ? Health.degraded(details) : Health.up(details);
     }
 
     public PrometheusMeterRegistry registry() {
         return registry;
     }
 
+    /** Stops listening, then sends what is buffered before closing the producer. */
     @Override
     public Future<Void> stop() {
-        Future<Void> listeners = Future.all(udp.close(), http == null ? Future.succeededFuture() : http.close()).mapEmpty();
-        return listeners.compose(ignored -> vertx.executeBlocking(() -> {
+        List<Future<Void>> undeployed = new ArrayList<>();
+        for (String id : deployments) {
+            undeployed.add(vertx.undeploy(id));
+        }
+        deployments.clear();
+        return Future.join(undeployed).compose(ignored -> vertx.executeBlocking(() -> {
+            udp.close();
             publisher.close();
             return null;
         })).mapEmpty();

@@ -1,44 +1,86 @@
 package io.pyusage.collector;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.pyusage.common.record.DecodeResult;
 import io.pyusage.common.record.FieldError;
-import io.vertx.core.Future;
+import io.vertx.core.Context;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.util.ArrayList;
-import java.util.List;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code POST /v1/startups}: one JSON record, or NDJSON with one record per line. Good lines are
  * accepted even when others in the same batch are not; the answer names each rejected line.
- * 202 once every accepted record is acknowledged by Kafka, 400 when no line was valid, 503 with
- * {@code Retry-After} when the buffer in front of Kafka is full or Kafka failed.
+ * 202 once every accepted record is acknowledged by Kafka; 400 when no line was valid; 503 with
+ * {@code Retry-After} and the lines to resend when the buffer in front of Kafka is full or Kafka
+ * failed; 401 without the configured token; 403 from outside the allow-list; 413 over the limit.
  */
 public final class HttpIngest {
 
-    static final String TRANSPORT = "http";
     static final String PATH = "/v1/startups";
     private static final String RETRY_AFTER_SECONDS = "5";
 
     private final RecordIntake intake;
+    private final int maxBodyBytes;
+    private final Optional<byte[]> expectedAuthorization;
+    private final MeterRegistry registry;
 
-    public HttpIngest(RecordIntake intake) {
+    public HttpIngest(RecordIntake intake, int maxBodyBytes, Optional<String> token, MeterRegistry registry) {
         this.intake = intake;
+        this.maxBodyBytes = maxBodyBytes;
+        this.expectedAuthorization = token.map(t -> ("Bearer " + t).getBytes(StandardCharsets.UTF_8));
+        this.registry = registry;
     }
 
-    public void mount(Router router, int maxBodyBytes) {
+    public void mount(Router router) {
+        router.route(PATH).handler(this::timeRequest);
+        router.post(PATH).handler(this::admit);
         router.post(PATH).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
         router.post(PATH).handler(this::handle);
+        router.errorHandler(413, ctx -> answer(ctx, 413, new JsonObject()
+                .put("error", "body larger than " + maxBodyBytes + " bytes: send smaller batches")));
+    }
+
+    /** Request latency and count by status, including the answers other handlers give (401, 403, 413). */
+    private void timeRequest(RoutingContext ctx) {
+        long start = System.nanoTime();
+        ctx.addEndHandler(ignored -> Timer.builder("pyusage_collector_http_request")
+                .description("Ingestion requests by status, from arrival to the answer")
+                .tag("status", String.valueOf(ctx.response().getStatusCode()))
+                .register(registry).record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+        ctx.next();
+    }
+
+    /** Sender and token checks, before the body is read. */
+    private void admit(RoutingContext ctx) {
+        if (!intake.allowed(ctx.request().remoteAddress().hostAddress())) {
+            answer(ctx, 403, new JsonObject().put("error", "this address may not send records"));
+            return;
+        }
+        if (expectedAuthorization.isPresent()) {
+            String given = ctx.request().getHeader("Authorization");
+            // Constant-time comparison: the answer time must not tell how much of a guess was right.
+            if (given == null || !MessageDigest.isEqual(expectedAuthorization.get(), given.getBytes(StandardCharsets.UTF_8))) {
+                ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"pyusage\"");
+                answer(ctx, 401, new JsonObject().put("error", "missing or wrong bearer token"));
+                return;
+            }
+        }
+        ctx.next();
     }
 
     private void handle(RoutingContext ctx) {
         byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
-        String sourceIp = ctx.request().remoteAddress().host();
-        List<Future<Void>> sends = new ArrayList<>();
-        JsonArray rejected = new JsonArray();
+        String sourceIp = ctx.request().remoteAddress().hostAddress();
+        Batch batch = new Batch(ctx, ctx.vertx().getOrCreateContext());
         int line = 0;
         int start = 0;
         while (start <= body.length) {
@@ -46,34 +88,91 @@ public final class HttpIngest {
             line++;
             int length = trimmedLength(body, start, end);
             if (length > 0) {
-                DecodeResult result = intake.decode(TRANSPORT, body, start, length);
+                DecodeResult result = intake.decode(body, start, length);
                 if (result instanceof DecodeResult.Valid valid) {
-                    sends.add(intake.publish(TRANSPORT, valid, sourceIp));
+                    batch.publish(valid, body, start, length, sourceIp, line);
                 } else if (result instanceof DecodeResult.Invalid invalid) {
-                    rejected.add(rejection(line, invalid));
+                    batch.rejected.add(rejection(line, invalid));
                 }
             }
             start = end + 1;
         }
-        if (sends.isEmpty()) {
-            JsonObject answer = new JsonObject().put("accepted", 0).put("rejected", rejected);
-            if (rejected.isEmpty()) {
-                answer.put("error", "empty body: send one JSON record or NDJSON lines");
-            }
-            ctx.response().setStatusCode(400).putHeader("Content-Type", "application/json").end(answer.encode());
-            return;
+        batch.allQueued();
+    }
+
+    /**
+     * The records of one request on their way to Kafka; answers once the last is acknowledged.
+     * Starts with one pending "record" for the request itself, so that acknowledgements arriving
+     * while lines are still being queued cannot answer early.
+     */
+    private final class Batch {
+        final RoutingContext ctx;
+        final Context context;
+        final JsonArray rejected = new JsonArray();
+        final JsonArray failedLines = new JsonArray();
+        final AtomicInteger pending = new AtomicInteger(1);
+        int valid;
+
+        Batch(RoutingContext ctx, Context context) {
+            this.ctx = ctx;
+            this.context = context;
         }
-        Future.join(sends).onComplete(done -> {
-            long accepted = sends.stream().filter(Future::succeeded).count();
-            JsonObject answer = new JsonObject().put("accepted", accepted).put("rejected", rejected);
-            if (accepted < sends.size()) {
-                ctx.response().setStatusCode(503).putHeader("Retry-After", RETRY_AFTER_SECONDS)
-                        .putHeader("Content-Type", "application/json")
-                        .end(answer.put("error", (sends.size() - accepted) + " valid records could not be handed to Kafka; retry later").encode());
-            } else {
-                ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json").end(answer.encode());
+
+        void publish(DecodeResult.Valid record, byte[] body, int offset, int length, String sourceIp, int line) {
+            valid++;
+            pending.incrementAndGet();
+            boolean queued = intake.publish(record, body, offset, length, sourceIp, error -> {
+                if (error != null) {
+                    failed(line);
+                }
+                done();
+            });
+            if (!queued) {
+                failed(line);
+                done();
             }
-        });
+        }
+
+        void allQueued() {
+            done();
+        }
+
+        private void failed(int line) {
+            synchronized (failedLines) {
+                failedLines.add(line);
+            }
+        }
+
+        private void done() {
+            if (pending.decrementAndGet() == 0) {
+                // Acknowledgements arrive on a Kafka thread; answer on the request's event loop.
+                context.runOnContext(ignored -> respond());
+            }
+        }
+
+        private void respond() {
+            if (valid == 0) {
+                JsonObject body = new JsonObject().put("accepted", 0).put("rejected", rejected);
+                if (rejected.isEmpty()) {
+                    body.put("error", "empty body: send one JSON record or NDJSON lines");
+                }
+                answer(ctx, 400, body);
+                return;
+            }
+            int failed = failedLines.size();
+            JsonObject body = new JsonObject().put("accepted", valid - failed).put("rejected", rejected);
+            if (failed > 0) {
+                ctx.response().putHeader("Retry-After", RETRY_AFTER_SECONDS);
+                answer(ctx, 503, body.put("retry_lines", failedLines)
+                        .put("error", failed + " valid records could not be handed to Kafka; resend retry_lines later"));
+            } else {
+                answer(ctx, 202, body);
+            }
+        }
+    }
+
+    private static void answer(RoutingContext ctx, int status, JsonObject body) {
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
     }
 
     private static JsonObject rejection(int line, DecodeResult.Invalid invalid) {

@@ -2,39 +2,55 @@ package io.pyusage.collector;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** The collector's own counters, tagged by transport ({@code udp}, {@code http}) and reason. */
+/**
+ * One transport's record counters ({@code transport} tag {@code udp} or {@code http}). Every record
+ * received ends as exactly one of accepted, rejected (invalid; by reason) or dropped (valid but not
+ * delivered; by reason), so {@code received = accepted + rejected + dropped} once Kafka has answered.
+ */
 public final class IngestMetrics {
 
     private final MeterRegistry registry;
+    private final String transport;
+    private final Counter received;
+    private final Counter accepted;
+    private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
+    private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
 
-    public IngestMetrics(MeterRegistry registry) {
+    public IngestMetrics(MeterRegistry registry, String transport) {
         this.registry = registry;
+        this.transport = transport;
+        this.received = Counter.builder("pyusage_collector_received").description("Records received, valid or not")
+                .tag("transport", transport).register(registry);
+        this.accepted = Counter.builder("pyusage_collector_accepted").description("Records acknowledged by Kafka")
+                .tag("transport", transport).register(registry);
     }
 
-    public void received(String transport) {
-        counter("pyusage_collector_received", "Records received, valid or not", transport, null).increment();
+    public String transport() {
+        return transport;
     }
 
-    public void accepted(String transport) {
-        counter("pyusage_collector_accepted", "Records acknowledged by Kafka", transport, null).increment();
+    public void received() {
+        received.increment();
     }
 
-    /** Invalid input: the sender is told (HTTP) or it is only counted (UDP). */
-    public void rejected(String transport, String reason) {
-        counter("pyusage_collector_rejected", "Records refused as invalid, by reason", transport, reason).increment();
+    public void accepted() {
+        accepted.increment();
     }
 
-    /** Valid input lost on our side: a full buffer, a Kafka failure, a sender not on the allow-list. */
-    public void dropped(String transport, String reason) {
-        counter("pyusage_collector_dropped", "Valid records not delivered, by reason", transport, reason).increment();
+    /** Invalid input ({@code malformed_json}, {@code schema}, {@code too_large}): HTTP names it, UDP only counts it. */
+    public void rejected(String reason) {
+        rejected.computeIfAbsent(reason, r -> Counter.builder("pyusage_collector_rejected")
+                .description("Records refused as invalid, by reason").tag("transport", transport).tag("reason", r)
+                .register(registry)).increment();
     }
 
-    private Counter counter(String name, String description, String transport, String reason) {
-        Counter.Builder builder = Counter.builder(name).description(description).tag("transport", transport);
-        if (reason != null) {
-            builder.tag("reason", reason);
-        }
-        return builder.register(registry);
+    /** Valid input not delivered: {@code buffer_full}, {@code kafka_error}, {@code source_not_allowed}. */
+    public void dropped(String reason) {
+        dropped.computeIfAbsent(reason, r -> Counter.builder("pyusage_collector_dropped")
+                .description("Records not delivered, by reason").tag("transport", transport).tag("reason", r)
+                .register(registry)).increment();
     }
 }

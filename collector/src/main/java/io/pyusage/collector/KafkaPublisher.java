@@ -1,19 +1,16 @@
 package io.pyusage.collector;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.pyusage.common.config.KafkaSettings;
 import io.pyusage.common.config.KafkaTopics;
-import io.pyusage.common.record.StartupRecord;
-import io.pyusage.common.record.StartupRecordCodec;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import java.util.List;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,116 +19,201 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Hands records to Kafka without ever blocking an event loop. {@code KafkaProducer.send} can block
- * (metadata, full buffer), so sends run on one dedicated thread fed by a bounded queue: when Kafka
- * is slow the queue fills, and a full queue is refused at once ({@link BufferFullException}) so the
- * transports can answer 503 or drop and count, instead of growing without bound.
+ * Hands encoded records to Kafka without ever blocking an event loop. {@code KafkaProducer.send}
+ * can block (metadata, full producer buffer), so one dedicated sender thread calls it, fed by a
+ * buffer bounded in records and in bytes. When Kafka is slow or down the buffer fills, and a full
+ * buffer refuses at once, so the transports answer 503 or drop and count instead of growing
+ * without bound; when Kafka is back the sender drains the buffer in arrival order.
  */
 public final class KafkaPublisher implements AutoCloseable {
 
-    private final KafkaSettings settings;
-    private final KafkaProducer<String, byte[]> producer;
-    private final ThreadPoolExecutor sender;
-    private final Timer sendLatency;
-    private final AtomicLong sendErrors = new AtomicLong();
-    private volatile String lastError;
+    /** Told once per record, on a Kafka client thread: keep it short. */
+    public interface Acknowledgement {
+        /** {@code error} is null when Kafka acknowledged the record (acks=all). */
+        void completed(Exception error);
+    }
 
-    public KafkaPublisher(KafkaSettings settings, int bufferRecords, MeterRegistry registry) {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaPublisher.class);
+    /** How long Kafka may leave records unacknowledged before /health says so. */
+    private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private final KafkaSettings settings;
+    private final long maxBufferBytes;
+    private final KafkaProducer<String, byte[]> producer;
+    private final BlockingQueue<Pending> buffer;
+    private final AtomicLong bufferedBytes = new AtomicLong();
+    private final AtomicLong unacknowledged = new AtomicLong();
+    private final Thread sender;
+    private final Timer sendLatency;
+    private final Counter sendErrors;
+    private volatile long lastAckNanos = System.nanoTime();
+    private volatile String lastError;
+    private volatile boolean closing;
+
+    public KafkaPublisher(KafkaSettings settings, int bufferRecords, long bufferBytes, MeterRegistry registry) {
         this.settings = settings;
+        this.maxBufferBytes = bufferBytes;
+        this.buffer = new ArrayBlockingQueue<>(bufferRecords);
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers(),
                 // acks=all + idempotence: a record acknowledged to a client is on the broker exactly once,
                 // even when the producer retries after a broker restart.
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                // lz4: cheap on CPU, and package lists repeat heavily between records.
+                // lz4: cheap on CPU, and package lists repeat heavily between records (about 5:1 here).
                 ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
-                // Small wait to fill batches under load; invisible to a Python start (UDP never waits).
+                // Wait up to 5 ms to fill batches under load; invisible to a Python start (UDP never waits,
+                // HTTP batches are sent by the hook at exit).
                 ProducerConfig.LINGER_MS_CONFIG, 5,
+                // 256 KiB batches hold about 100 records of 2.5 KB each: few, large requests.
                 ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
-                // A blocked send only blocks the sender thread; keep it short so the queue, not the
-                // producer, is where records wait and are counted.
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000,
+                ProducerConfig.BUFFER_MEMORY_CONFIG, 32L * 1024 * 1024,
+                // A blocked send only blocks the sender thread; while it blocks, the buffer in front of it
+                // fills and refuses new records, which is where waiting is bounded and counted.
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000,
                 // Keep retrying a down broker for 10 minutes before a record is reported as failed.
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 600_000),
                 new StringSerializer(), new ByteArraySerializer());
-        this.sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(bufferRecords),
-                runnable -> {
-                    Thread thread = new Thread(runnable, "kafka-sender");
-                    thread.setDaemon(true);
-                    return thread;
-                });
-        this.sendLatency = Timer.builder("pyusage_collector_kafka_send").description("Time from hand-over to Kafka acknowledgement")
+        this.sendLatency = Timer.builder("pyusage_collector_kafka_send")
+                .description("Time from entering the buffer to Kafka's acknowledgement")
                 .publishPercentileHistogram().register(registry);
-        registry.gauge("pyusage_collector_buffer_records", sender.getQueue(), java.util.Collection::size);
-        registry.more().counter("pyusage_collector_kafka_send_errors", List.of(), sendErrors);
+        this.sendErrors = Counter.builder("pyusage_collector_kafka_send_errors")
+                .description("Records Kafka did not acknowledge (delivery timeout, broker refusal)").register(registry);
+        Gauge.builder("pyusage_collector_buffer_records", buffer, BlockingQueue::size)
+                .description("Records waiting for the Kafka sender").register(registry);
+        Gauge.builder("pyusage_collector_buffer_bytes", bufferedBytes, AtomicLong::get).baseUnit("bytes")
+                .description("Encoded size of the records waiting for the Kafka sender").register(registry);
+        Gauge.builder("pyusage_collector_buffer_fill_ratio", this, KafkaPublisher::fillRatio)
+                .description("Fill of the buffer in front of Kafka, by whichever bound is nearer (0..1)").register(registry);
+        Gauge.builder("pyusage_collector_kafka_unacknowledged_records", unacknowledged, AtomicLong::get)
+                .description("Records handed to the Kafka producer and not yet acknowledged").register(registry);
+        this.sender = new Thread(this::drain, "kafka-sender");
+        sender.setDaemon(true);
+        sender.start();
     }
 
-    /** Creates the topic with the configured partition count if it does not exist yet. */
+    /** Creates the topic if it is missing (see {@link KafkaTopics}). */
     public void ensureTopic() throws InterruptedException, ExecutionException, TimeoutException {
         KafkaTopics.ensure(settings, settings.topic(), settings.partitions());
     }
 
-    /** Completes when Kafka has acknowledged the record; fails at once with {@link BufferFullException} when full. */
-    public Future<Void> publish(StartupRecord record) {
-        Promise<Void> promise = Promise.promise();
-        ProducerRecord<String, byte[]> message = new ProducerRecord<>(settings.topic(), record.host(),
-                StartupRecordCodec.encode(record));
-        long start = System.nanoTime();
-        try {
-            sender.execute(() -> {
-                try {
-                    producer.send(message, (metadata, error) -> {
-                        sendLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-                        if (error == null) {
-                            lastError = null;
-                            promise.complete();
-                        } else {
-                            fail(promise, error);
-                        }
-                    });
-                } catch (RuntimeException e) {
-                    fail(promise, e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            promise.fail(new BufferFullException());
+    /**
+     * Queues one encoded record keyed by host; {@code acknowledgement} is told when Kafka has it.
+     *
+     * @return false, at once and without calling {@code acknowledgement}, when the buffer is full
+     */
+    public boolean publish(String key, byte[] value, Acknowledgement acknowledgement) {
+        if (closing || bufferedBytes.addAndGet(value.length) > maxBufferBytes) {
+            bufferedBytes.addAndGet(-value.length);
+            return false;
         }
-        return promise.future();
+        if (!buffer.offer(new Pending(key, value, acknowledgement, System.nanoTime()))) {
+            bufferedBytes.addAndGet(-value.length);
+            return false;
+        }
+        return true;
+    }
+
+    /** One record at a time, so that what waits for a blocked send stays inside the buffer's bounds. */
+    private void drain() {
+        while (!closing || !buffer.isEmpty()) {
+            try {
+                Pending next = buffer.poll(100, TimeUnit.MILLISECONDS);
+                if (next != null) {
+                    send(next);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void send(Pending pending) {
+        bufferedBytes.addAndGet(-pending.value.length);
+        if (unacknowledged.getAndIncrement() == 0) {
+            // Nothing was outstanding: the stall clock starts now, not at the last acknowledgement.
+            lastAckNanos = System.nanoTime();
+        }
+        try {
+            producer.send(new ProducerRecord<>(settings.topic(), pending.key, pending.value), (metadata, error) -> {
+                unacknowledged.decrementAndGet();
+                acknowledged(pending, error);
+            });
+        } catch (RuntimeException e) {
+            unacknowledged.decrementAndGet();
+            acknowledged(pending, e);
+        }
+    }
+
+    private void acknowledged(Pending pending, Exception error) {
+        long now = System.nanoTime();
+        sendLatency.record(now - pending.enqueuedNanos, TimeUnit.NANOSECONDS);
+        if (error == null) {
+            lastAckNanos = now;
+            lastError = null;
+        } else {
+            sendErrors.increment();
+            lastError = error.getClass().getSimpleName() + ": " + error.getMessage();
+        }
+        try {
+            pending.acknowledgement.completed(error);
+        } catch (RuntimeException e) {
+            LOG.error("acknowledgement handler failed", e);
+        }
     }
 
     public int bufferedRecords() {
-        return sender.getQueue().size();
+        return buffer.size();
     }
 
-    /** The last send failure if no send has succeeded since, else null; for /health. */
-    public String lastError() {
-        return lastError;
+    public double fillRatio() {
+        int records = buffer.size();
+        double byRecords = (double) records / (records + buffer.remainingCapacity());
+        return Math.max(byRecords, (double) bufferedBytes.get() / maxBufferBytes);
     }
 
-    private void fail(Promise<Void> promise, Exception error) {
-        sendErrors.incrementAndGet();
-        lastError = error.getClass().getSimpleName() + ": " + error.getMessage();
-        promise.fail(error);
+    /**
+     * Why Kafka is not keeping up, or null when it is: the last failed send (until one succeeds),
+     * or records left unacknowledged for more than a few seconds (a broker down or unreachable;
+     * the producer keeps retrying them).
+     */
+    public String problem() {
+        if (lastError != null) {
+            return lastError;
+        }
+        long stalledNanos = System.nanoTime() - lastAckNanos;
+        if (unacknowledged.get() > 0 && stalledNanos > STALL_NANOS) {
+            return unacknowledged.get() + " records unacknowledged by Kafka for " + TimeUnit.NANOSECONDS.toSeconds(stalledNanos) + " s";
+        }
+        return null;
     }
 
+    /** Sends what is buffered, waiting up to 30 s for Kafka, then closes the producer. */
     @Override
     public void close() {
-        sender.shutdown();
+        close(Duration.ofSeconds(30));
+    }
+
+    /**
+     * Stops taking records and sends what is buffered, waiting up to {@code grace} for Kafka; what
+     * Kafka has not acknowledged by then is reported to its acknowledgement as failed.
+     */
+    public void close(Duration grace) {
+        closing = true;
         try {
-            sender.awaitTermination(30, TimeUnit.SECONDS);
+            sender.join(Math.max(1, grace.toMillis()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        producer.close(java.time.Duration.ofSeconds(30));
+        // Unblocks a send waiting for metadata; the sender then fails what is left and ends.
+        producer.close(grace);
     }
 
-    /** The bounded queue in front of Kafka is full. */
-    public static final class BufferFullException extends RuntimeException {
-        BufferFullException() {
-            super("collector buffer is full; Kafka is slow or unreachable", null, false, false);
-        }
+    private record Pending(String key, byte[] value, Acknowledgement acknowledgement, long enqueuedNanos) {
     }
 }

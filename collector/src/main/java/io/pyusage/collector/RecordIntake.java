@@ -2,38 +2,68 @@ package io.pyusage.collector;
 
 import io.pyusage.common.record.DecodeResult;
 import io.pyusage.common.record.StartupRecordCodec;
-import io.vertx.core.Future;
 
 /**
- * What both transports do with one record: decode and validate it, stamp arrival time and sender,
- * publish it, and count every outcome.
+ * What a transport does with each record: check the sender, decode and validate, stamp arrival
+ * time and sender, hand it to Kafka, and count every outcome. One per transport.
  */
 public final class RecordIntake {
 
+    static final String SOURCE_NOT_ALLOWED = "source_not_allowed";
+    static final String BUFFER_FULL = "buffer_full";
+    static final String KAFKA_ERROR = "kafka_error";
+
     private final KafkaPublisher publisher;
+    private final SourceAllowList allowedSources;
     private final IngestMetrics metrics;
 
-    public RecordIntake(KafkaPublisher publisher, IngestMetrics metrics) {
+    public RecordIntake(KafkaPublisher publisher, SourceAllowList allowedSources, IngestMetrics metrics) {
         this.publisher = publisher;
+        this.allowedSources = allowedSources;
         this.metrics = metrics;
     }
 
+    /** False (counted as dropped) when the sender is outside the allow-list. */
+    public boolean allowed(String sourceIp) {
+        if (allowedSources.allows(sourceIp)) {
+            return true;
+        }
+        metrics.dropped(SOURCE_NOT_ALLOWED);
+        return false;
+    }
+
     /** Decodes and validates; invalid records are counted as rejected here. */
-    public DecodeResult decode(String transport, byte[] bytes, int offset, int length) {
-        metrics.received(transport);
+    public DecodeResult decode(byte[] bytes, int offset, int length) {
+        metrics.received();
         DecodeResult result = StartupRecordCodec.decode(bytes, offset, length);
         if (result instanceof DecodeResult.Invalid invalid) {
-            metrics.rejected(transport, invalid.reason());
+            metrics.rejected(invalid.reason());
         }
         return result;
     }
 
-    /** Publishes a valid record; the future fails when the buffer is full or Kafka refused it. */
-    public Future<Void> publish(String transport, DecodeResult.Valid valid, String sourceIp) {
-        double now = System.currentTimeMillis() / 1000.0;
-        return publisher.publish(valid.record().received(now, sourceIp))
-                .onSuccess(ignored -> metrics.accepted(transport))
-                .onFailure(error -> metrics.dropped(transport,
-                        error instanceof KafkaPublisher.BufferFullException ? "buffer_full" : "kafka_error"));
+    /**
+     * Stamps and queues a valid record (decoded from {@code bytes[offset, offset + length)}) for
+     * Kafka, keyed by host so one host's starts stay in order.
+     *
+     * @return false (counted as dropped) when the buffer in front of Kafka is full; then
+     *         {@code acknowledgement} is never called
+     */
+    public boolean publish(DecodeResult.Valid valid, byte[] bytes, int offset, int length, String sourceIp,
+                           KafkaPublisher.Acknowledgement acknowledgement) {
+        byte[] stamped = StartupRecordCodec.encodeReceived(valid, bytes, offset, length,
+                System.currentTimeMillis() / 1000.0, sourceIp);
+        boolean queued = publisher.publish(valid.host(), stamped, error -> {
+            if (error == null) {
+                metrics.accepted();
+            } else {
+                metrics.dropped(KAFKA_ERROR);
+            }
+            acknowledgement.completed(error);
+        });
+        if (!queued) {
+            metrics.dropped(BUFFER_FULL);
+        }
+        return queued;
     }
 }

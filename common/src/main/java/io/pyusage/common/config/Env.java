@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Reads configuration from environment variables with documented defaults. Every problem is
@@ -82,6 +83,20 @@ public final class Env {
         } catch (IllegalArgumentException e) {
             problems.add(name + "=" + value + " is not a URL: " + e.getMessage());
             return URI.create(defaultValue);
+        }
+    }
+
+    /**
+     * A value read by {@code parser}, which throws {@link IllegalArgumentException} with a message
+     * for a bad value; the default text is parsed when the variable is unset.
+     */
+    public <T> T parsed(String name, String defaultValue, Function<String, T> parser) {
+        String value = string(name, defaultValue);
+        try {
+            return parser.apply(value);
+        } catch (IllegalArgumentException e) {
+            problems.add(name + ": " + e.getMessage());
+            return parser.apply(defaultValue);
         }
     }
 

@@ -8,11 +8,15 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Creates the project's topics at service start when they are missing (brokers here never auto-create). */
+/**
+ * Makes sure the project's topics exist at service start: creates a missing one (brokers here never
+ * auto-create) with the configured retention, or, when creation is switched off, fails naming it.
+ */
 public final class KafkaTopics {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTopics.class);
@@ -26,9 +30,17 @@ public final class KafkaTopics {
             if (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic)) {
                 return;
             }
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) settings.replication())))
-                    .all().get(30, TimeUnit.SECONDS);
-            LOG.info("created topic {} with {} partitions", topic, partitions);
+            if (!settings.createTopics()) {
+                throw new IllegalStateException("Kafka topic " + topic + " does not exist and PYUSAGE_KAFKA_CREATE_TOPICS is false");
+            }
+            NewTopic newTopic = new NewTopic(topic, partitions, (short) settings.replication()).configs(Map.of(
+                    TopicConfig.RETENTION_MS_CONFIG, String.valueOf(TimeUnit.HOURS.toMillis(settings.retentionHours())),
+                    // Keep the batches as the producer compressed them (lz4) instead of recompressing on the broker.
+                    TopicConfig.COMPRESSION_TYPE_CONFIG, "producer",
+                    // With acks=all, a write is only acknowledged once it is on this many replicas.
+                    TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(Math.min(2, settings.replication()))));
+            admin.createTopics(List.of(newTopic)).all().get(30, TimeUnit.SECONDS);
+            LOG.info("created topic {} with {} partitions, retention {} h", topic, partitions, settings.retentionHours());
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw e;

@@ -7,7 +7,6 @@ import java.util.regex.Pattern;
 public final class PackageNames {
 
     private static final Pattern SEPARATORS = Pattern.compile("[-_.]+");
-    private static final Pattern NORMALISED = Pattern.compile("[a-z0-9]+(?:-[a-z0-9]+)*");
 
     private PackageNames() {
     }
@@ -16,7 +15,28 @@ public final class PackageNames {
         return SEPARATORS.matcher(name.trim()).replaceAll("-").toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * Whether {@code name} is already normalised: {@code [a-z0-9]+(-[a-z0-9]+)*}. Checked by hand
+     * because it runs for every package of every record.
+     */
     public static boolean isNormalised(String name) {
-        return NORMALISED.matcher(name).matches();
+        if (name.isEmpty()) {
+            return false;
+        }
+        boolean afterDash = true;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '-') {
+                if (afterDash) {
+                    return false;
+                }
+                afterDash = true;
+            } else if (c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+                afterDash = false;
+            } else {
+                return false;
+            }
+        }
+        return !afterDash;
     }
 }

@@ -62,6 +62,9 @@ public final class RecordValidator {
         bool("ci", true);
         bool("interactive", true);
         bool("truncated", false);
+        // Set by the collector; checked so that a record that says otherwise is refused, not mis-bound.
+        number("received_at", false, MIN_TS, MAX_TS);
+        string("source_ip", false, 64, null, null);
         packages();
     }
 
@@ -75,21 +78,21 @@ public final class RecordValidator {
             error("packages", "has " + packages.size() + " entries, at most " + MAX_PACKAGES + " allowed");
             return;
         }
+        // The hot loop of validation (hundreds of entries per record): no allocation unless an entry is bad.
         for (int i = 0; i < packages.size(); i++) {
             JsonNode pair = packages.get(i);
-            String path = "packages[" + i + "]";
             if (!pair.isArray() || pair.size() != 2 || !pair.get(0).isTextual() || !pair.get(1).isTextual()) {
-                error(path, "must be a [name, version] pair of strings");
+                error("packages[" + i + "]", "must be a [name, version] pair of strings");
                 continue;
             }
             String name = pair.get(0).textValue();
             if (name.length() > MAX_PACKAGE_NAME_LENGTH || !PackageNames.isNormalised(name)) {
-                error(path + "[0]", "must be a name normalised as PEP 503 says, at most "
+                error("packages[" + i + "][0]", "must be a name normalised as PEP 503 says, at most "
                         + MAX_PACKAGE_NAME_LENGTH + " characters");
             }
             String version = pair.get(1).textValue();
             if (version.length() > MAX_VERSION_LENGTH || hasControlCharacters(version)) {
-                error(path + "[1]", "must be at most " + MAX_VERSION_LENGTH + " printable characters");
+                error("packages[" + i + "][1]", "must be at most " + MAX_VERSION_LENGTH + " printable characters");
             }
         }
     }
@@ -157,7 +160,13 @@ public final class RecordValidator {
     }
 
     private static boolean hasControlCharacters(String value) {
-        return value.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void error(String field, String message) {

@@ -3,6 +3,7 @@ package io.pyusage.common.record;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -66,11 +68,42 @@ public final class StartupRecordCodec {
         if (!errors.isEmpty()) {
             return new DecodeResult.Invalid("schema", errors);
         }
+        return new DecodeResult.Valid(root);
+    }
+
+    /** Binds a validated tree; the validator checks every bound field's type, so this cannot fail on input. */
+    static StartupRecord bind(JsonNode root) {
         try {
-            return new DecodeResult.Valid(MAPPER.treeToValue(root, StartupRecord.class));
+            return MAPPER.treeToValue(root, StartupRecord.class);
         } catch (JsonProcessingException e) {
-            return new DecodeResult.Invalid("schema", List.of(new FieldError("$", describe(e))));
+            throw new IllegalStateException("a validated record did not bind: " + describe(e), e);
         }
+    }
+
+    /**
+     * The record as received ({@code json[offset, offset + length)}, already decoded into
+     * {@code valid}) with the collector's {@code received_at} and {@code source_ip} added. The
+     * received bytes are kept as they are and the two fields spliced in after the opening brace,
+     * which costs a copy instead of a second encoding; a record that carries either field itself is
+     * re-encoded with the collector's values instead.
+     */
+    public static byte[] encodeReceived(DecodeResult.Valid valid, byte[] json, int offset, int length,
+                                        double receivedAt, String sourceIp) {
+        if (valid.hasCollectorFields()) {
+            return encode(valid.record().received(receivedAt, sourceIp));
+        }
+        int brace = offset;
+        while (json[brace] != '{') {
+            brace++; // leading whitespace: the validator saw an object, so a brace comes first
+        }
+        byte[] prefix = ("{\"received_at\":" + receivedAt + ",\"source_ip\":\""
+                + new String(JsonStringEncoder.getInstance().quoteAsString(sourceIp)) + "\",")
+                .getBytes(StandardCharsets.UTF_8);
+        int rest = offset + length - (brace + 1);
+        byte[] out = new byte[prefix.length + rest];
+        System.arraycopy(prefix, 0, out, 0, prefix.length);
+        System.arraycopy(json, brace + 1, out, prefix.length, rest);
+        return out;
     }
 
     public static byte[] encode(StartupRecord record) {

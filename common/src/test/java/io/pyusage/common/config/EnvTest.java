@@ -17,7 +17,7 @@ class EnvTest {
         env.validate();
         assertEquals(ClickHouseConfig.DEFAULT_URL, config.url().toString());
         assertEquals("pyusage", config.database());
-        assertEquals(new KafkaSettings("127.0.0.1:19092", "startups", 6, 1), KafkaSettings.from(new Env(Map.of())));
+        assertEquals(new KafkaSettings("127.0.0.1:19092", "startups", 6, 1, true, 168), KafkaSettings.from(new Env(Map.of())));
     }
 
     @Test

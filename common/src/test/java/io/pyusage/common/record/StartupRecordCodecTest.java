@@ -116,6 +116,40 @@ class StartupRecordCodecTest {
         assertEquals("a-b", PackageNames.normalise("A-_.B"));
         assertTrue(PackageNames.isNormalised("scikit-learn"));
         assertTrue(!PackageNames.isNormalised("scikit_learn"));
+        for (String bad : new String[] {"", "-a", "a-", "a--b", "A", "a.b", "a b", "é"}) {
+            assertTrue(!PackageNames.isNormalised(bad), bad);
+        }
+        assertTrue(PackageNames.isNormalised("a-1-b2"));
+    }
+
+    @Test
+    void receivedBytesWithTheCollectorFieldsSplicedInDecodeToTheStampedRecord() {
+        byte[] json = ("  " + TestRecords.json(TestRecords.valid()) + "\r").getBytes(StandardCharsets.UTF_8);
+        byte[] framed = new byte[json.length + 6];
+        System.arraycopy(json, 0, framed, 3, json.length);
+        DecodeResult.Valid valid = (DecodeResult.Valid) StartupRecordCodec.decode(framed, 3, json.length);
+        byte[] stamped = StartupRecordCodec.encodeReceived(valid, framed, 3, json.length, 1_795_000_000.25, "fd00::1");
+        StartupRecord back = ((DecodeResult.Valid) StartupRecordCodec.decode(stamped)).record();
+        assertEquals(valid.record().received(1_795_000_000.25, "fd00::1"), back);
+    }
+
+    @Test
+    void collectorFieldsSentByAClientAreReplacedNotDuplicated() {
+        Map<String, Object> input = TestRecords.valid();
+        input.put("received_at", 1_000_000_000.0);
+        input.put("source_ip", "forged");
+        byte[] json = TestRecords.bytes(input);
+        DecodeResult.Valid valid = (DecodeResult.Valid) StartupRecordCodec.decode(json);
+        StartupRecord back = ((DecodeResult.Valid) StartupRecordCodec.decode(
+                StartupRecordCodec.encodeReceived(valid, json, 0, json.length, 1_795_000_000.0, "10.0.0.7"))).record();
+        assertEquals("10.0.0.7", back.sourceIp());
+        assertEquals(1_795_000_000.0, back.receivedAt());
+    }
+
+    @Test
+    void collectorFieldsOfTheWrongTypeAreRejected() {
+        assertFieldRejected(r -> r.put("received_at", "now"), "received_at");
+        assertFieldRejected(r -> r.put("source_ip", 7), "source_ip");
     }
 
     private static void assertFieldRejected(Consumer<Map<String, Object>> change, String field) {

@@ -5,6 +5,7 @@ import io.pyusage.aggregator.AggregatorService;
 import io.pyusage.collector.CollectorConfig;
 import io.pyusage.collector.CollectorService;
 import io.pyusage.common.clickhouse.ClickHouseConfig;
+import io.pyusage.common.config.Env;
 import io.pyusage.common.config.KafkaSettings;
 import io.pyusage.common.service.Service;
 import io.pyusage.devstack.servers.EmbeddedClickHouse;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -56,11 +58,19 @@ public final class DevStack implements AutoCloseable {
     private void startAll() throws Exception {
         kafka.start();
         clickHouse.start();
-        KafkaSettings kafkaSettings = new KafkaSettings(kafka.bootstrapServers(), "startups", 3, 1);
+        // Configured the way an operator would: through the services' environment variables.
+        Env env = new Env(Map.of(
+                "PYUSAGE_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
+                "PYUSAGE_KAFKA_PARTITIONS", "3",
+                "PYUSAGE_COLLECTOR_HOST", LOOPBACK,
+                "PYUSAGE_COLLECTOR_UDP_PORT", String.valueOf(ports.collectorUdp()),
+                "PYUSAGE_COLLECTOR_HTTP_PORT", String.valueOf(ports.collectorHttp()),
+                // A demo's trickle of starts needs no burst room; this size fits Debian's default rmem_max.
+                "PYUSAGE_COLLECTOR_UDP_RCVBUF", String.valueOf(192 * 1024)));
+        KafkaSettings kafkaSettings = KafkaSettings.from(env);
         ClickHouseConfig clickHouseConfig = new ClickHouseConfig(URI.create(clickHouse.httpUrl()), "pyusage",
                 "default", "", Duration.ofSeconds(30));
-        launch(new CollectorService(new CollectorConfig(LOOPBACK, ports.collectorUdp(), ports.collectorHttp(),
-                1024 * 1024, kafkaSettings, 100_000)));
+        launch(new CollectorService(CollectorConfig.from(env)));
         // Short batches: the demo wants its few starts visible at once, not after a full second.
         launch(new AggregatorService(new AggregatorConfig(kafkaSettings, "pyusage-aggregator", clickHouseConfig,
                 10_000, Duration.ofMillis(200), Duration.ofSeconds(5), LOOPBACK, ports.aggregator())));

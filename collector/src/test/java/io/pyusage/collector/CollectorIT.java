@@ -1,0 +1,374 @@
+package io.pyusage.collector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.pyusage.common.TestRecords;
+import io.pyusage.common.config.Env;
+import io.pyusage.common.record.DecodeResult;
+import io.pyusage.common.record.StartupRecord;
+import io.pyusage.common.record.StartupRecordCodec;
+import io.pyusage.common.service.Service;
+import io.pyusage.devstack.servers.EmbeddedKafka;
+import io.pyusage.devstack.servers.FreePorts;
+import io.vertx.core.Vertx;
+import java.io.ByteArrayOutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.zip.GZIPOutputStream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The collector against a real Kafka broker: what arrives in the topic, what is refused, and a broker restart. */
+class CollectorIT {
+
+    private static final String TOKEN = "test-token-0123456789";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private static EmbeddedKafka kafka;
+    private static Vertx vertx;
+    private static CollectorService collector;
+    private static CollectorConfig config;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "collector-it-");
+        kafka = EmbeddedKafka.onFreePorts(dir.resolve("kafka")).start();
+        vertx = Vertx.vertx();
+        config = config(Map.of("PYUSAGE_COLLECTOR_TOKEN", TOKEN, "PYUSAGE_COLLECTOR_MAX_BODY_BYTES", String.valueOf(4 * 1024 * 1024)));
+        collector = new CollectorService(config);
+        collector.start(vertx).await(60, TimeUnit.SECONDS);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (collector != null) {
+            collector.stop().await(60, TimeUnit.SECONDS);
+        }
+        if (vertx != null) {
+            vertx.close().await(30, TimeUnit.SECONDS);
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    private static CollectorConfig config(Map<String, String> extra) {
+        Map<String, String> env = new HashMap<>(Map.of(
+                "PYUSAGE_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
+                "PYUSAGE_KAFKA_PARTITIONS", "3",
+                "PYUSAGE_COLLECTOR_HOST", "127.0.0.1",
+                "PYUSAGE_COLLECTOR_UDP_PORT", String.valueOf(FreePorts.next()),
+                "PYUSAGE_COLLECTOR_HTTP_PORT", String.valueOf(FreePorts.next()),
+                "PYUSAGE_COLLECTOR_EVENT_LOOPS", "2"));
+        env.putAll(extra);
+        return CollectorConfig.from(new Env(env));
+    }
+
+    @Test
+    void validRecordsOverBothTransportsArriveIntactKeyedByHostAndStamped() throws Exception {
+        List<Map<String, Object>> sent = new ArrayList<>();
+        StringBuilder batch = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            Map<String, Object> record = TestRecords.valid("http-user", "http-host-" + i, List.of(List.of("numpy", "1.26." + i)));
+            sent.add(record);
+            batch.append(TestRecords.json(record)).append('\n');
+        }
+        HttpResponse<String> response = post(batch.toString().getBytes(StandardCharsets.UTF_8), "Authorization", "Bearer " + TOKEN,
+                "Content-Encoding", "identity");
+        assertEquals(202, response.statusCode(), response.body());
+        assertEquals(3, json(response).get("accepted").asInt());
+
+        byte[] gzipped = gzip(TestRecords.bytes(addTo(sent, TestRecords.valid("gzip-user", "gzip-host", List.of()))));
+        assertEquals(202, post(gzipped, "Authorization", "Bearer " + TOKEN, "Content-Encoding", "gzip").statusCode());
+
+        try (DatagramSocket udp = new DatagramSocket()) {
+            for (int i = 0; i < 2; i++) {
+                byte[] datagram = TestRecords.bytes(addTo(sent, TestRecords.valid("udp-user", "udp-host-" + i,
+                        List.of(List.of("pandas", "2.2." + i)))));
+                udp.send(new DatagramPacket(datagram, datagram.length, InetAddress.getLoopbackAddress(), config.udpPort()));
+            }
+        }
+
+        Map<String, ConsumerRecord<String, byte[]>> arrived = consume(ids(sent), Duration.ofSeconds(30));
+        assertEquals(ids(sent), arrived.keySet());
+        for (Map<String, Object> record : sent) {
+            ConsumerRecord<String, byte[]> message = arrived.get((String) record.get("event_id"));
+            StartupRecord decoded = ((DecodeResult.Valid) StartupRecordCodec.decode(message.value())).record();
+            assertEquals(record.get("host"), message.key(), "keyed by host");
+            assertEquals(record.get("user"), decoded.user());
+            assertEquals(((List<?>) record.get("packages")).size(), decoded.packages().size());
+            assertEquals("127.0.0.1", decoded.sourceIp());
+            assertTrue(Math.abs(decoded.receivedAt() - System.currentTimeMillis() / 1000.0) < 120, "received_at stamped");
+        }
+    }
+
+    @Test
+    void badInputIsRejectedWithAClearAnswerAndCountedByReason() throws Exception {
+        double tooLargeBefore = count("pyusage_collector_rejected", "http", "too_large");
+        double malformedBefore = count("pyusage_collector_rejected", "http", "malformed_json");
+        Map<String, Object> hugeList = TestRecords.valid();
+        List<List<String>> packages = new ArrayList<>();
+        for (int i = 0; i < 100_000; i++) {
+            packages.add(List.of("p" + i, "1"));
+        }
+        hugeList.put("packages", packages);
+        HttpResponse<String> tooMany = post(TestRecords.bytes(hugeList), "Authorization", "Bearer " + TOKEN);
+        assertEquals(400, tooMany.statusCode());
+        assertEquals("too_large", json(tooMany).at("/rejected/0/reason").asText(), tooMany.body());
+
+        byte[] invalidUtf8 = {'{', '"', 'u', 's', 'e', 'r', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+        String corpus = String.join("\n", TestRecords.json(TestRecords.valid()), "{\"schema\":1,", "{\"pid\":" + "9".repeat(2000) + "}",
+                "[".repeat(5000), new String(invalidUtf8, StandardCharsets.ISO_8859_1));
+        byte[] body = corpus.getBytes(StandardCharsets.ISO_8859_1);
+        HttpResponse<String> mixed = post(body, "Authorization", "Bearer " + TOKEN);
+        assertEquals(202, mixed.statusCode(), mixed.body());
+        JsonNode answer = json(mixed);
+        assertEquals(1, answer.get("accepted").asInt());
+        assertEquals(List.of(2, 3, 4, 5), lines(answer.get("rejected")));
+
+        byte[] tooLarge = new byte[4 * 1024 * 1024 + 1];
+        HttpResponse<String> overLimit = post(tooLarge, "Authorization", "Bearer " + TOKEN);
+        assertEquals(413, overLimit.statusCode());
+        assertTrue(json(overLimit).get("error").asText().contains("smaller batches"), overLimit.body());
+        assertEquals(1, count("pyusage_collector_rejected", "http", "too_large") - tooLargeBefore);
+        assertEquals(4, count("pyusage_collector_rejected", "http", "malformed_json") - malformedBefore);
+
+        double udpBefore = count("pyusage_collector_rejected", "udp", "malformed_json");
+        try (DatagramSocket udp = new DatagramSocket()) {
+            byte[] garbage = "{not json".getBytes(StandardCharsets.UTF_8);
+            udp.send(new DatagramPacket(garbage, garbage.length, InetAddress.getLoopbackAddress(), config.udpPort()));
+        }
+        awaitCount("pyusage_collector_rejected", "udp", "malformed_json", udpBefore + 1);
+        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(url("/metrics"))).build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(metrics.body().contains("pyusage_collector_rejected_total{reason=\"malformed_json\",service=\"collector\",transport=\"udp\"}"),
+                "rejections visible in /metrics");
+    }
+
+    @Test
+    void withoutTheTokenHttpAnswers401() throws Exception {
+        byte[] record = TestRecords.bytes(TestRecords.valid());
+        HttpResponse<String> none = post(record);
+        assertEquals(401, none.statusCode());
+        assertEquals("Bearer realm=\"pyusage\"", none.headers().firstValue("WWW-Authenticate").orElse(""));
+        assertEquals(401, post(record, "Authorization", "Bearer " + TOKEN + "x").statusCode());
+        assertEquals(202, post(record, "Authorization", "Bearer " + TOKEN).statusCode());
+    }
+
+    @Test
+    void sendersOutsideTheAllowListAreDroppedAndCounted() throws Exception {
+        CollectorConfig restricted = config(Map.of("PYUSAGE_COLLECTOR_ALLOWED_SOURCES", "127.0.0.2/32"));
+        CollectorService service = new CollectorService(restricted);
+        service.start(vertx).await(60, TimeUnit.SECONDS);
+        try {
+            HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restricted.httpPort() + HttpIngest.PATH))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(TestRecords.bytes(TestRecords.valid()))).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, refused.statusCode());
+
+            Map<String, Object> fromAllowed = TestRecords.valid("allowed", "allowed-host", List.of());
+            try (DatagramSocket outside = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+                 DatagramSocket inside = new DatagramSocket(new InetSocketAddress("127.0.0.2", 0))) {
+                byte[] denied = TestRecords.bytes(TestRecords.valid());
+                outside.send(new DatagramPacket(denied, denied.length, InetAddress.getLoopbackAddress(), restricted.udpPort()));
+                byte[] allowed = TestRecords.bytes(fromAllowed);
+                inside.send(new DatagramPacket(allowed, allowed.length, InetAddress.getLoopbackAddress(), restricted.udpPort()));
+            }
+            assertEquals(Set.of((String) fromAllowed.get("event_id")), consume(Set.of((String) fromAllowed.get("event_id")), Duration.ofSeconds(30)).keySet());
+            assertEquals(1, counter(service.registry(), "pyusage_collector_dropped", "udp", RecordIntake.SOURCE_NOT_ALLOWED));
+            assertEquals(1, counter(service.registry(), "pyusage_collector_dropped", "http", RecordIntake.SOURCE_NOT_ALLOWED));
+        } finally {
+            service.stop().await(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Senders keep posting while the broker is stopped and started again: requests wait while it is
+     * down (the health says so), and every record answered with 202 is in the topic exactly once.
+     */
+    @Test
+    void everyAcknowledgedRecordArrivesExactlyOnceAcrossABrokerRestart() throws Exception {
+        Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        AtomicBoolean sending = new AtomicBoolean(true);
+        ExecutorService senders = Executors.newFixedThreadPool(3);
+        List<Future<Integer>> results = new ArrayList<>();
+        for (int s = 0; s < 3; s++) {
+            int sender = s;
+            results.add(senders.submit(() -> sendUntilStopped(sender, sending, acknowledged)));
+        }
+        Thread.sleep(1500);
+        kafka.stop();
+        long downSince = System.nanoTime();
+        JsonNode health = null;
+        while (System.nanoTime() - downSince < TimeUnit.SECONDS.toNanos(30)) {
+            health = json(HTTP.send(HttpRequest.newBuilder(URI.create(url("/health"))).build(), HttpResponse.BodyHandlers.ofString()));
+            if ("DEGRADED".equals(health.get("status").asText())) {
+                break;
+            }
+            Thread.sleep(500);
+        }
+        assertEquals("DEGRADED", health.get("status").asText(), "health while the broker is down: " + health);
+        assertTrue(health.has("kafka_problem"));
+        kafka.start();
+        Thread.sleep(2000);
+        sending.set(false);
+        int failures = 0;
+        for (Future<Integer> result : results) {
+            failures += result.get(5, TimeUnit.MINUTES);
+        }
+        senders.shutdown();
+        assertEquals(0, failures, "no request may fail while the buffer has room");
+        assertTrue(acknowledged.size() > 60, "too few records sent to test anything: " + acknowledged.size());
+
+        Map<String, Integer> copies = new HashMap<>();
+        consume(acknowledged, Duration.ofSeconds(60), copies);
+        assertEquals(acknowledged, copies.keySet(), "every acknowledged record arrived");
+        assertTrue(copies.values().stream().allMatch(n -> n == 1), "no record arrived twice");
+        JsonNode after = json(HTTP.send(HttpRequest.newBuilder(URI.create(url("/health"))).build(), HttpResponse.BodyHandlers.ofString()));
+        assertEquals("UP", after.get("status").asText(), after.toString());
+    }
+
+    private static int sendUntilStopped(int sender, AtomicBoolean sending, Set<String> acknowledged) throws Exception {
+        int failures = 0;
+        for (int batch = 0; sending.get(); batch++) {
+            List<String> ids = new ArrayList<>();
+            StringBuilder body = new StringBuilder();
+            for (int i = 0; i < 10; i++) {
+                Map<String, Object> record = TestRecords.valid("restart-" + sender, "restart-host-" + i, List.of(List.of("numpy", "1.26.4")));
+                ids.add((String) record.get("event_id"));
+                body.append(TestRecords.json(record)).append('\n');
+            }
+            HttpResponse<String> response = post(body.toString().getBytes(StandardCharsets.UTF_8), "Authorization", "Bearer " + TOKEN);
+            if (response.statusCode() == 202) {
+                acknowledged.addAll(ids);
+            } else {
+                failures++;
+            }
+            Thread.sleep(50);
+        }
+        return failures;
+    }
+
+    private static Map<String, Object> addTo(List<Map<String, Object>> sent, Map<String, Object> record) {
+        sent.add(record);
+        return record;
+    }
+
+    private static Set<String> ids(List<Map<String, Object>> records) {
+        Set<String> ids = ConcurrentHashMap.newKeySet();
+        records.forEach(r -> ids.add((String) r.get("event_id")));
+        return ids;
+    }
+
+    private static List<Integer> lines(JsonNode rejected) {
+        List<Integer> lines = new ArrayList<>();
+        rejected.forEach(r -> lines.add(r.get("line").asInt()));
+        return lines;
+    }
+
+    private static Map<String, ConsumerRecord<String, byte[]>> consume(Set<String> wanted, Duration timeout) {
+        return consume(wanted, timeout, new HashMap<>());
+    }
+
+    /** Reads the topic from the start until every wanted event id is seen; counts copies of each. */
+    private static Map<String, ConsumerRecord<String, byte[]>> consume(Set<String> wanted, Duration timeout, Map<String, Integer> copies) {
+        Map<String, ConsumerRecord<String, byte[]>> found = new HashMap<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(config.kafka().topic()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline && !found.keySet().containsAll(wanted)) {
+                for (ConsumerRecord<String, byte[]> message : consumer.poll(Duration.ofMillis(500))) {
+                    String id = StartupRecordCodec.decode(message.value()) instanceof DecodeResult.Valid valid ? valid.record().eventId() : null;
+                    if (wanted.contains(id)) {
+                        found.put(id, message);
+                        copies.merge(id, 1, Integer::sum);
+                    }
+                }
+            }
+            // Anything still coming would be a duplicate: read on briefly.
+            for (ConsumerRecord<String, byte[]> message : consumer.poll(Duration.ofSeconds(1))) {
+                String id = StartupRecordCodec.decode(message.value()) instanceof DecodeResult.Valid valid ? valid.record().eventId() : null;
+                if (wanted.contains(id)) {
+                    copies.merge(id, 1, Integer::sum);
+                }
+            }
+        }
+        return found;
+    }
+
+    private static HttpResponse<String> post(byte[] body, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(HttpIngest.PATH))).timeout(Duration.ofMinutes(3))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String url(String path) {
+        return "http://127.0.0.1:" + config.httpPort() + path;
+    }
+
+    private static JsonNode json(HttpResponse<String> response) throws Exception {
+        return StartupRecordCodec.mapper().readTree(response.body());
+    }
+
+    private static byte[] gzip(byte[] bytes) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
+            gzip.write(bytes);
+        }
+        return out.toByteArray();
+    }
+
+    private static double count(String name, String transport, String reason) {
+        return counter(collector.registry(), name, transport, reason);
+    }
+
+    private static double counter(MeterRegistry registry, String name, String transport, String reason) {
+        Counter counter = registry.find(name).tag("transport", transport).tag("reason", reason).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private static void awaitCount(String name, String transport, String reason, double expected) throws InterruptedException {
+        for (int i = 0; i < 100 && count(name, transport, reason) < expected; i++) {
+            Thread.sleep(100);
+        }
+        assertEquals(expected, count(name, transport, reason));
+    }
+}
