@@ -24,7 +24,8 @@ final class AggregatorMetrics {
         insertErrors = Counter.builder("pyusage_aggregator_insert_errors").description("Failed batch writes (each is retried)").register(registry);
         deadLettered = Counter.builder("pyusage_aggregator_dead_lettered").description("Records sent to the dead-letter topic").register(registry);
         insertLatency = Timer.builder("pyusage_aggregator_insert").description("Time to write one batch").publishPercentileHistogram().register(registry);
-        endToEndLag = Timer.builder("pyusage_aggregator_end_to_end_lag").description("From collector receipt to ClickHouse write, oldest record of a batch").register(registry);
+        endToEndLag = Timer.builder("pyusage_aggregator_end_to_end_lag").description("From collector receipt to ClickHouse write, oldest record of a batch")
+                .publishPercentileHistogram().register(registry);
         batchSize = DistributionSummary.builder("pyusage_aggregator_batch_rows").description("Start rows per written batch").register(registry);
         registry.gauge("pyusage_aggregator_paused", paused);
     }

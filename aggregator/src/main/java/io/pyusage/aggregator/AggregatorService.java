@@ -1,11 +1,11 @@
 package io.pyusage.aggregator;
 
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pyusage.common.clickhouse.ClickHouseStore;
 import io.pyusage.common.clickhouse.SchemaMigrations;
 import io.pyusage.common.config.KafkaTopics;
 import io.pyusage.common.service.Health;
+import io.pyusage.common.service.KafkaClientMeters;
 import io.pyusage.common.service.Service;
 import io.pyusage.common.service.ServiceEndpoints;
 import io.vertx.core.Future;
@@ -29,6 +29,7 @@ public final class AggregatorService implements Service {
 
     private final AggregatorConfig config;
     private final PrometheusMeterRegistry registry = ServiceEndpoints.newRegistry(NAME);
+    private KafkaClientMeters kafkaMeters;
     private ClickHouseStore store;
     private DeadLetters deadLetters;
     private ConsumerLoop loop;
@@ -68,7 +69,7 @@ public final class AggregatorService implements Service {
                 // One poll never returns more than a batch can take.
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(config.batchRows(), 5_000)),
                 new StringDeserializer(), new ByteArrayDeserializer());
-        new KafkaClientMetrics(consumer).bindTo(registry);
+        kafkaMeters = KafkaClientMeters.bind(consumer, registry);
         store = new ClickHouseStore(config.clickHouse());
         deadLetters = new DeadLetters(config.kafka());
         loop = new ConsumerLoop(consumer, config.kafka().topic(), new ClickHouseWriter(store), deadLetters,
@@ -90,6 +91,7 @@ public final class AggregatorService implements Service {
         return error == null && !(loop != null && loop.isPaused()) ? Health.up(details) : Health.degraded(details);
     }
 
+    @Override
     public PrometheusMeterRegistry registry() {
         return registry;
     }
@@ -102,6 +104,7 @@ public final class AggregatorService implements Service {
                 loopThread.join(60_000);
                 deadLetters.close();
                 store.close();
+                kafkaMeters.close();
             }
             return null;
         });

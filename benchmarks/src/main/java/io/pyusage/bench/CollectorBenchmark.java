@@ -40,7 +40,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class CollectorBenchmark {
 
-    private static final int RECORDS = Integer.getInteger("bench.records", 150_000);
+    private static final int RECORDS = Integer.getInteger("bench.records", 300_000);
     private static final boolean UDP = !Boolean.getBoolean("bench.skipUdp");
     private static final int BATCH = 200;
     private static final int HTTP_SENDERS = Integer.getInteger("bench.httpSenders", 16);

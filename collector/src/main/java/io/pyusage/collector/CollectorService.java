@@ -109,6 +109,7 @@ public final class CollectorService implements Service {
         return problem != null || fill >= NEARLY_FULL ? Health.degraded(details) : Health.up(details);
     }
 
+    @Override
     public PrometheusMeterRegistry registry() {
         return registry;
     }

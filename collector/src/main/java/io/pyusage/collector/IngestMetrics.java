@@ -2,6 +2,7 @@ package io.pyusage.collector;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -26,10 +27,13 @@ public final class IngestMetrics {
                 .tag("transport", transport).register(registry);
         this.accepted = Counter.builder("pyusage_collector_accepted").description("Records acknowledged by Kafka")
                 .tag("transport", transport).register(registry);
-    }
-
-    public String transport() {
-        return transport;
+        // Every known reason from the start, at zero: rate() and alerts need a series before the first event.
+        for (String reason : List.of("malformed_json", "schema", "too_large")) {
+            rejectedCounter(reason);
+        }
+        for (String reason : List.of(RecordIntake.BUFFER_FULL, RecordIntake.KAFKA_ERROR, RecordIntake.SOURCE_NOT_ALLOWED)) {
+            droppedCounter(reason);
+        }
     }
 
     public void received() {
@@ -42,15 +46,23 @@ public final class IngestMetrics {
 
     /** Invalid input ({@code malformed_json}, {@code schema}, {@code too_large}): HTTP names it, UDP only counts it. */
     public void rejected(String reason) {
-        rejected.computeIfAbsent(reason, r -> Counter.builder("pyusage_collector_rejected")
-                .description("Records refused as invalid, by reason").tag("transport", transport).tag("reason", r)
-                .register(registry)).increment();
+        rejectedCounter(reason).increment();
     }
 
     /** Valid input not delivered: {@code buffer_full}, {@code kafka_error}, {@code source_not_allowed}. */
     public void dropped(String reason) {
-        dropped.computeIfAbsent(reason, r -> Counter.builder("pyusage_collector_dropped")
+        droppedCounter(reason).increment();
+    }
+
+    private Counter rejectedCounter(String reason) {
+        return rejected.computeIfAbsent(reason, r -> Counter.builder("pyusage_collector_rejected")
+                .description("Records refused as invalid, by reason").tag("transport", transport).tag("reason", r)
+                .register(registry));
+    }
+
+    private Counter droppedCounter(String reason) {
+        return dropped.computeIfAbsent(reason, r -> Counter.builder("pyusage_collector_dropped")
                 .description("Records not delivered, by reason").tag("transport", transport).tag("reason", r)
-                .register(registry)).increment();
+                .register(registry));
     }
 }

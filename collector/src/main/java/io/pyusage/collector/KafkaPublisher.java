@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.pyusage.common.config.KafkaSettings;
 import io.pyusage.common.config.KafkaTopics;
+import io.pyusage.common.service.KafkaClientMeters;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -48,6 +49,7 @@ public final class KafkaPublisher implements AutoCloseable {
     private final AtomicLong bufferedBytes = new AtomicLong();
     private final AtomicLong unacknowledged = new AtomicLong();
     private final Thread sender;
+    private final KafkaClientMeters kafkaMeters;
     private final Timer sendLatency;
     private final Counter sendErrors;
     private volatile long lastAckNanos = System.nanoTime();
@@ -78,6 +80,8 @@ public final class KafkaPublisher implements AutoCloseable {
                 // Keep retrying a down broker for 10 minutes before a record is reported as failed.
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 600_000),
                 new StringSerializer(), new ByteArraySerializer());
+        // The producer's own metrics (request latency, batch sizes, compression rate, errors per topic).
+        this.kafkaMeters = KafkaClientMeters.bind(producer, registry);
         this.sendLatency = Timer.builder("pyusage_collector_kafka_send")
                 .description("Time from entering the buffer to Kafka's acknowledgement")
                 .publishPercentileHistogram().register(registry);
@@ -212,6 +216,7 @@ public final class KafkaPublisher implements AutoCloseable {
         }
         // Unblocks a send waiting for metadata; the sender then fails what is left and ends.
         producer.close(grace);
+        kafkaMeters.close();
     }
 
     private record Pending(String key, byte[] value, Acknowledgement acknowledgement, long enqueuedNanos) {

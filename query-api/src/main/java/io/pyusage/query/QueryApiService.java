@@ -126,6 +126,7 @@ public final class QueryApiService implements Service {
                 : Health.degraded(Map.of("clickhouse", "unreachable"));
     }
 
+    @Override
     public PrometheusMeterRegistry registry() {
         return registry;
     }

@@ -1,9 +1,14 @@
 package io.pyusage.common.service;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,6 +20,20 @@ public interface Service {
     Future<? extends Service> start(Vertx vertx);
 
     Future<Void> stop();
+
+    /** Where the service's meters are, served at {@code /metrics}. */
+    PrometheusMeterRegistry registry();
+
+    /**
+     * The Vert.x instance a service runs on, one per service, so that Vert.x's own meters (HTTP
+     * requests, event loop and worker pool use) land in that service's registry.
+     */
+    static Vertx newVertx(MeterRegistry registry) {
+        return Vertx.builder()
+                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+                .withMetrics(new MicrometerMetricsFactory(registry))
+                .build();
+    }
 
     /**
      * The usual start: blocking set-up (migrations, clients) on a worker thread, then the HTTP
@@ -34,7 +53,7 @@ public interface Service {
     /** Runs {@code service} as a process's only service: exit code 1 when it cannot start, stopped on SIGTERM. */
     static void runStandalone(String name, Service service) {
         Logger log = LoggerFactory.getLogger(Service.class);
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx = newVertx(service.registry());
         service.start(vertx)
                 .onSuccess(started -> log.info("{} started", name))
                 .onFailure(error -> {

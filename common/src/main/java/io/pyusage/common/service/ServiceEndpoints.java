@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -20,7 +21,7 @@ public final class ServiceEndpoints {
     private ServiceEndpoints() {
     }
 
-    /** A Prometheus registry with JVM and process metrics, every meter tagged with the service name. */
+    /** A Prometheus registry with JVM and process metrics (CPU, open files, uptime), every meter tagged with the service name. */
     public static PrometheusMeterRegistry newRegistry(String service) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registry.config().commonTags("service", service);
@@ -28,6 +29,7 @@ public final class ServiceEndpoints {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         // JvmGcMetrics holds a listener for the registry's lifetime; it is closed with the JVM.
         new JvmGcMetrics().bindTo(registry);

@@ -34,8 +34,8 @@ public final class DevStack implements AutoCloseable {
     private final DevStackPorts ports;
     private final EmbeddedKafka kafka;
     private final EmbeddedClickHouse clickHouse;
-    private final Vertx vertx = Vertx.vertx();
     private final List<Service> services = new ArrayList<>();
+    private final List<Vertx> vertxes = new ArrayList<>();
 
     private DevStack(Path stateDir, DevStackPorts ports) {
         this.ports = ports;
@@ -77,7 +77,10 @@ public final class DevStack implements AutoCloseable {
         launch(new QueryApiService(new QueryApiConfig(LOOPBACK, ports.queryApi(), clickHouseConfig)));
     }
 
+    /** Each service on a Vert.x of its own, as when it runs alone, so its /metrics holds its own Vert.x meters. */
     private void launch(Service service) throws Exception {
+        Vertx vertx = Service.newVertx(service.registry());
+        vertxes.add(vertx);
         await(service.start(vertx));
         services.add(service);
     }
@@ -119,11 +122,14 @@ public final class DevStack implements AutoCloseable {
             }
         }
         services.clear();
-        try {
-            await(vertx.close());
-        } catch (Exception e) {
-            // the servers below must still stop
+        for (Vertx vertx : vertxes) {
+            try {
+                await(vertx.close());
+            } catch (Exception e) {
+                // the servers below must still stop
+            }
         }
+        vertxes.clear();
         clickHouse.close();
         kafka.close();
     }

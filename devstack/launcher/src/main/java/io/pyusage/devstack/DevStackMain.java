@@ -47,8 +47,20 @@ public final class DevStackMain {
         say("  " + stack.collectorHttpUrl() + "/health  " + stack.queryApiUrl() + "/metrics  " + stack.aggregatorUrl() + "/health");
         say("try it: PYUSAGE_ENDPOINT=" + stack.collectorUdpEndpoint() + " " + DemoEnvironments.pythonIn(
                 demo.venv(DemoEnvironments.ENVIRONMENTS.get(0))) + " -c pass");
+        sayGrafana(stack);
         say("running; Ctrl-C stops everything");
         stopped.await();
+    }
+
+    /** How to point a Grafana (with the grafana-clickhouse-datasource plugin) and a Prometheus at this stack. */
+    private static void sayGrafana(DevStack stack) {
+        Path dashboards = Path.of("dashboards").toAbsolutePath();
+        URI clickHouse = URI.create(stack.clickHouse().httpUrl());
+        say("grafana: start it with these variables (provisioning loads the data sources and dashboards):");
+        say("  GF_PATHS_PROVISIONING=" + dashboards.resolve("provisioning") + " PYUSAGE_DASHBOARDS_DIR=" + dashboards.resolve("json")
+                + " PYUSAGE_GRAFANA_CLICKHOUSE_HOST=" + clickHouse.getHost() + " PYUSAGE_GRAFANA_CLICKHOUSE_PORT=" + clickHouse.getPort()
+                + " PYUSAGE_GRAFANA_CLICKHOUSE_USER=default PYUSAGE_GRAFANA_CLICKHOUSE_PASSWORD= PYUSAGE_GRAFANA_PROMETHEUS_URL=http://127.0.0.1:9090");
+        say("prometheus: prometheus --config.file=" + dashboards.resolve("prometheus.yml") + " (scrapes the three services)");
     }
 
     /** Polls the query API until the numpy users it lists add up to at least {@code expected} starts. */
