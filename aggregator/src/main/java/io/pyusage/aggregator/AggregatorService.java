@@ -48,8 +48,9 @@ public final class AggregatorService implements Service {
         ServiceEndpoints.mount(router, NAME, registry, this::health);
         return Service.setUpThenListen(vertx, () -> {
                     SchemaMigrations.apply(config.clickHouse());
+                    KafkaTopics.ensure(config.kafka(), config.kafka().topic(), config.kafka().partitions());
                     KafkaTopics.ensure(config.kafka(), config.kafka().deadLetterTopic(), 1);
-                    startLoop();
+                    startLoop(KafkaTopics.topicId(config.kafka(), config.kafka().topic()));
                     return null;
                 }, router, config.bindHost(), config.httpPort())
                 .map(server -> {
@@ -58,7 +59,7 @@ public final class AggregatorService implements Service {
                 });
     }
 
-    private void startLoop() {
+    private void startLoop(String topicId) {
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, config.groupId(),
@@ -72,7 +73,7 @@ public final class AggregatorService implements Service {
         kafkaMeters = KafkaClientMeters.bind(consumer, registry);
         store = new ClickHouseStore(config.clickHouse());
         deadLetters = new DeadLetters(config.kafka());
-        loop = new ConsumerLoop(consumer, config.kafka().topic(), new ClickHouseWriter(store), deadLetters,
+        loop = new ConsumerLoop(consumer, config.kafka().topic(), topicId, new ClickHouseWriter(store), deadLetters,
                 new AggregatorMetrics(registry), config);
         loopThread = new Thread(loop, "aggregator-consumer");
         loopThread.start();

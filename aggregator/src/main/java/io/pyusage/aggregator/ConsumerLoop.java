@@ -6,8 +6,10 @@ import io.pyusage.common.record.StartupRecordCodec;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -22,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * ClickHouse fails, the partitions are paused and the loop keeps polling (so the consumer stays in
  * its group) and retries with capped exponential backoff; a batch whose partitions are taken away
  * in a rebalance is dropped and re-read by their new owner.
+ *
+ * <p>No start is written twice: a newly assigned partition stays paused until its position has been
+ * moved past the last offset ClickHouse holds for it ({@code kafka_positions}), which covers a
+ * crash between an INSERT and its commit.
  */
 final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
 
@@ -33,6 +39,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
 
     private final Consumer<String, byte[]> consumer;
     private final String topic;
+    private final String topicId;
     private final ClickHouseWriter writer;
     private final DeadLetters deadLetters;
     private final AggregatorMetrics metrics;
@@ -48,11 +55,14 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     private volatile boolean running = true;
     private volatile String lastError;
     private Batch batch = new Batch();
+    /** Assigned partitions whose stored position is not yet applied; paused until it is. */
+    private final Set<TopicPartition> unresolved = new HashSet<>();
 
-    ConsumerLoop(Consumer<String, byte[]> consumer, String topic, ClickHouseWriter writer, DeadLetters deadLetters,
+    ConsumerLoop(Consumer<String, byte[]> consumer, String topic, String topicId, ClickHouseWriter writer, DeadLetters deadLetters,
                  AggregatorMetrics metrics, AggregatorConfig config) {
         this.consumer = consumer;
         this.topic = topic;
+        this.topicId = topicId;
         this.writer = writer;
         this.deadLetters = deadLetters;
         this.metrics = metrics;
@@ -66,6 +76,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         consumer.subscribe(Collections.singletonList(topic), this);
         try {
             while (running) {
+                resolvePositions();
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
                     accept(record);
                 }
@@ -106,7 +117,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         byte[] value = record.value() == null ? new byte[0] : record.value();
         DecodeResult result = StartupRecordCodec.decode(value);
         if (result instanceof DecodeResult.Valid valid) {
-            RowMapper.Rows rows = RowMapper.map(valid.record(), record.partition(), record.offset());
+            RowMapper.Rows rows = RowMapper.map(valid.record(), topicId, record.partition(), record.offset());
             boolean packagesNeeded = !knownEnvironments.containsKey(rows.envId()) && !batch.containsEnvironment(rows.envId());
             double receivedAt = valid.record().receivedAt() == null ? valid.record().ts() : valid.record().receivedAt();
             batch.add(rows, receivedAt, packagesNeeded, partition, record.offset());
@@ -125,7 +136,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
                 writeAndCommit(target);
                 lastError = null;
                 if (metrics.paused.getAndSet(0) == 1) {
-                    consumer.resume(consumer.assignment());
+                    consumer.resume(resumable(consumer.assignment()));
                     LOG.info("ClickHouse accepts writes again; partitions resumed");
                 }
                 return;
@@ -171,8 +182,48 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         }
     }
 
+    /**
+     * Moves newly assigned partitions past what ClickHouse already holds, then lets them be read.
+     * While ClickHouse cannot say, they stay paused and this is retried with capped backoff, polling
+     * meanwhile so that the consumer stays in its group.
+     */
+    private void resolvePositions() throws Exception {
+        Duration backoff = FIRST_BACKOFF;
+        while (running && !unresolved.isEmpty()) {
+            try {
+                Map<Integer, Long> written = writer.lastWrittenOffsets(topicId);
+                for (TopicPartition partition : unresolved) {
+                    Long last = written.get(partition.partition());
+                    if (last != null && last + 1 > consumer.position(partition)) {
+                        LOG.info("{}: offsets up to {} are already in ClickHouse (written, not committed); resuming after them",
+                                partition, last);
+                        consumer.seek(partition, last + 1);
+                    }
+                }
+                Set<TopicPartition> resolved = new HashSet<>(unresolved);
+                unresolved.clear();
+                if (!isPaused()) {
+                    consumer.resume(resolved);
+                }
+                return;
+            } catch (ClickHouseException e) {
+                lastError = "reading stored Kafka positions: " + e.getMessage();
+                LOG.warn("cannot read the stored Kafka positions yet, retrying: {}", e.getMessage());
+                waitPolling(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    private Set<TopicPartition> resumable(Set<TopicPartition> assignment) {
+        Set<TopicPartition> partitions = new HashSet<>(assignment);
+        partitions.removeAll(unresolved);
+        return partitions;
+    }
+
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+        unresolved.removeAll(revoked);
         if (batch.isEmpty()) {
             return;
         }
@@ -192,8 +243,14 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
-        if (isPaused()) {
-            consumer.pause(assigned);
-        }
+        // Nothing is read from them before resolvePositions() has moved them past stored rows.
+        unresolved.addAll(assigned);
+        consumer.pause(assigned);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> lost) {
+        unresolved.removeAll(lost);
+        batch = new Batch();
     }
 }

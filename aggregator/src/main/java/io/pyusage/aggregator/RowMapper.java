@@ -23,7 +23,7 @@ public final class RowMapper {
     public record Rows(long envId, ObjectNode start, List<ObjectNode> packages) {
     }
 
-    public static Rows map(StartupRecord record, int partition, long offset) {
+    public static Rows map(StartupRecord record, String topicId, int partition, long offset) {
         long envId = EnvironmentFingerprint.of(record.packages());
         Instant ts = instant(record.ts());
         Instant receivedAt = record.receivedAt() == null ? ts : instant(record.receivedAt());
@@ -50,6 +50,7 @@ public final class RowMapper {
                 .put("env_id", envId)
                 .put("package_count", record.packages().size())
                 .put("source_ip", record.sourceIp() == null ? "" : record.sourceIp())
+                .put("kafka_topic", topicId)
                 .put("kafka_partition", partition)
                 .put("kafka_offset", offset);
         List<ObjectNode> packages = new ArrayList<>(record.packages().size());

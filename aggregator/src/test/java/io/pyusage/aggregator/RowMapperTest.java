@@ -22,7 +22,7 @@ class RowMapperTest {
         input.put("ts", 1_795_296_266.5);
         input.put("event_id", "7a1d9405627926ee6b036b238fac9bdc");
         StartupRecord record = decode(input).received(1_795_296_267.0, "10.0.0.7");
-        RowMapper.Rows rows = RowMapper.map(record, 2, 41);
+        RowMapper.Rows rows = RowMapper.map(record, "topic-id", 2, 41);
         assertEquals("2026-11-21", rows.start().get("day").asText());
         assertEquals("2026-11-21 21:24:26", rows.start().get("ts").asText());
         assertEquals("7a1d9405-6279-26ee-6b03-6b238fac9bdc", rows.start().get("event_id").asText());
@@ -51,7 +51,7 @@ class RowMapperTest {
         Batch batch = new Batch();
         TopicPartition p0 = new TopicPartition("startups", 0);
         TopicPartition p1 = new TopicPartition("startups", 1);
-        RowMapper.Rows rows = RowMapper.map(decode(TestRecords.valid()), 0, 5);
+        RowMapper.Rows rows = RowMapper.map(decode(TestRecords.valid()), "topic-id", 0, 5);
         batch.add(rows, 1.0, true, p0, 5);
         batch.add(rows, 1.0, true, p0, 6);
         batch.cover(p1, 9);

@@ -15,8 +15,8 @@ public final class SchemaMigrations {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrations.class);
 
     public static final List<Migration> ALL = List.of(
-            new Migration(1, "starts and environment packages", List.of(
-                    """
+            new Migration(1, "starts and environment packages",
+                    Migration.sql("""
                     CREATE TABLE IF NOT EXISTS starts (
                         day Date,
                         ts DateTime('UTC'),
@@ -44,10 +44,10 @@ public final class SchemaMigrations {
                     ) ENGINE = MergeTree()
                     PARTITION BY toYYYYMM(day)
                     ORDER BY (day, base, user, host)
-                    """,
+                    """),
                     // One row per (environment, package): package sets repeat across thousands of
                     // starts, so they are stored once and found by name.
-                    """
+                    Migration.sql("""
                     CREATE TABLE IF NOT EXISTS environment_packages (
                         env_id UInt64,
                         name String,
@@ -55,6 +55,20 @@ public final class SchemaMigrations {
                         first_seen Date
                     ) ENGINE = ReplacingMergeTree()
                     ORDER BY (name, env_id)
+                    """)),
+            // Where each Kafka partition was last written, kept by ClickHouse itself in the same
+            // INSERT as the rows: an aggregator that restarts after a crash (rows written, offsets not
+            // committed) resumes after them instead of writing them twice. Keyed by the topic's id,
+            // so a topic deleted and created again starts from its beginning.
+            new Migration(2, "kafka positions for exactly-once resumption",
+                    Migration.addColumn("starts", "kafka_topic", "String DEFAULT ''"),
+                    Migration.sql("""
+                    CREATE MATERIALIZED VIEW IF NOT EXISTS kafka_positions
+                    ENGINE = ReplacingMergeTree(last_offset)
+                    ORDER BY (kafka_topic, kafka_partition)
+                    AS SELECT kafka_topic, kafka_partition, max(kafka_offset) AS last_offset
+                    FROM starts
+                    GROUP BY kafka_topic, kafka_partition
                     """)));
 
     private SchemaMigrations() {
@@ -81,7 +95,7 @@ public final class SchemaMigrations {
                     continue;
                 }
                 LOG.info("applying schema migration {}: {}", migration.version(), migration.name());
-                migration.statements().forEach(store::execute);
+                migration.steps().forEach(step -> step.apply(store));
                 store.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES ("
                         + migration.version() + ", " + Sql.string(migration.name()) + ", now())");
                 ran++;

@@ -24,9 +24,24 @@ public final class KafkaTopics {
     private KafkaTopics() {
     }
 
+    /**
+     * The topic's id: unlike its name, it changes when a topic is deleted and created again, so
+     * positions stored for the old topic are never applied to the new one.
+     */
+    public static String topicId(KafkaSettings settings, String topic)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        try (Admin admin = admin(settings)) {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).topicId().toString();
+        }
+    }
+
+    private static Admin admin(KafkaSettings settings) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()));
+    }
+
     public static void ensure(KafkaSettings settings, String topic, int partitions)
             throws InterruptedException, ExecutionException, TimeoutException {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
+        try (Admin admin = admin(settings)) {
             if (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic)) {
                 return;
             }

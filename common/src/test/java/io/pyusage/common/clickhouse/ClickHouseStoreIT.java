@@ -24,10 +24,15 @@ class ClickHouseStoreIT {
         try (ClickHouseStore store = new ClickHouseStore(config)) {
             assertEquals(SchemaMigrations.ALL.stream().map(Migration::version).toList(),
                     SchemaMigrations.appliedVersions(store));
+            // The materialized view's inner table is named differently across releases; leave it out.
             List<JsonNode> tables = store.query("SELECT name FROM system.tables WHERE database = "
-                    + Sql.string(config.database()) + " ORDER BY name");
-            assertEquals(List.of("environment_packages", "schema_migrations", "starts"),
+                    + Sql.string(config.database()) + " AND name NOT LIKE '.inner%' ORDER BY name");
+            assertEquals(List.of("environment_packages", "kafka_positions", "schema_migrations", "starts"),
                     tables.stream().map(t -> t.get("name").asText()).toList());
+            // Every step is safe to run again, as after a migration that stopped half-way.
+            SchemaMigrations.ALL.forEach(migration -> migration.steps().forEach(step -> step.apply(store)));
+            assertEquals(1, store.query("SELECT name FROM system.columns WHERE database = currentDatabase()"
+                    + " AND table = 'starts' AND name = 'kafka_topic'").size());
         }
     }
 
