@@ -148,9 +148,15 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
                     consumer.pause(consumer.assignment());
                 }
                 waitPolling(backoff);
-                backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
+                backoff = nextBackoff(backoff);
             }
         }
+    }
+
+    /** Doubles the wait between retries, up to the configured maximum. */
+    private Duration nextBackoff(Duration backoff) {
+        Duration doubled = backoff.multipliedBy(2);
+        return doubled.compareTo(maxBackoff) > 0 ? maxBackoff : doubled;
     }
 
     private void writeAndCommit(Batch target) {
@@ -210,7 +216,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
                 lastError = "reading stored Kafka positions: " + e.getMessage();
                 LOG.warn("cannot read the stored Kafka positions yet, retrying: {}", e.getMessage());
                 waitPolling(backoff);
-                backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
+                backoff = nextBackoff(backoff);
             }
         }
     }

@@ -1,7 +1,6 @@
 package io.pyusage.bench;
 
 import io.pyusage.devstack.servers.EmbeddedKafka;
-import io.pyusage.devstack.servers.FreePorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -10,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -117,9 +117,9 @@ public final class CollectorBenchmark {
         for (int b = 0; b < records.size() / BATCH; b++) {
             StringBuilder body = new StringBuilder();
             for (int i = 0; i < BATCH; i++) {
-                body.append(new String(records.get(b * BATCH + i), java.nio.charset.StandardCharsets.UTF_8)).append('\n');
+                body.append(new String(records.get(b * BATCH + i), StandardCharsets.UTF_8)).append('\n');
             }
-            bodies.add(body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            bodies.add(body.toString().getBytes(StandardCharsets.UTF_8));
         }
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         URI uri = URI.create(collector.httpUrl() + "/v1/startups");
@@ -242,9 +242,5 @@ public final class CollectorBenchmark {
             thread.join(5_000);
             return peak.get();
         }
-    }
-
-    static int freePort() {
-        return FreePorts.next();
     }
 }

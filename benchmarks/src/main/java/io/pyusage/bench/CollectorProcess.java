@@ -1,5 +1,6 @@
 package io.pyusage.bench;
 
+import io.pyusage.devstack.servers.FreePorts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,8 +32,8 @@ final class CollectorProcess implements AutoCloseable {
     }
 
     static CollectorProcess start(Path dir, String bootstrap) throws Exception {
-        int httpPort = CollectorBenchmark.freePort();
-        int udpPort = CollectorBenchmark.freePort();
+        int httpPort = FreePorts.next();
+        int udpPort = FreePorts.next();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
         // For profiling, e.g. -Dbench.collectorJvmArgs=-XX:StartFlightRecording=filename=collector.jfr
         String extra = System.getProperty("bench.collectorJvmArgs", "").trim();
@@ -80,19 +81,18 @@ final class CollectorProcess implements AutoCloseable {
 
     /** Sum of a metric's samples, optionally only those of one transport. */
     double counter(String name, String transport) throws IOException, InterruptedException {
-        double sum = 0;
-        for (String line : scrape()) {
-            if (line.startsWith(name + "{") && (transport == null || line.contains("transport=\"" + transport + "\""))) {
-                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return sum;
+        return sum(name, transport == null ? "" : "transport=\"" + transport + "\"");
     }
 
     double heapUsedBytes() throws IOException, InterruptedException {
+        return sum("jvm_memory_used_bytes", "area=\"heap\"");
+    }
+
+    /** Sum of the samples of {@code name} whose labels contain {@code label}. */
+    private double sum(String name, String label) throws IOException, InterruptedException {
         double sum = 0;
         for (String line : scrape()) {
-            if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+            if (line.startsWith(name + "{") && line.contains(label)) {
                 sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }

@@ -11,11 +11,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,14 +32,14 @@ public final class CollectorService implements Service {
     private final KafkaPublisher publisher;
     private final UdpIngest udp;
     private final HttpIngest http;
-    private final List<String> deployments = new ArrayList<>();
+    private String httpDeployment;
     private Vertx vertx;
 
     public CollectorService(CollectorConfig config) {
         this.config = config;
         this.publisher = new KafkaPublisher(config.kafka(), config.bufferRecords(), config.bufferBytes(), registry);
         this.udp = new UdpIngest(intake(UdpIngest.TRANSPORT), config.udpReceiveBufferBytes());
-        this.http = new HttpIngest(intake("http"), config.maxBodyBytes(), config.ingestToken(), registry);
+        this.http = new HttpIngest(intake(HttpIngest.TRANSPORT), config.maxBodyBytes(), config.ingestToken(), registry);
         FunctionCounter.builder("pyusage_collector_udp_kernel_drops", this, service -> UdpKernelStats.drops(service.config.udpPort()))
                 .description("Datagrams the kernel dropped on the UDP port (receive buffers full), since the sockets opened")
                 .register(registry);
@@ -60,8 +57,11 @@ public final class CollectorService implements Service {
                     receiveBufferGranted(udp.listen(config.bindHost(), config.udpPort(), config.eventLoops()));
                     return null;
                 })
-                .compose(ignored -> deploy(config.eventLoops(), this::listenHttp))
-                .map(ignored -> {
+                // One HTTP server per event loop: each instance of the verticle gets a loop of its own.
+                .compose(ignored -> vertx.deployVerticle(() -> new OnEventLoop(this::listenHttp),
+                        new DeploymentOptions().setInstances(config.eventLoops())))
+                .map(deployment -> {
+                    httpDeployment = deployment;
                     LOG.info("collector listening on udp {}:{} and http {}:{} ({} of each); sources allowed: {}",
                             config.bindHost(), config.udpPort(), config.bindHost(), config.httpPort(),
                             config.eventLoops(), config.allowedSources());
@@ -76,11 +76,6 @@ public final class CollectorService implements Service {
         return vertx.createHttpServer(new HttpServerOptions().setDecompressionSupported(true))
                 .requestHandler(router)
                 .listen(config.httpPort(), config.bindHost());
-    }
-
-    private Future<String> deploy(int instances, Function<Vertx, Future<?>> listen) {
-        return vertx.deployVerticle(() -> new OnEventLoop(listen), new DeploymentOptions().setInstances(instances))
-                .onSuccess(deployments::add);
     }
 
     /** Bursts of starts are lost in the kernel when it grants less than asked; say so at start. */
@@ -117,12 +112,9 @@ public final class CollectorService implements Service {
     /** Stops listening, then sends what is buffered before closing the producer. */
     @Override
     public Future<Void> stop() {
-        List<Future<Void>> undeployed = new ArrayList<>();
-        for (String id : deployments) {
-            undeployed.add(vertx.undeploy(id));
-        }
-        deployments.clear();
-        return Future.join(undeployed).compose(ignored -> vertx.executeBlocking(() -> {
+        Future<Void> undeployed = httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment);
+        httpDeployment = null;
+        return undeployed.compose(ignored -> vertx.executeBlocking(() -> {
             udp.close();
             publisher.close();
             return null;

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class HttpIngest {
 
+    static final String TRANSPORT = "http";
     static final String PATH = "/v1/startups";
     private static final String RETRY_AFTER_SECONDS = "5";
 

@@ -2,6 +2,7 @@ package io.pyusage.collector;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.pyusage.common.record.DecodeResult;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,7 +29,7 @@ public final class IngestMetrics {
         this.accepted = Counter.builder("pyusage_collector_accepted").description("Records acknowledged by Kafka")
                 .tag("transport", transport).register(registry);
         // Every known reason from the start, at zero: rate() and alerts need a series before the first event.
-        for (String reason : List.of("malformed_json", "schema", "too_large")) {
+        for (String reason : DecodeResult.Invalid.REASONS) {
             rejectedCounter(reason);
         }
         for (String reason : List.of(RecordIntake.BUFFER_FULL, RecordIntake.KAFKA_ERROR, RecordIntake.SOURCE_NOT_ALLOWED)) {

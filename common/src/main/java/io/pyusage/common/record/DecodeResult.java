@@ -38,5 +38,10 @@ public sealed interface DecodeResult {
 
     /** {@code reason} is a short, bounded label for metrics; {@code errors} say what exactly was wrong. */
     record Invalid(String reason, List<FieldError> errors) implements DecodeResult {
+        public static final String MALFORMED_JSON = "malformed_json";
+        public static final String SCHEMA = "schema";
+        public static final String TOO_LARGE = "too_large";
+        /** Every reason there is, so that counters can exist before the first rejection. */
+        public static final List<String> REASONS = List.of(MALFORMED_JSON, SCHEMA, TOO_LARGE);
     }
 }

@@ -52,21 +52,21 @@ public final class StartupRecordCodec {
 
     public static DecodeResult decode(byte[] json, int offset, int length) {
         if (length > MAX_RECORD_BYTES) {
-            return new DecodeResult.Invalid("too_large",
+            return new DecodeResult.Invalid(DecodeResult.Invalid.TOO_LARGE,
                     List.of(new FieldError("$", "record is " + length + " bytes, at most " + MAX_RECORD_BYTES)));
         }
         JsonNode root;
         try {
             root = MAPPER.readTree(json, offset, length);
         } catch (IOException e) {
-            return new DecodeResult.Invalid("malformed_json", List.of(new FieldError("$", describe(e))));
+            return new DecodeResult.Invalid(DecodeResult.Invalid.MALFORMED_JSON, List.of(new FieldError("$", describe(e))));
         }
         if (root == null || root.isMissingNode()) {
-            return new DecodeResult.Invalid("malformed_json", List.of(new FieldError("$", "empty input")));
+            return new DecodeResult.Invalid(DecodeResult.Invalid.MALFORMED_JSON, List.of(new FieldError("$", "empty input")));
         }
         List<FieldError> errors = RecordValidator.validate(root);
         if (!errors.isEmpty()) {
-            return new DecodeResult.Invalid("schema", errors);
+            return new DecodeResult.Invalid(DecodeResult.Invalid.SCHEMA, errors);
         }
         return new DecodeResult.Valid(root);
     }
