@@ -21,7 +21,7 @@ import java.util.concurrent.TimeoutException;
  * ClickHouse 18.16 and current releases both understand: SQL text, {@code JSONEachRow} inserts and
  * {@code FORMAT JSONEachRow} results. Calls block: run them on worker threads, never on an event loop.
  */
-public final class ClickHouseStore implements AutoCloseable {
+public final class ClickHouseStore implements SqlRunner, AutoCloseable {
 
     private static final String DATABASE_PARAMETER = "database";
     private static final ObjectReader ROW_READER = StartupRecordCodec.mapper().readerFor(JsonNode.class);
@@ -46,7 +46,7 @@ public final class ClickHouseStore implements AutoCloseable {
         return config;
     }
 
-    /** Runs a statement that returns no rows (DDL, ALTER, INSERT ... SELECT). */
+    @Override
     public void execute(String sql) {
         try (QueryResponse ignored = await(client.query(sql, querySettings()))) {
             // the response is consumed by closing it
@@ -55,7 +55,7 @@ public final class ClickHouseStore implements AutoCloseable {
         }
     }
 
-    /** Inserts newline-delimited JSON objects into {@code table}; returns once ClickHouse has accepted all of them. */
+    @Override
     public void insertJsonEachRow(String table, byte[] ndjson) {
         InsertSettings settings = new InsertSettings().serverSetting(DATABASE_PARAMETER, config.database());
         try (InsertResponse ignored = await(client.insert(table, new ByteArrayInputStream(ndjson),
@@ -66,10 +66,8 @@ public final class ClickHouseStore implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs a SELECT (without a FORMAT clause) and returns its rows as JSON objects. The format is named
-     * in the SQL text because 18.16 ignores the format the client asks for in request parameters.
-     */
+    /** The format is named in the SQL text because 18.16 ignores the format asked for in request parameters. */
+    @Override
     public List<JsonNode> query(String sql) {
         try (QueryResponse response = await(client.query(sql + "\nFORMAT JSONEachRow", querySettings()));
              MappingIterator<JsonNode> rows = ROW_READER.readValues(response.getInputStream())) {

@@ -12,7 +12,7 @@ public record Migration(int version, String name, List<Step> steps) {
 
     /** One idempotent schema change. */
     public interface Step {
-        void apply(ClickHouseStore store);
+        void apply(SqlRunner store);
     }
 
     /** A statement that is idempotent by itself ({@code IF NOT EXISTS}). */
@@ -30,6 +30,22 @@ public record Migration(int version, String name, List<Step> steps) {
                     + Sql.string(table) + " AND name = " + Sql.string(column)).isEmpty();
             if (!exists) {
                 store.execute("ALTER TABLE " + table + " ADD COLUMN " + column + " " + definition);
+            }
+        };
+    }
+
+    /**
+     * Fills a new rollup from the rows stored before its materialized view existed, unless it already
+     * has rows (a migration run again after it stopped half-way must not count them twice). The view
+     * is created first and migrations run before the aggregator consumes, so no row is missed.
+     */
+    public static Step backfill(String table, String insertSelect) {
+        if (!Sql.isIdentifier(table)) {
+            throw new IllegalArgumentException("not an identifier: " + table);
+        }
+        return store -> {
+            if (store.query("SELECT count() AS n FROM " + table).get(0).get("n").asLong() == 0) {
+                store.execute(insertSelect);
             }
         };
     }

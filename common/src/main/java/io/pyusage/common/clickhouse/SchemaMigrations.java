@@ -14,6 +14,19 @@ public final class SchemaMigrations {
 
     private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrations.class);
 
+    private static final String DAILY_STARTS_SELECT = """
+            SELECT day, base, python, ci, interactive,
+                   countState() AS starts, uniqState(user) AS users, uniqState(host) AS hosts,
+                   uniqState(env_id) AS environments, quantilesState(0.5, 0.95, 0.99)(startup_ms) AS startup_ms
+            FROM starts
+            GROUP BY day, base, python, ci, interactive
+            """;
+    private static final String DAILY_ENVIRONMENTS_SELECT = """
+            SELECT env_id, day, base, countState() AS starts, uniqState(user) AS users, uniqState(host) AS hosts
+            FROM starts
+            GROUP BY env_id, day, base
+            """;
+
     public static final List<Migration> ALL = List.of(
             new Migration(1, "starts and environment packages",
                     Migration.sql("""
@@ -69,7 +82,45 @@ public final class SchemaMigrations {
                     AS SELECT kafka_topic, kafka_partition, max(kafka_offset) AS last_offset
                     FROM starts
                     GROUP BY kafka_topic, kafka_partition
-                    """)));
+                    """)),
+            // Daily rollups for trends and dashboards, kept longer than the raw starts (see Retention).
+            // Filled by materialized views as starts are inserted; aggregate states merge exactly
+            // across days, bases and environments.
+            new Migration(3, "daily rollups",
+                    Migration.sql("""
+                    CREATE TABLE IF NOT EXISTS daily_starts (
+                        day Date,
+                        base String,
+                        python String,
+                        ci UInt8,
+                        interactive UInt8,
+                        starts AggregateFunction(count),
+                        users AggregateFunction(uniq, String),
+                        hosts AggregateFunction(uniq, String),
+                        environments AggregateFunction(uniq, UInt64),
+                        startup_ms AggregateFunction(quantiles(0.5, 0.95, 0.99), Float32)
+                    ) ENGINE = AggregatingMergeTree()
+                    PARTITION BY toYYYYMM(day)
+                    ORDER BY (day, base, python, ci, interactive)
+                    """),
+                    Migration.sql("CREATE MATERIALIZED VIEW IF NOT EXISTS daily_starts_mv TO daily_starts AS " + DAILY_STARTS_SELECT),
+                    Migration.backfill("daily_starts", "INSERT INTO daily_starts " + DAILY_STARTS_SELECT),
+                    // Per environment, so a package's daily trend is its environments' rows summed.
+                    Migration.sql("""
+                    CREATE TABLE IF NOT EXISTS daily_environments (
+                        env_id UInt64,
+                        day Date,
+                        base String,
+                        starts AggregateFunction(count),
+                        users AggregateFunction(uniq, String),
+                        hosts AggregateFunction(uniq, String)
+                    ) ENGINE = AggregatingMergeTree()
+                    PARTITION BY toYYYYMM(day)
+                    ORDER BY (env_id, day, base)
+                    """),
+                    Migration.sql("CREATE MATERIALIZED VIEW IF NOT EXISTS daily_environments_mv TO daily_environments AS "
+                            + DAILY_ENVIRONMENTS_SELECT),
+                    Migration.backfill("daily_environments", "INSERT INTO daily_environments " + DAILY_ENVIRONMENTS_SELECT)));
 
     private SchemaMigrations() {
     }
@@ -80,32 +131,37 @@ public final class SchemaMigrations {
             bootstrap.execute("CREATE DATABASE IF NOT EXISTS " + config.database());
         }
         try (ClickHouseStore store = new ClickHouseStore(config)) {
-            store.execute("""
-                    CREATE TABLE IF NOT EXISTS schema_migrations (
-                        version UInt32,
-                        name String,
-                        applied_at DateTime('UTC')
-                    ) ENGINE = ReplacingMergeTree()
-                    ORDER BY version
-                    """);
-            Set<Integer> applied = Set.copyOf(appliedVersions(store));
-            int ran = 0;
-            for (Migration migration : ALL) {
-                if (applied.contains(migration.version())) {
-                    continue;
-                }
-                LOG.info("applying schema migration {}: {}", migration.version(), migration.name());
-                migration.steps().forEach(step -> step.apply(store));
-                store.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES ("
-                        + migration.version() + ", " + Sql.string(migration.name()) + ", now())");
-                ran++;
-            }
-            return ran;
+            return apply(store);
         }
     }
 
+    /** Applies every migration not yet recorded in the current database of {@code store}; returns how many ran. */
+    public static int apply(SqlRunner store) {
+        store.execute("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version UInt32,
+                    name String,
+                    applied_at DateTime('UTC')
+                ) ENGINE = ReplacingMergeTree()
+                ORDER BY version
+                """);
+        Set<Integer> applied = Set.copyOf(appliedVersions(store));
+        int ran = 0;
+        for (Migration migration : ALL) {
+            if (applied.contains(migration.version())) {
+                continue;
+            }
+            LOG.info("applying schema migration {}: {}", migration.version(), migration.name());
+            migration.steps().forEach(step -> step.apply(store));
+            store.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES ("
+                    + migration.version() + ", " + Sql.string(migration.name()) + ", now())");
+            ran++;
+        }
+        return ran;
+    }
+
     /** The versions recorded as applied, for status output and tests. */
-    public static List<Integer> appliedVersions(ClickHouseStore store) {
+    public static List<Integer> appliedVersions(SqlRunner store) {
         return store.query("SELECT DISTINCT version FROM schema_migrations ORDER BY version").stream()
                 .map(row -> row.get("version").asInt()).toList();
     }

@@ -1,0 +1,97 @@
+package io.pyusage.common.clickhouse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pyusage.common.TestClickHouse;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RollupsAndRetentionIT {
+
+    @Test
+    void rollupsCountEveryInsertedStartAndBackfillTheOnesBeforeThem() {
+        ClickHouseConfig config = TestClickHouse.freshDatabase("rollups");
+        try (ClickHouseStore store = new ClickHouseStore(config)) {
+            SchemaMigrations.apply(config);
+            store.execute("DROP TABLE daily_starts_mv");
+            store.execute("DROP TABLE daily_environments_mv");
+            store.execute("DROP TABLE daily_starts");
+            store.execute("DROP TABLE daily_environments");
+            store.execute("ALTER TABLE schema_migrations DELETE WHERE version = 3");
+            // Starts stored before the rollups existed...
+            insertStarts(store, start("2026-03-01", "alice", "h1", 1), start("2026-03-01", "bob", "h1", 1),
+                    start("2026-03-02", "alice", "h2", 2));
+            awaitMutations(store);
+            assertEquals(1, SchemaMigrations.apply(config));
+            // ...and after: both counted once.
+            insertStarts(store, start("2026-03-01", "alice", "h1", 1));
+
+            List<JsonNode> perDay = store.query("""
+                    SELECT toString(day) AS day, countMerge(starts) AS starts, uniqMerge(users) AS users, uniqMerge(hosts) AS hosts
+                    FROM daily_starts GROUP BY day ORDER BY day""");
+            assertEquals("2026-03-01", perDay.get(0).get("day").asText());
+            assertEquals(3, perDay.get(0).get("starts").asLong());
+            assertEquals(2, perDay.get(0).get("users").asLong());
+            assertEquals(1, perDay.get(0).get("hosts").asLong());
+            assertEquals(1, perDay.get(1).get("starts").asLong());
+
+            List<JsonNode> perEnvironment = store.query("""
+                    SELECT env_id, countMerge(starts) AS starts, uniqMerge(users) AS users
+                    FROM daily_environments GROUP BY env_id ORDER BY env_id""");
+            assertEquals(2, perEnvironment.size());
+            assertEquals(3, perEnvironment.get(0).get("starts").asLong());
+            assertEquals(2, perEnvironment.get(0).get("users").asLong());
+            assertEquals(1, perEnvironment.get(1).get("starts").asLong());
+            // Running the backfill step again must not count the stored starts twice.
+            SchemaMigrations.ALL.get(2).steps().forEach(step -> step.apply(store));
+            assertEquals(4, store.query("SELECT countMerge(starts) AS n FROM daily_starts").get(0).get("n").asLong());
+        }
+    }
+
+    @Test
+    void retentionDropsWholeMonthsOlderThanConfiguredAndKeepsRollupsLonger() {
+        ClickHouseConfig config = TestClickHouse.freshDatabase("retention");
+        try (ClickHouseStore store = new ClickHouseStore(config)) {
+            SchemaMigrations.apply(config);
+            insertStarts(store, start("2025-10-31", "old", "h", 1), start("2025-11-01", "kept", "h", 1),
+                    start("2026-04-15", "new", "h", 1), start("2024-01-05", "oldest", "h", 1));
+
+            List<String> dropped = new Retention(6, 24).dropExpired(store, LocalDate.parse("2026-04-20"));
+
+            // Six months up to April 2026 start with November 2025.
+            assertEquals(List.of("starts/202401", "starts/202510", "daily_starts/202401", "daily_environments/202401"), dropped);
+            assertEquals(List.of("kept", "new"), store.query("SELECT user FROM starts ORDER BY user").stream()
+                    .map(row -> row.get("user").asText()).toList());
+            assertEquals(3, store.query("SELECT countMerge(starts) AS n FROM daily_starts").get(0).get("n").asLong());
+            assertEquals(List.of(), new Retention(6, 24).dropExpired(store, LocalDate.parse("2026-04-20")));
+            assertThrows(IllegalArgumentException.class, () -> new Retention(12, 6));
+        }
+    }
+
+    private static String start(String day, String user, String host, int envId) {
+        return """
+                {"day":"%s","ts":"%s 12:00:00","received_at":"%s 12:00:01","event_id":"00000000-0000-0000-0000-000000000000",\
+                "user":"%s","host":"%s","base":"2026.01","python":"3.11.7","startup_ms":12.5,"env_id":%d}
+                """.formatted(day, day, day, user, host, envId);
+    }
+
+    private static void insertStarts(ClickHouseStore store, String... rows) {
+        store.insertJsonEachRow("starts", String.join("", rows).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Waits for the asynchronous DELETE of the migration record (a mutation). */
+    private static void awaitMutations(ClickHouseStore store) {
+        for (int i = 0; i < 100 && !store.query("SELECT version FROM schema_migrations WHERE version = 3").isEmpty(); i++) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}
