@@ -1,6 +1,7 @@
 package io.pyusage.aggregator;
 
 import io.pyusage.common.clickhouse.ClickHouseConfig;
+import io.pyusage.common.clickhouse.Retention;
 import io.pyusage.common.config.Env;
 import io.pyusage.common.config.KafkaSettings;
 import java.time.Duration;
@@ -14,11 +15,16 @@ import java.time.Duration;
  * @param batchRows   {@code PYUSAGE_AGGREGATOR_BATCH_ROWS}, default 10000: a batch is written when it has this many starts...
  * @param batchAge    {@code PYUSAGE_AGGREGATOR_BATCH_MS}, default 1000: ...or when its first record is this old
  * @param maxBackoff  {@code PYUSAGE_AGGREGATOR_MAX_BACKOFF_MS}, default 30000: longest wait between write retries
+ * @param sessionTimeout {@code PYUSAGE_AGGREGATOR_SESSION_TIMEOUT_MS}, default 45000: how soon the group gives a dead
+ *                    aggregator's partitions to the others (at least the broker's minimum, 6000 by default)
+ * @param retention   {@code PYUSAGE_RETENTION_MONTHS}, default 13: months of raw starts kept, the current one included;
+ *                    {@code PYUSAGE_ROLLUP_RETENTION_MONTHS}, default 120: months of daily rollups kept
  * @param bindHost    {@code PYUSAGE_AGGREGATOR_HOST}, default {@code 0.0.0.0}
  * @param httpPort    {@code PYUSAGE_AGGREGATOR_HTTP_PORT}, default 8082 (/health, /metrics)
  */
 public record AggregatorConfig(KafkaSettings kafka, String groupId, ClickHouseConfig clickHouse, int batchRows,
-                               Duration batchAge, Duration maxBackoff, String bindHost, int httpPort) {
+                               Duration batchAge, Duration maxBackoff, Duration sessionTimeout, Retention retention,
+                               String bindHost, int httpPort) {
 
     public static AggregatorConfig from(Env env) {
         AggregatorConfig config = new AggregatorConfig(KafkaSettings.from(env),
@@ -27,11 +33,20 @@ public record AggregatorConfig(KafkaSettings kafka, String groupId, ClickHouseCo
                 env.integer("PYUSAGE_AGGREGATOR_BATCH_ROWS", 10_000, 1, 1_000_000),
                 env.millis("PYUSAGE_AGGREGATOR_BATCH_MS", 1_000, 10, 600_000),
                 env.millis("PYUSAGE_AGGREGATOR_MAX_BACKOFF_MS", 30_000, 100, 600_000),
+                env.millis("PYUSAGE_AGGREGATOR_SESSION_TIMEOUT_MS", 45_000, 6_000, 300_000),
+                retention(env),
                 env.string("PYUSAGE_AGGREGATOR_HOST", "0.0.0.0"),
                 env.port("PYUSAGE_AGGREGATOR_HTTP_PORT", 8082));
         // A batch older than the poll interval limit would get the consumer evicted while it waits.
         env.require(config.batchAge.toMillis() < 300_000, "PYUSAGE_AGGREGATOR_BATCH_MS must stay below Kafka's max.poll.interval.ms (300000)");
         env.validate();
         return config;
+    }
+
+    private static Retention retention(Env env) {
+        int raw = env.integer("PYUSAGE_RETENTION_MONTHS", 13, 1, 1200);
+        int rollups = env.integer("PYUSAGE_ROLLUP_RETENTION_MONTHS", 120, 1, 1200);
+        env.require(rollups >= raw, "PYUSAGE_ROLLUP_RETENTION_MONTHS (" + rollups + ") must be at least PYUSAGE_RETENTION_MONTHS (" + raw + ")");
+        return rollups >= raw ? new Retention(raw, rollups) : new Retention(raw, raw);
     }
 }

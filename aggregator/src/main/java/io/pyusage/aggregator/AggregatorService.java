@@ -12,12 +12,20 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
+import io.micrometer.core.instrument.Counter;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The running aggregator: schema migrations, then the consumer loop on a thread of its own, and
@@ -26,6 +34,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 public final class AggregatorService implements Service {
 
     public static final String NAME = "aggregator";
+    private static final Logger LOG = LoggerFactory.getLogger(AggregatorService.class);
 
     private final AggregatorConfig config;
     private final PrometheusMeterRegistry registry = ServiceEndpoints.newRegistry(NAME);
@@ -34,6 +43,11 @@ public final class AggregatorService implements Service {
     private DeadLetters deadLetters;
     private ConsumerLoop loop;
     private Thread loopThread;
+    private ScheduledExecutorService retention;
+    private final Counter retentionDropped = Counter.builder("pyusage_aggregator_partitions_dropped")
+            .description("Month partitions dropped by retention").register(registry);
+    private final Counter retentionErrors = Counter.builder("pyusage_aggregator_retention_errors")
+            .description("Retention runs that failed (retried hourly)").register(registry);
     private HttpServer http;
     private Vertx vertx;
 
@@ -68,7 +82,9 @@ public final class AggregatorService implements Service {
                 // A new group starts from the oldest record: nothing the collector acknowledged is skipped.
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 // One poll never returns more than a batch can take.
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(config.batchRows(), 5_000)),
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(config.batchRows(), 5_000),
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) config.sessionTimeout().toMillis(),
+                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) config.sessionTimeout().toMillis() / 3),
                 new StringDeserializer(), new ByteArrayDeserializer());
         kafkaMeters = KafkaClientMeters.bind(consumer, registry);
         store = new ClickHouseStore(config.clickHouse());
@@ -77,6 +93,22 @@ public final class AggregatorService implements Service {
                 new AggregatorMetrics(registry), config);
         loopThread = new Thread(loop, "aggregator-consumer");
         loopThread.start();
+        retention = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "aggregator-retention");
+            thread.setDaemon(true);
+            return thread;
+        });
+        retention.scheduleWithFixedDelay(this::dropExpiredPartitions, 0, 1, TimeUnit.HOURS);
+    }
+
+    /** Hourly, so a month's partition goes within an hour of expiring; every aggregator does it, harmlessly. */
+    private void dropExpiredPartitions() {
+        try {
+            retentionDropped.increment(config.retention().dropExpired(store, LocalDate.now(ZoneOffset.UTC)).size());
+        } catch (RuntimeException e) {
+            retentionErrors.increment();
+            LOG.warn("retention: could not drop expired partitions, trying again in an hour: {}", e.getMessage());
+        }
     }
 
     public Health health() {
@@ -101,6 +133,7 @@ public final class AggregatorService implements Service {
     public Future<Void> stop() {
         return Service.closeThenTearDown(vertx, http, () -> {
             if (loop != null) {
+                retention.shutdownNow();
                 loop.stop();
                 loopThread.join(60_000);
                 deadLetters.close();

@@ -1,12 +1,9 @@
 package io.pyusage.aggregator;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pyusage.common.record.StartupRecordCodec;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -14,36 +11,37 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Rows gathered for one write, with the Kafka offsets they cover. Offsets of records sent to the
- * dead-letter topic are covered too, so committing a written batch never re-reads them.
+ * dead-letter topic are covered too, so committing a written batch never re-reads them; their
+ * sends are confirmed before the batch is written.
  */
 final class Batch {
 
-    private final ByteArrayOutputStream starts = new ByteArrayOutputStream(64 * 1024);
-    private final ByteArrayOutputStream packages = new ByteArrayOutputStream(64 * 1024);
+    private final RowBuffer starts = new RowBuffer();
+    private final RowBuffer packages = new RowBuffer();
+    private final List<DeadLetters.Letter> letters = new ArrayList<>();
     private final Map<TopicPartition, Long> firstOffsets = new HashMap<>();
     private final Map<TopicPartition, Long> lastOffsets = new HashMap<>();
     private final Set<Long> envIds = new HashSet<>();
     private final long createdNanos = System.nanoTime();
     private double oldestReceivedAt = Double.MAX_VALUE;
-    private int startRows;
-    private int packageRows;
 
     /** Adds a start; its environment's package rows only when {@code includePackages}. */
     void add(RowMapper.Rows rows, double receivedAt, boolean includePackages, TopicPartition partition, long offset) {
-        append(starts, rows.start());
-        startRows++;
+        starts.add(rows.start());
         if (includePackages && envIds.add(rows.envId())) {
-            for (ObjectNode row : rows.packages()) {
-                append(packages, row);
-                packageRows++;
-            }
+            rows.packages().forEach(packages::add);
         }
         oldestReceivedAt = Math.min(oldestReceivedAt, receivedAt);
         cover(partition, offset);
     }
 
-    /** Marks an offset as handled without a row (a record that went to the dead-letter topic). */
-    void cover(TopicPartition partition, long offset) {
+    /** Adds a record that goes to the dead-letter topic instead of a table. */
+    void add(DeadLetters.Letter letter, TopicPartition partition, long offset) {
+        letters.add(letter);
+        cover(partition, offset);
+    }
+
+    private void cover(TopicPartition partition, long offset) {
         firstOffsets.putIfAbsent(partition, offset);
         lastOffsets.merge(partition, offset, Math::max);
     }
@@ -57,23 +55,31 @@ final class Batch {
     }
 
     boolean isDue(int maxRows, long maxAgeNanos) {
-        return startRows >= maxRows || (!isEmpty() && System.nanoTime() - createdNanos >= maxAgeNanos);
+        return starts.size() >= maxRows || (!isEmpty() && ageNanos() >= maxAgeNanos);
+    }
+
+    long ageNanos() {
+        return System.nanoTime() - createdNanos;
     }
 
     int startRows() {
-        return startRows;
+        return starts.size();
     }
 
     int packageRows() {
-        return packageRows;
+        return packages.size();
     }
 
-    byte[] startsJson() {
-        return starts.toByteArray();
+    RowBuffer starts() {
+        return starts;
     }
 
-    byte[] packagesJson() {
-        return packages.toByteArray();
+    RowBuffer packages() {
+        return packages;
+    }
+
+    List<DeadLetters.Letter> letters() {
+        return letters;
     }
 
     Set<Long> envIds() {
@@ -94,14 +100,5 @@ final class Batch {
     /** Where each partition must be rewound to read this batch's records again. */
     Map<TopicPartition, Long> firstOffsets() {
         return firstOffsets;
-    }
-
-    private static void append(ByteArrayOutputStream out, ObjectNode row) {
-        try {
-            StartupRecordCodec.mapper().writeValue(out, row);
-            out.write('\n');
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

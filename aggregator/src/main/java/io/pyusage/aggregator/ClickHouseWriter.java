@@ -1,20 +1,31 @@
 package io.pyusage.aggregator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pyusage.common.clickhouse.ClickHouseStore;
+import io.pyusage.common.clickhouse.ClickHouseStore.ClickHouseException;
 import io.pyusage.common.clickhouse.Sql;
+import io.pyusage.common.clickhouse.SqlRunner;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
  * Writes one batch: package rows first, then starts, so a start is never visible before its
- * environment. One INSERT per table per batch.
+ * environment. One INSERT per table per batch; only when ClickHouse refuses the data itself is the
+ * batch split in halves until the refused rows are found, and those go to the dead-letter topic
+ * while the rest are written.
  */
 final class ClickHouseWriter {
 
-    private final ClickHouseStore store;
+    static final String KAFKA_POSITIONS_QUERY =
+            "SELECT kafka_partition, max(last_offset) AS last_offset FROM kafka_positions WHERE kafka_topic = %s GROUP BY kafka_partition";
 
-    ClickHouseWriter(ClickHouseStore store) {
+    /** Where refused rows go; it returns once they are safely kept. */
+    interface RejectedRows {
+        void reject(String table, byte[] row, String error);
+    }
+
+    private final SqlRunner store;
+
+    ClickHouseWriter(SqlRunner store) {
         this.store = store;
     }
 
@@ -24,19 +35,44 @@ final class ClickHouseWriter {
      */
     Map<Integer, Long> lastWrittenOffsets(String topicId) {
         Map<Integer, Long> offsets = new HashMap<>();
-        for (JsonNode row : store.query("SELECT kafka_partition, max(last_offset) AS last_offset FROM kafka_positions WHERE kafka_topic = "
-                + Sql.string(topicId) + " GROUP BY kafka_partition")) {
+        for (JsonNode row : store.query(KAFKA_POSITIONS_QUERY.formatted(Sql.string(topicId)))) {
             offsets.put(row.get("kafka_partition").asInt(), row.get("last_offset").asLong());
         }
         return offsets;
     }
 
-    void write(Batch batch) {
-        if (batch.packageRows() > 0) {
-            store.insertJsonEachRow("environment_packages", batch.packagesJson());
+    /** Returns how many rows were refused (and handed to {@code rejected}). */
+    int write(Batch batch, RejectedRows rejected) {
+        return write("environment_packages", batch.packages(), rejected) + write("starts", batch.starts(), rejected);
+    }
+
+    private int write(String table, RowBuffer rows, RejectedRows rejected) {
+        return write(table, rows, rows.written(), rows.size(), rejected);
+    }
+
+    /**
+     * Rows are written strictly in order, so the starts stored for a partition are always a prefix
+     * of its batch: should the process die half-way, {@code kafka_positions} still tells where to resume.
+     */
+    private int write(String table, RowBuffer rows, int from, int to, RejectedRows rejected) {
+        if (from >= to) {
+            return 0;
         }
-        if (batch.startRows() > 0) {
-            store.insertJsonEachRow("starts", batch.startsJson());
+        try {
+            store.insertJsonEachRow(table, rows.slice(from, to));
+            rows.markWritten(to);
+            return 0;
+        } catch (ClickHouseException e) {
+            if (!e.isRejectedData()) {
+                throw e;
+            }
+            if (to - from == 1) {
+                rejected.reject(table, rows.row(from), e.getMessage());
+                rows.markWritten(to);
+                return 1;
+            }
+            int middle = (from + to) >>> 1;
+            return write(table, rows, from, middle, rejected) + write(table, rows, middle, to, rejected);
         }
     }
 }

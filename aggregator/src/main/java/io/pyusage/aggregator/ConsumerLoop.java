@@ -6,6 +6,7 @@ import io.pyusage.common.record.StartupRecordCodec;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,7 +15,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +59,8 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     private volatile boolean running = true;
     private volatile String lastError;
     private Batch batch = new Batch();
+    /** Offsets of written batches whose commit failed; committed with the next batch. */
+    private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
     /** Assigned partitions whose stored position is not yet applied; paused until it is. */
     private final Set<TopicPartition> unresolved = new HashSet<>();
 
@@ -89,9 +95,9 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
             }
         } catch (WakeupException e) {
             // stop() woke us up; the unwritten batch is re-read after restart
-        } catch (InterruptedException e) {
+        } catch (InterruptException e) {
             Thread.currentThread().interrupt();
-        } catch (Exception e) {
+        } catch (RuntimeException e) {
             LOG.error("consumer loop stopped", e);
             lastError = e.toString();
         } finally {
@@ -112,7 +118,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         return lastError;
     }
 
-    private void accept(ConsumerRecord<String, byte[]> record) throws Exception {
+    private void accept(ConsumerRecord<String, byte[]> record) {
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
         byte[] value = record.value() == null ? new byte[0] : record.value();
         DecodeResult result = StartupRecordCodec.decode(value);
@@ -122,13 +128,12 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
             double receivedAt = valid.record().receivedAt() == null ? valid.record().ts() : valid.record().receivedAt();
             batch.add(rows, receivedAt, packagesNeeded, partition, record.offset());
         } else if (result instanceof DecodeResult.Invalid invalid) {
-            deadLetters.send(record, invalid.reason(), invalid.errors().toString());
-            metrics.deadLettered.increment();
-            batch.cover(partition, record.offset());
+            batch.add(deadLetters.send(record, invalid.reason(), invalid.errors().toString()), partition, record.offset());
+            metrics.deadLettered(invalid.reason()).increment();
         }
     }
 
-    private void flushUntilWritten() throws Exception {
+    private void flushUntilWritten() {
         Duration backoff = FIRST_BACKOFF;
         Batch target = batch;
         while (running && target == batch && !target.isEmpty()) {
@@ -137,14 +142,14 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
                 lastError = null;
                 if (metrics.paused.getAndSet(0) == 1) {
                     consumer.resume(resumable(consumer.assignment()));
-                    LOG.info("ClickHouse accepts writes again; partitions resumed");
+                    LOG.info("writes succeed again; partitions resumed");
                 }
                 return;
-            } catch (ClickHouseException e) {
+            } catch (ClickHouseException | DeadLetters.DeliveryException e) {
                 metrics.insertErrors.increment();
                 lastError = e.getMessage();
                 if (metrics.paused.getAndSet(1) == 0) {
-                    LOG.warn("ClickHouse write failed, pausing partitions and retrying: {}", e.getMessage());
+                    LOG.warn("batch write failed, pausing partitions and retrying: {}", e.getMessage());
                     consumer.pause(consumer.assignment());
                 }
                 waitPolling(backoff);
@@ -159,12 +164,24 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         return doubled.compareTo(maxBackoff) > 0 ? maxBackoff : doubled;
     }
 
+    /**
+     * Dead letters first (the stored positions would skip them), then the rows, then the offsets.
+     * Already written parts of a retried batch are not written again (see {@link RowBuffer}).
+     */
     private void writeAndCommit(Batch target) {
         long start = System.nanoTime();
-        writer.write(target);
+        deadLetters.deliver(target.letters());
+        int[] refusedStarts = {0};
+        writer.write(target, (table, row, error) -> {
+            deadLetters.sendRejectedRow(table, row, error);
+            metrics.deadLettered(DeadLetters.CLICKHOUSE_REJECTED).increment();
+            LOG.warn("ClickHouse refused a row of {}; it is in the dead-letter topic: {}", table, error);
+            refusedStarts[0] += "starts".equals(table) ? 1 : 0;
+        });
         metrics.insertLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-        consumer.commitSync(target.commitOffsets());
-        metrics.startsWritten.increment(target.startRows());
+        metrics.batchAge.record(target.ageNanos(), TimeUnit.NANOSECONDS);
+        commit(target.commitOffsets());
+        metrics.startsWritten.increment(target.startRows() - refusedStarts[0]);
         metrics.packageRowsWritten.increment(target.packageRows());
         metrics.batchSize.record(target.startRows());
         if (target.startRows() > 0) {
@@ -176,10 +193,30 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     }
 
     /**
+     * Commits after a write. The rows are stored by then, so a failed commit (Kafka away, a rebalance)
+     * does not fail the batch: the offsets are committed with the next batch, and whoever reads the
+     * partition meanwhile resumes after the stored rows ({@code kafka_positions}).
+     */
+    private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        offsets.forEach((partition, offset) -> uncommitted.merge(partition, offset,
+                (a, b) -> a.offset() >= b.offset() ? a : b));
+        uncommitted.keySet().retainAll(consumer.assignment());
+        try {
+            consumer.commitSync(uncommitted);
+            uncommitted.clear();
+        } catch (WakeupException | InterruptException e) {
+            throw e;
+        } catch (KafkaException e) {
+            metrics.commitErrors.increment();
+            LOG.warn("offset commit failed; the rows are stored, the offsets go with the next commit: {}", e.getMessage());
+        }
+    }
+
+    /**
      * Waits out the backoff in poll-sized steps, so the group sees the consumer alive. Paused partitions
      * return nothing; should a record arrive anyway, it joins the batch being retried.
      */
-    private void waitPolling(Duration backoff) throws Exception {
+    private void waitPolling(Duration backoff) {
         long until = System.nanoTime() + backoff.toNanos();
         while (running && System.nanoTime() < until) {
             for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
@@ -193,7 +230,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
      * While ClickHouse cannot say, they stay paused and this is retried with capped backoff, polling
      * meanwhile so that the consumer stays in its group.
      */
-    private void resolvePositions() throws Exception {
+    private void resolvePositions() {
         Duration backoff = FIRST_BACKOFF;
         while (running && !unresolved.isEmpty()) {
             try {

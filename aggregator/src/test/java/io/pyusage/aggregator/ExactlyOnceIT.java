@@ -6,13 +6,11 @@ import io.pyusage.common.TestClickHouse;
 import io.pyusage.common.TestRecords;
 import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.common.clickhouse.ClickHouseStore;
-import io.pyusage.common.config.KafkaSettings;
+import io.pyusage.common.config.Env;
 import io.pyusage.devstack.servers.EmbeddedKafka;
-import io.pyusage.devstack.servers.FreePorts;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,8 +61,7 @@ class ExactlyOnceIT {
     @Test
     void redeliveredRecordsAreNotWrittenAgain() throws Exception {
         ClickHouseConfig clickHouse = TestClickHouse.freshDatabase("exactly_once");
-        AggregatorConfig config = new AggregatorConfig(new KafkaSettings(kafka.bootstrapServers(), TOPIC, 3, 1, true, 24), GROUP,
-                clickHouse, 10_000, Duration.ofMillis(200), Duration.ofSeconds(2), "127.0.0.1", FreePorts.next());
+        AggregatorConfig config = AggregatorConfig.from(new Env(TestAggregatorEnv.of(kafka.bootstrapServers(), TOPIC, GROUP, clickHouse)));
 
         AggregatorService first = new AggregatorService(config);
         first.start(vertx).await(60, TimeUnit.SECONDS);

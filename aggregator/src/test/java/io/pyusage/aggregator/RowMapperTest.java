@@ -11,6 +11,8 @@ import io.pyusage.common.record.StartupRecord;
 import io.pyusage.common.record.StartupRecordCodec;
 import java.util.List;
 import java.util.Map;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
@@ -54,7 +56,7 @@ class RowMapperTest {
         RowMapper.Rows rows = RowMapper.map(decode(TestRecords.valid()), "topic-id", 0, 5);
         batch.add(rows, 1.0, true, p0, 5);
         batch.add(rows, 1.0, true, p0, 6);
-        batch.cover(p1, 9);
+        batch.add(new DeadLetters.Letter(new ProducerRecord<>("startups.dlq", new byte[0])), p1, 9);
         assertEquals(6, batch.commitOffsets().get(p0).offset() - 1);
         assertEquals(10, batch.commitOffsets().get(p1).offset());
         assertEquals(5L, batch.firstOffsets().get(p0));
@@ -63,6 +65,22 @@ class RowMapperTest {
         assertTrue(batch.isDue(2, Long.MAX_VALUE));
         assertTrue(!batch.isDue(3, Long.MAX_VALUE));
         assertTrue(!new Batch().isDue(1, 0), "an empty batch is never due");
+        assertEquals(1, batch.letters().size());
+    }
+
+    @Test
+    void rowBufferSlicesRowsAndRemembersTheWrittenPrefix() {
+        RowBuffer rows = new RowBuffer();
+        for (int i = 0; i < 3000; i++) {
+            rows.add(StartupRecordCodec.mapper().createObjectNode().put("n", i));
+        }
+        assertEquals(3000, rows.size());
+        assertEquals("{\"n\":1}\n{\"n\":2}\n", new String(rows.slice(1, 3), StandardCharsets.UTF_8));
+        assertEquals("{\"n\":2999}", new String(rows.row(2999), StandardCharsets.UTF_8));
+        assertEquals("{\"n\":0}", new String(rows.row(0), StandardCharsets.UTF_8));
+        rows.markWritten(10);
+        rows.markWritten(4);
+        assertEquals(10, rows.written(), "the written prefix never shrinks");
     }
 
     private static StartupRecord decode(Map<String, Object> input) {

@@ -1,8 +1,7 @@
 package io.pyusage.common.clickhouse;
 
 import com.clickhouse.client.api.Client;
-import com.clickhouse.client.api.insert.InsertResponse;
-import com.clickhouse.client.api.insert.InsertSettings;
+import com.clickhouse.client.api.ServerException;
 import com.clickhouse.client.api.query.QueryResponse;
 import com.clickhouse.client.api.query.QuerySettings;
 import com.clickhouse.data.ClickHouseFormat;
@@ -10,14 +9,27 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.pyusage.common.record.StartupRecordCodec;
-import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * The ClickHouse access layer, on the official {@code client-v2} over HTTP. It uses only what
+ * The ClickHouse access layer over HTTP: statements and queries through the official {@code client-v2},
+ * inserts with the JDK's HTTP client (see {@link #insertJsonEachRow}). It uses only what
  * ClickHouse 18.16 and current releases both understand: SQL text, {@code JSONEachRow} inserts and
  * {@code FORMAT JSONEachRow} results. Calls block: run them on worker threads, never on an event loop.
  */
@@ -26,8 +38,12 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
     private static final String DATABASE_PARAMETER = "database";
     private static final ObjectReader ROW_READER = StartupRecordCodec.mapper().readerFor(JsonNode.class);
 
+    private static final Pattern ERROR_CODE = Pattern.compile("Code: (\\d+)");
+
     private final ClickHouseConfig config;
     private final Client client;
+    private final HttpClient http;
+    private final String basicAuthorization;
 
     public ClickHouseStore(ClickHouseConfig config) {
         this.config = config;
@@ -40,6 +56,12 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
                 .setConnectTimeout(Math.min(config.timeout().toMillis(), 5_000))
                 .compressServerResponse(false)
                 .build();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofMillis(Math.min(config.timeout().toMillis(), 5_000)))
+                .build();
+        this.basicAuthorization = "Basic " + Base64.getEncoder()
+                .encodeToString((config.user() + ":" + config.password()).getBytes(StandardCharsets.UTF_8));
     }
 
     public ClickHouseConfig config() {
@@ -55,14 +77,50 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
         }
     }
 
+    /**
+     * Inserts over plain HTTP rather than through the client: when 18.16 refuses a row, the client
+     * reports "unreadable error message" and loses the server's error code, and the code is what
+     * tells a row that can never be stored from a server that is down.
+     */
     @Override
     public void insertJsonEachRow(String table, byte[] ndjson) {
-        InsertSettings settings = new InsertSettings().serverSetting(DATABASE_PARAMETER, config.database());
-        try (InsertResponse ignored = await(client.insert(table, new ByteArrayInputStream(ndjson),
-                ClickHouseFormat.JSONEachRow, settings))) {
-            // accepted
-        } catch (Exception e) {
+        if (!Sql.isIdentifier(table)) {
+            throw new IllegalArgumentException("not a table name: " + table);
+        }
+        HttpRequest request = HttpRequest.newBuilder(insertUri(table))
+                .timeout(config.timeout())
+                .header("Authorization", basicAuthorization)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(ndjson))
+                .build();
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException | InterruptedException e) {
             throw failure("insert into " + table + " failed", e);
+        }
+        if (response.statusCode() != 200) {
+            throw new ClickHouseException("insert into " + table + " failed: HTTP " + response.statusCode() + ": "
+                    + abbreviate(response.body()), null, serverCode(response));
+        }
+    }
+
+    private URI insertUri(String table) {
+        String base = config.url().toString().replaceAll("/+$", "");
+        return URI.create(base + "/?database=" + URLEncoder.encode(config.database(), StandardCharsets.UTF_8)
+                + "&query=" + URLEncoder.encode("INSERT INTO " + table + " FORMAT JSONEachRow", StandardCharsets.UTF_8));
+    }
+
+    /** Current releases name the code in a header; 18.16 only in the body ("Code: 27, e.displayText() = ..."). */
+    private static int serverCode(HttpResponse<String> response) {
+        Optional<String> header = response.headers().firstValue("X-ClickHouse-Exception-Code");
+        String code = header.orElseGet(() -> {
+            Matcher matcher = ERROR_CODE.matcher(response.body());
+            return matcher.find() ? matcher.group(1) : "-1";
+        });
+        try {
+            return Integer.parseInt(code.trim());
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 
@@ -105,7 +163,8 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-        return new ClickHouseException(what + ": " + cause.getMessage(), cause);
+        return new ClickHouseException(what + ": " + cause.getMessage(), cause,
+                cause instanceof ServerException server ? server.getCode() : -1);
     }
 
     private static String abbreviate(String sql) {
@@ -115,8 +174,26 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
 
     /** Any failure to talk to ClickHouse or of ClickHouse to run a statement. */
     public static final class ClickHouseException extends RuntimeException {
-        ClickHouseException(String message, Throwable cause) {
+
+        /**
+         * Server error codes that mean "this input cannot be stored" rather than "try again later":
+         * CANNOT_PARSE_TEXT, CANNOT_PARSE_ESCAPE_SEQUENCE, CANNOT_PARSE_QUOTED_STRING,
+         * CANNOT_PARSE_INPUT_ASSERTION_FAILED, ATTEMPT_TO_READ_AFTER_EOF, CANNOT_READ_ALL_DATA,
+         * CANNOT_PARSE_DATE, CANNOT_PARSE_DATETIME, TYPE_MISMATCH, ARGUMENT_OUT_OF_BOUND,
+         * CANNOT_CONVERT_TYPE, CANNOT_PARSE_NUMBER, INCORRECT_DATA, TOO_LARGE_STRING_SIZE, CANNOT_PARSE_UUID.
+         */
+        private static final Set<Integer> REJECTED_DATA = Set.of(6, 25, 26, 27, 32, 33, 38, 41, 53, 69, 70, 72, 117, 131, 376);
+
+        private final int serverCode;
+
+        ClickHouseException(String message, Throwable cause, int serverCode) {
             super(message, cause);
+            this.serverCode = serverCode;
+        }
+
+        /** True when the server refused the data itself; sending it again would fail again. */
+        public boolean isRejectedData() {
+            return REJECTED_DATA.contains(serverCode);
         }
     }
 }

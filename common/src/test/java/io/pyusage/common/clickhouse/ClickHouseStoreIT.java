@@ -1,6 +1,7 @@
 package io.pyusage.common.clickhouse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -71,7 +72,22 @@ class ClickHouseStoreIT {
             ClickHouseStore.ClickHouseException e = assertThrows(ClickHouseStore.ClickHouseException.class,
                     () -> store.query("SELECT no_such_column FROM system.one"));
             assertTrue(e.getMessage().contains("no_such_column"), e.getMessage());
+            assertFalse(e.isRejectedData(), "a bad query is not bad data");
             assertTrue(store.ping());
+        }
+    }
+
+    @Test
+    void rowsTheServerCannotParseAreToldApartFromAMissingTable() {
+        ClickHouseConfig config = TestClickHouse.freshDatabase("rejected");
+        SchemaMigrations.apply(config);
+        try (ClickHouseStore store = new ClickHouseStore(config)) {
+            ClickHouseStore.ClickHouseException badRow = assertThrows(ClickHouseStore.ClickHouseException.class,
+                    () -> store.insertJsonEachRow("starts", "{\"venv\":\"yes\"}\n".getBytes(StandardCharsets.UTF_8)));
+            assertTrue(badRow.isRejectedData(), badRow.getMessage());
+            ClickHouseStore.ClickHouseException noTable = assertThrows(ClickHouseStore.ClickHouseException.class,
+                    () -> store.insertJsonEachRow("no_such_table", "{}\n".getBytes(StandardCharsets.UTF_8)));
+            assertFalse(noTable.isRejectedData(), noTable.getMessage());
         }
     }
 }

@@ -59,21 +59,23 @@ public final class DevStack implements AutoCloseable {
         kafka.start();
         clickHouse.start();
         // Configured the way an operator would: through the services' environment variables.
-        Env env = new Env(Map.of(
-                "PYUSAGE_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
-                "PYUSAGE_KAFKA_PARTITIONS", "3",
-                "PYUSAGE_COLLECTOR_HOST", LOOPBACK,
-                "PYUSAGE_COLLECTOR_UDP_PORT", String.valueOf(ports.collectorUdp()),
-                "PYUSAGE_COLLECTOR_HTTP_PORT", String.valueOf(ports.collectorHttp()),
+        Env env = new Env(Map.ofEntries(
+                Map.entry("PYUSAGE_KAFKA_BOOTSTRAP", kafka.bootstrapServers()),
+                Map.entry("PYUSAGE_KAFKA_PARTITIONS", "3"),
+                Map.entry("PYUSAGE_CLICKHOUSE_URL", clickHouse.httpUrl()),
+                Map.entry("PYUSAGE_COLLECTOR_HOST", LOOPBACK),
+                Map.entry("PYUSAGE_COLLECTOR_UDP_PORT", String.valueOf(ports.collectorUdp())),
+                Map.entry("PYUSAGE_COLLECTOR_HTTP_PORT", String.valueOf(ports.collectorHttp())),
                 // A demo's trickle of starts needs no burst room; this size fits Debian's default rmem_max.
-                "PYUSAGE_COLLECTOR_UDP_RCVBUF", String.valueOf(192 * 1024)));
-        KafkaSettings kafkaSettings = KafkaSettings.from(env);
-        ClickHouseConfig clickHouseConfig = new ClickHouseConfig(URI.create(clickHouse.httpUrl()), "pyusage",
-                "default", "", Duration.ofSeconds(30));
+                Map.entry("PYUSAGE_COLLECTOR_UDP_RCVBUF", String.valueOf(192 * 1024)),
+                Map.entry("PYUSAGE_AGGREGATOR_HOST", LOOPBACK),
+                Map.entry("PYUSAGE_AGGREGATOR_HTTP_PORT", String.valueOf(ports.aggregator())),
+                // Short batches: the demo wants its few starts visible at once, not after a full second.
+                Map.entry("PYUSAGE_AGGREGATOR_BATCH_MS", "200"),
+                Map.entry("PYUSAGE_AGGREGATOR_MAX_BACKOFF_MS", "5000")));
+        ClickHouseConfig clickHouseConfig = ClickHouseConfig.from(env);
         launch(new CollectorService(CollectorConfig.from(env)));
-        // Short batches: the demo wants its few starts visible at once, not after a full second.
-        launch(new AggregatorService(new AggregatorConfig(kafkaSettings, "pyusage-aggregator", clickHouseConfig,
-                10_000, Duration.ofMillis(200), Duration.ofSeconds(5), LOOPBACK, ports.aggregator())));
+        launch(new AggregatorService(AggregatorConfig.from(env)));
         launch(new QueryApiService(new QueryApiConfig(LOOPBACK, ports.queryApi(), clickHouseConfig)));
     }
 

@@ -1,0 +1,72 @@
+package io.pyusage.aggregator;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pyusage.common.record.StartupRecordCodec;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+
+/**
+ * Newline-delimited JSON rows for one table, written whole in the normal case and in slices when
+ * ClickHouse refuses one of them. Remembers how many leading rows are already stored, so a write
+ * retried after a failure half-way never stores a row twice.
+ */
+final class RowBuffer {
+
+    private final ExposedBuffer out = new ExposedBuffer();
+    private int[] ends = new int[1024];
+    private int rows;
+    private int written;
+
+    void add(ObjectNode row) {
+        try {
+            StartupRecordCodec.mapper().writeValue(out, row);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        out.write('\n');
+        if (rows == ends.length) {
+            ends = Arrays.copyOf(ends, rows * 2);
+        }
+        ends[rows++] = out.size();
+    }
+
+    int size() {
+        return rows;
+    }
+
+    /** Rows {@code [from, to)} as one request body. */
+    byte[] slice(int from, int to) {
+        return Arrays.copyOfRange(out.buffer(), start(from), ends[to - 1]);
+    }
+
+    /** One row, without its newline. */
+    byte[] row(int index) {
+        return Arrays.copyOfRange(out.buffer(), start(index), ends[index] - 1);
+    }
+
+    /** How many leading rows are stored (or dead-lettered). */
+    int written() {
+        return written;
+    }
+
+    void markWritten(int upTo) {
+        written = Math.max(written, upTo);
+    }
+
+    private int start(int index) {
+        return index == 0 ? 0 : ends[index - 1];
+    }
+
+    /** Gives slices access to the bytes without the copy {@code toByteArray()} makes. */
+    private static final class ExposedBuffer extends ByteArrayOutputStream {
+        ExposedBuffer() {
+            super(64 * 1024);
+        }
+
+        byte[] buffer() {
+            return buf;
+        }
+    }
+}

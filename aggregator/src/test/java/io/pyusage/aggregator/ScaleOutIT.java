@@ -1,0 +1,100 @@
+package io.pyusage.aggregator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pyusage.common.TestClickHouse;
+import io.pyusage.common.TestRecords;
+import io.pyusage.common.clickhouse.ClickHouseConfig;
+import io.pyusage.common.clickhouse.ClickHouseStore;
+import io.pyusage.devstack.servers.EmbeddedKafka;
+import io.pyusage.devstack.servers.ServiceProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two aggregator processes in one group share a 3-partition topic; one is killed with SIGKILL while
+ * records keep coming. The survivor takes its partitions over, and every record is in ClickHouse once.
+ */
+class ScaleOutIT {
+
+    private static final String TOPIC = "startups";
+    private static final int RECORDS = 6_000;
+
+    @Test
+    void killingOneOfTwoAggregatorsMidStreamLosesAndDoublesNothing() throws Exception {
+        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "scale-out-");
+        ClickHouseConfig clickHouse = TestClickHouse.freshDatabase("scale_out");
+        try (EmbeddedKafka kafka = EmbeddedKafka.onFreePorts(dir.resolve("kafka")).start();
+             ServiceProcess first = aggregator(kafka, clickHouse, dir.resolve("first.log"));
+             ServiceProcess second = aggregator(kafka, clickHouse, dir.resolve("second.log"))) {
+            CompletableFuture<Void> producing = CompletableFuture.runAsync(() -> produce(kafka.bootstrapServers()));
+
+            awaitStarts(clickHouse, RECORDS / 4, first, second);
+            assertTrue(first.metric("pyusage_aggregator_starts_written_total", "") > 0, "the first aggregator had its share");
+            assertTrue(second.metric("pyusage_aggregator_starts_written_total", "") > 0, "the second aggregator had its share");
+            first.kill();
+            producing.get(120, TimeUnit.SECONDS);
+
+            awaitStarts(clickHouse, RECORDS, second);
+            // Give a batch written twice every chance to land before counting.
+            Thread.sleep(3_000);
+            try (ClickHouseStore store = new ClickHouseStore(clickHouse)) {
+                assertEquals(RECORDS, store.query("SELECT count() AS n FROM starts").get(0).get("n").asInt(), "rows in starts");
+                assertEquals(RECORDS, store.query("SELECT uniqExact(event_id) AS n FROM starts").get(0).get("n").asInt(), "distinct starts");
+                assertEquals(RECORDS, store.query("SELECT countMerge(starts) AS n FROM daily_starts").get(0).get("n").asInt(),
+                        "starts counted by the daily rollup");
+            }
+        }
+    }
+
+    private static ServiceProcess aggregator(EmbeddedKafka kafka, ClickHouseConfig clickHouse, Path log) throws Exception {
+        Map<String, String> env = TestAggregatorEnv.of(kafka.bootstrapServers(), TOPIC, "scale-out-it", clickHouse);
+        // The broker's minimum: the survivor gets the dead one's partitions within seconds.
+        env.put("PYUSAGE_AGGREGATOR_SESSION_TIMEOUT_MS", "6000");
+        return ServiceProcess.start(AggregatorMain.class.getName(), List.of("-Xmx256m"), env,
+                Integer.parseInt(env.get("PYUSAGE_AGGREGATOR_HTTP_PORT")), log);
+    }
+
+    /** About 600 records a second, over many hosts so that every partition gets its share. */
+    private static void produce(String bootstrap) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < RECORDS; i++) {
+                String host = "host-" + (i % 97);
+                producer.send(new ProducerRecord<>(TOPIC, host,
+                        TestRecords.bytes(TestRecords.valid("user-" + (i % 31), host, List.of(List.of("numpy", "1." + (i % 5) + ".0"))))));
+                if (i % 60 == 59) {
+                    Thread.sleep(100);
+                }
+            }
+            producer.flush();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void awaitStarts(ClickHouseConfig clickHouse, int expected, ServiceProcess... alive) throws Exception {
+        try (ClickHouseStore store = new ClickHouseStore(clickHouse)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            int rows = 0;
+            while (System.nanoTime() < deadline && (rows = store.query("SELECT count() AS n FROM starts").get(0).get("n").asInt()) < expected) {
+                for (ServiceProcess process : alive) {
+                    assertTrue(process.isAlive(), "aggregator exited; see " + process.logFile());
+                }
+                Thread.sleep(200);
+            }
+            assertTrue(rows >= expected, "starts written: " + rows + " of " + expected);
+        }
+    }
+}

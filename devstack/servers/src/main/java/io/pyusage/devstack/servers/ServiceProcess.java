@@ -1,0 +1,128 @@
+package io.pyusage.devstack.servers;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A pyusage service in a JVM of its own, started from the current class path and configured through
+ * its environment, as an operator runs it: for benchmarks that measure its memory apart from the load
+ * generator's, and for tests that kill it as a crash would. Its figures are read from its /metrics.
+ */
+public final class ServiceProcess implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+    private final Process process;
+    private final int httpPort;
+    private final Path logFile;
+
+    private ServiceProcess(Process process, int httpPort, Path logFile) {
+        this.process = process;
+        this.httpPort = httpPort;
+        this.logFile = logFile;
+    }
+
+    /**
+     * Starts {@code mainClass} and returns once its {@code /health} on {@code httpPort} (which the
+     * environment must configure) answers 200.
+     */
+    public static ServiceProcess start(String mainClass, List<String> jvmArgs, Map<String, String> environment, int httpPort,
+                                       Path logFile) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvmArgs);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+        Files.createDirectories(logFile.toAbsolutePath().getParent());
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        builder.environment().putAll(environment);
+        ServiceProcess service = new ServiceProcess(builder.start(), httpPort, logFile);
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!service.process.isAlive()) {
+                throw new IOException(mainClass + " exited with code " + service.process.exitValue() + ":\n" + ChildProcess.tail(logFile));
+            }
+            try {
+                if (HTTP.send(HttpRequest.newBuilder(URI.create(service.httpUrl() + "/health")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return service;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            }
+            Thread.sleep(200);
+        }
+        service.close();
+        throw new IOException(mainClass + " did not report healthy within " + START_TIMEOUT + ":\n" + ChildProcess.tail(logFile));
+    }
+
+    public String httpUrl() {
+        return "http://127.0.0.1:" + httpPort;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Sum of the samples of metric {@code name} whose labels contain {@code label} (empty: all). */
+    public double metric(String name, String label) throws IOException, InterruptedException {
+        double sum = 0;
+        String body = HTTP.send(HttpRequest.newBuilder(URI.create(httpUrl() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        for (String line : body.lines().toList()) {
+            if ((line.startsWith(name + "{") || line.startsWith(name + " ")) && line.contains(label)) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
+    public double heapUsedBytes() throws IOException, InterruptedException {
+        return metric("jvm_memory_used_bytes", "area=\"heap\"");
+    }
+
+    /** The most resident memory the process has had (VmHWM). */
+    public long peakRssBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+            }
+        }
+        return -1;
+    }
+
+    /** Kills the process at once ({@code SIGKILL}), as a crash would. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    public Path logFile() {
+        return logFile;
+    }
+}
