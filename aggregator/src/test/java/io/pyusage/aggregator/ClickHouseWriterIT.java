@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pyusage.common.TestClickHouse;
+import io.pyusage.common.TestEngines;
 import io.pyusage.common.TestRecords;
 import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.common.clickhouse.ClickHouseStore;
@@ -18,14 +19,15 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** The writer against a real ClickHouse 18.16: rows it refuses are singled out, the rest are stored once. */
+/** The writer against ClickHouse 18.16 and the current release: refused rows are singled out, the rest stored once. */
 class ClickHouseWriterIT {
 
-    @Test
-    void refusedRowsAreSingledOutAndEveryOtherRowIsWrittenOnce() {
-        ClickHouseConfig config = TestClickHouse.freshDatabase("writer");
-        SchemaMigrations.apply(config);
+    @ParameterizedTest(name = "ClickHouse {0}")
+    @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
+    void refusedRowsAreSingledOutAndEveryOtherRowIsWrittenOnce(String engine) throws Exception {
         Batch batch = new Batch();
         TopicPartition partition = new TopicPartition("startups", 0);
         for (int offset = 0; offset < 100; offset++) {
@@ -37,7 +39,8 @@ class ClickHouseWriterIT {
             batch.add(rows, 1.0, offset == 0, partition, offset);
         }
         List<String> refused = new ArrayList<>();
-        try (ClickHouseStore store = new ClickHouseStore(config)) {
+        try (TestEngines.Engine store = TestEngines.open(engine, "writer")) {
+            SchemaMigrations.apply(store);
             int count = new ClickHouseWriter(store).write(batch, (table, row, error) ->
                     refused.add(table + " " + new String(row, StandardCharsets.UTF_8)));
 

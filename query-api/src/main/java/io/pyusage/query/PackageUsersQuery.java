@@ -6,7 +6,8 @@ import io.pyusage.common.record.PackageNames;
 /**
  * "Who uses package P?": the environments that have P installed are looked up by name in
  * {@code environment_packages} (sorted by name), then the starts in those environments are grouped
- * by user. Written for ClickHouse 18.16 and current releases alike.
+ * by user. Written for ClickHouse 18.16 and current releases alike (current ones require the
+ * subqueries of a JOIN to have aliases).
  */
 public final class PackageUsersQuery {
 
@@ -33,8 +34,8 @@ public final class PackageUsersQuery {
                     FROM starts
                     WHERE day >= %s AND day <= %s
                       AND env_id IN (SELECT env_id FROM (%s))
-                )
-                ALL INNER JOIN (%s) USING env_id
+                ) AS used
+                ALL INNER JOIN (%s) AS env USING env_id
                 GROUP BY user
                 ORDER BY starts DESC, user
                 LIMIT %d

@@ -38,8 +38,6 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
     private static final String DATABASE_PARAMETER = "database";
     private static final ObjectReader ROW_READER = StartupRecordCodec.mapper().readerFor(JsonNode.class);
 
-    private static final Pattern ERROR_CODE = Pattern.compile("Code: (\\d+)");
-
     private final ClickHouseConfig config;
     private final Client client;
     private final HttpClient http;
@@ -99,8 +97,7 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
             throw failure("insert into " + table + " failed", e);
         }
         if (response.statusCode() != 200) {
-            throw new ClickHouseException("insert into " + table + " failed: HTTP " + response.statusCode() + ": "
-                    + abbreviate(response.body()), null, serverCode(response));
+            throw serverError("insert into " + table + " failed", response);
         }
     }
 
@@ -110,18 +107,13 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
                 + "&query=" + URLEncoder.encode("INSERT INTO " + table + " FORMAT JSONEachRow", StandardCharsets.UTF_8));
     }
 
-    /** Current releases name the code in a header; 18.16 only in the body ("Code: 27, e.displayText() = ..."). */
-    private static int serverCode(HttpResponse<String> response) {
+    /** Current releases name the code in a header, 18.16 only in the body. */
+    private static ClickHouseException serverError(String what, HttpResponse<String> response) {
         Optional<String> header = response.headers().firstValue("X-ClickHouse-Exception-Code");
-        String code = header.orElseGet(() -> {
-            Matcher matcher = ERROR_CODE.matcher(response.body());
-            return matcher.find() ? matcher.group(1) : "-1";
-        });
-        try {
-            return Integer.parseInt(code.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        String message = what + ": HTTP " + response.statusCode() + ": " + abbreviate(response.body());
+        return header.filter(code -> code.trim().matches("\\d{1,6}"))
+                .map(code -> new ClickHouseException(message, null, Integer.parseInt(code.trim())))
+                .orElseGet(() -> ClickHouseException.fromServerMessage(message));
     }
 
     /** The format is named in the SQL text because 18.16 ignores the format asked for in request parameters. */
@@ -184,11 +176,19 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
          */
         private static final Set<Integer> REJECTED_DATA = Set.of(6, 25, 26, 27, 32, 33, 38, 41, 53, 69, 70, 72, 117, 131, 376);
 
+        private static final Pattern ERROR_CODE = Pattern.compile("Code: (\\d{1,6})");
+
         private final int serverCode;
 
         ClickHouseException(String message, Throwable cause, int serverCode) {
             super(message, cause);
             this.serverCode = serverCode;
+        }
+
+        /** An error whose server code is read from its text ("Code: 27, e.displayText() = ..." on 18.16, "Code: 27. DB::..." now). */
+        public static ClickHouseException fromServerMessage(String message) {
+            Matcher matcher = ERROR_CODE.matcher(message);
+            return new ClickHouseException(message, null, matcher.find() ? Integer.parseInt(matcher.group(1)) : -1);
         }
 
         /** True when the server refused the data itself; sending it again would fail again. */

@@ -5,7 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pyusage.aggregator.RowMapper;
+import io.pyusage.common.CurrentClickHouse;
 import io.pyusage.common.TestRecords;
+import io.pyusage.common.clickhouse.SchemaMigrations;
+import io.pyusage.common.record.DecodeResult;
+import io.pyusage.common.record.StartupRecord;
+import io.pyusage.common.record.StartupRecordCodec;
+import io.pyusage.query.PackageUsersQuery;
+import io.pyusage.query.TimeWindow;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -13,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -33,18 +42,13 @@ class DashboardsIT {
     private static final String BASE = "2020.11";
     private static DevStack stack;
 
+    private static final List<Map<String, Object>> RECORDS = testRecords();
+
     @BeforeAll
     static void loadTestData() throws Exception {
         stack = TestStack.get();
         StringBuilder batch = new StringBuilder();
-        String[][] starts = {{"dash-ann", "dash-node1", BASE, "1.26.4"}, {"dash-ann", "dash-node2", BASE, "1.24.0"},
-                {"dash-bo", "dash-node3", "2023.06", "1.26.4"}, {"dash-ci", "dash-ci1", BASE, "1.26.4"}};
-        for (String[] start : starts) {
-            Map<String, Object> record = TestRecords.valid(start[0], start[1], List.of(List.of(PACKAGE, start[3]), List.of("dash-pandas", "2.2.2")));
-            record.put("base", start[2]);
-            record.put("ci", start[0].equals("dash-ci"));
-            batch.append(TestRecords.json(record)).append('\n');
-        }
+        RECORDS.forEach(record -> batch.append(TestRecords.json(record)).append('\n'));
         // A malformed line too, so the rejection counters have a sample.
         batch.append("{not json\n");
         HttpResponse<String> answer = TestStack.post(stack.collectorHttpUrl() + "/v1/startups", batch.toString().getBytes(StandardCharsets.UTF_8));
@@ -55,8 +59,49 @@ class DashboardsIT {
         }
     }
 
+    private static List<Map<String, Object>> testRecords() {
+        String[][] starts = {{"dash-ann", "dash-node1", BASE, "1.26.4"}, {"dash-ann", "dash-node2", BASE, "1.24.0"},
+                {"dash-bo", "dash-node3", "2023.06", "1.26.4"}, {"dash-ci", "dash-ci1", BASE, "1.26.4"}};
+        List<Map<String, Object>> records = new ArrayList<>();
+        for (String[] start : starts) {
+            Map<String, Object> record = TestRecords.valid(start[0], start[1], List.of(List.of(PACKAGE, start[3]), List.of("dash-pandas", "2.2.2")));
+            record.put("base", start[2]);
+            record.put("ci", start[0].equals("dash-ci"));
+            records.add(record);
+        }
+        return records;
+    }
+
     @Test
     void everyClickHousePanelRunsOnTheRealServerAndReturnsWhatItsPanelNeeds() throws Exception {
+        assertEquals(13, checkClickHousePanels(DashboardsIT::query), "ClickHouse queries checked");
+    }
+
+    /** The same panels, and the query API's SQL, on the current release, with the same starts stored as the aggregator stores them. */
+    @Test
+    void everyClickHousePanelAndApiQueryRunsOnTheCurrentRelease() throws Exception {
+        try (CurrentClickHouse current = CurrentClickHouse.start("pyusage")) {
+            SchemaMigrations.apply(current);
+            StringBuilder starts = new StringBuilder();
+            StringBuilder packages = new StringBuilder();
+            for (int offset = 0; offset < RECORDS.size(); offset++) {
+                StartupRecord record = ((DecodeResult.Valid) StartupRecordCodec.decode(TestRecords.bytes(RECORDS.get(offset)))).record();
+                RowMapper.Rows rows = RowMapper.map(record, "topic-id", 0, offset);
+                starts.append(rows.start()).append('\n');
+                rows.packages().forEach(row -> packages.append(row).append('\n'));
+            }
+            current.insertJsonEachRow("environment_packages", packages.toString().getBytes(StandardCharsets.UTF_8));
+            current.insertJsonEachRow("starts", starts.toString().getBytes(StandardCharsets.UTF_8));
+
+            assertEquals(13, checkClickHousePanels(current::queryJson), "ClickHouse queries checked on " + current.version());
+            List<JsonNode> users = current.query(PackageUsersQuery.sql(PACKAGE, null,
+                    new TimeWindow(LocalDate.now().minusDays(90), LocalDate.now().plusDays(1)), 100));
+            assertEquals(List.of("dash-ann", "dash-bo", "dash-ci"), users.stream().map(u -> u.get("user").asText()).sorted().toList());
+        }
+    }
+
+    /** Runs every ClickHouse target and variable of every dashboard through {@code engine}; returns how many targets ran. */
+    private static int checkClickHousePanels(Engine engine) throws Exception {
         GrafanaMacros macros = new GrafanaMacros(Instant.now().minus(Duration.ofDays(90)), Instant.now().plusSeconds(60), 3600,
                 Map.of("package", PACKAGE, "base", BASE));
         int checked = 0;
@@ -67,7 +112,7 @@ class DashboardsIT {
                         continue;
                     }
                     String where = dashboard.path("uid").asText() + " / " + panel.path("title").asText();
-                    JsonNode result = query(macros.expand(target.path("rawSql").asText()));
+                    JsonNode result = engine.queryJson(macros.expand(target.path("rawSql").asText()));
                     assertFalse(result.path("data").isEmpty(), where + " returned no rows on the test data");
                     if (target.path("format").asInt() == 1) {
                         assertTimeSeriesShape(where, result.path("meta"));
@@ -77,12 +122,18 @@ class DashboardsIT {
             }
             for (JsonNode variable : dashboard.path("templating").path("list")) {
                 Set<String> values = new TreeSet<>();
-                query(macros.expand(variable.path("query").asText())).path("data").forEach(row -> values.add(row.elements().next().asText()));
+                engine.queryJson(macros.expand(variable.path("query").asText())).path("data")
+                        .forEach(row -> values.add(row.elements().next().asText()));
                 assertTrue(values.contains(PACKAGE) || values.contains(BASE), dashboard.path("uid").asText() + " variable "
                         + variable.path("name").asText() + " offers " + values);
             }
         }
-        assertEquals(13, checked, "ClickHouse queries checked");
+        return checked;
+    }
+
+    /** Runs a SELECT and answers in ClickHouse's FORMAT JSON. */
+    private interface Engine {
+        JsonNode queryJson(String sql) throws Exception;
     }
 
     /** Long or wide time series: a time column first, then label strings and at least one number. */
