@@ -19,23 +19,26 @@ public final class RowMapper {
     private RowMapper() {
     }
 
-    /** The rows of one start; {@code packages} is filled only for callers that need the environment's rows. */
-    public record Rows(long envId, ObjectNode start, List<ObjectNode> packages) {
+    /** The rows of one start: its {@code starts} row, and its environment's package rows, built only when asked for. */
+    public record Rows(long envId, ObjectNode start, StartupRecord record) {
+        public List<ObjectNode> packages() {
+            return packageRows(envId, record.packages(), day(record));
+        }
     }
 
     public static Rows map(StartupRecord record, String topicId, int partition, long offset) {
         long envId = EnvironmentFingerprint.of(record.packages());
-        Instant ts = instant(record.ts());
-        Instant receivedAt = record.receivedAt() == null ? ts : instant(record.receivedAt());
-        LocalDate day = LocalDate.ofInstant(ts, ZoneOffset.UTC);
-        ObjectNode start = StartupRecordCodec.mapper().createObjectNode()
-                .put("day", day.toString())
-                .put("ts", DATE_TIME.format(ts))
-                .put("received_at", DATE_TIME.format(receivedAt))
+        return new Rows(envId, startRow(record, envId, topicId, partition, offset), record);
+    }
+
+    /** The {@code starts} row of a start in environment {@code envId}, read from Kafka at {@code partition}/{@code offset}. */
+    public static ObjectNode startRow(StartupRecord record, long envId, String topicId, int partition, long offset) {
+        return StartupRecordCodec.mapper().createObjectNode()
+                .put("day", day(record).toString())
+                .put("ts", DATE_TIME.format(instant(record.ts())))
                 .put("event_id", uuid(record.eventId()))
                 .put("user", record.user())
                 .put("host", record.host())
-                .put("pid", record.pid())
                 .put("python", record.python())
                 .put("impl", record.impl())
                 .put("executable", record.executable())
@@ -53,15 +56,23 @@ public final class RowMapper {
                 .put("kafka_topic", topicId)
                 .put("kafka_partition", partition)
                 .put("kafka_offset", offset);
-        List<ObjectNode> packages = new ArrayList<>(record.packages().size());
-        for (InstalledPackage p : record.packages()) {
-            packages.add(StartupRecordCodec.mapper().createObjectNode()
+    }
+
+    /** The {@code environment_packages} rows of environment {@code envId}, first seen on {@code firstSeen}. */
+    public static List<ObjectNode> packageRows(long envId, List<InstalledPackage> packages, LocalDate firstSeen) {
+        List<ObjectNode> rows = new ArrayList<>(packages.size());
+        for (InstalledPackage p : packages) {
+            rows.add(StartupRecordCodec.mapper().createObjectNode()
                     .put("env_id", envId)
                     .put("name", p.name())
                     .put("version", p.version())
-                    .put("first_seen", day.toString()));
+                    .put("first_seen", firstSeen.toString()));
         }
-        return new Rows(envId, start, packages);
+        return rows;
+    }
+
+    private static LocalDate day(StartupRecord record) {
+        return LocalDate.ofInstant(instant(record.ts()), ZoneOffset.UTC);
     }
 
     private static Instant instant(double epochSeconds) {

@@ -1,15 +1,12 @@
 package io.pyusage.common.clickhouse;
 
-import com.clickhouse.client.api.Client;
-import com.clickhouse.client.api.ServerException;
-import com.clickhouse.client.api.query.QueryResponse;
-import com.clickhouse.client.api.query.QuerySettings;
-import com.clickhouse.data.ClickHouseFormat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.pyusage.common.record.StartupRecordCodec;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -21,45 +18,34 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The ClickHouse access layer over HTTP: statements and queries through the official {@code client-v2},
- * inserts with the JDK's HTTP client (see {@link #insertJsonEachRow}). It uses only what
- * ClickHouse 18.16 and current releases both understand: SQL text, {@code JSONEachRow} inserts and
- * {@code FORMAT JSONEachRow} results. Calls block: run them on worker threads, never on an event loop.
+ * The ClickHouse access layer: ClickHouse's HTTP interface through the JDK's HTTP client, using only
+ * what 18.16 and current releases both understand (SQL text in the body, {@code JSONEachRow} in and
+ * out). The official Java client is not used: against 18.16 it often reports "unreadable error
+ * message" and loses the server's error code, and that code is what tells a row that can never be
+ * stored from a server that is down. Calls block: run them on worker threads, never on an event loop.
  */
 public final class ClickHouseStore implements SqlRunner, AutoCloseable {
 
-    private static final String DATABASE_PARAMETER = "database";
     private static final ObjectReader ROW_READER = StartupRecordCodec.mapper().readerFor(JsonNode.class);
 
     private final ClickHouseConfig config;
-    private final Client client;
     private final HttpClient http;
     private final String basicAuthorization;
+    private final String baseUrl;
 
     public ClickHouseStore(ClickHouseConfig config) {
         this.config = config;
-        this.client = new Client.Builder()
-                .addEndpoint(config.url().toString())
-                .setUsername(config.user())
-                .setPassword(config.password())
-                .setDefaultDatabase(config.database())
-                .setSocketTimeout(config.timeout().toMillis())
-                .setConnectTimeout(Math.min(config.timeout().toMillis(), 5_000))
-                .compressServerResponse(false)
-                .build();
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofMillis(Math.min(config.timeout().toMillis(), 5_000)))
                 .build();
         this.basicAuthorization = "Basic " + Base64.getEncoder()
                 .encodeToString((config.user() + ":" + config.password()).getBytes(StandardCharsets.UTF_8));
+        this.baseUrl = config.url().toString().replaceAll("/+$", "");
     }
 
     public ClickHouseConfig config() {
@@ -68,100 +54,105 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
 
     @Override
     public void execute(String sql) {
-        try (QueryResponse ignored = await(client.query(sql, querySettings()))) {
-            // the response is consumed by closing it
-        } catch (Exception e) {
-            throw failure("statement failed: " + abbreviate(sql), e);
+        String what = "statement failed: " + abbreviate(sql);
+        try (InputStream body = send(request(null).POST(HttpRequest.BodyPublishers.ofString(sql)), what)) {
+            body.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            throw failure(what, e);
         }
-    }
-
-    /**
-     * Inserts over plain HTTP rather than through the client: when 18.16 refuses a row, the client
-     * reports "unreadable error message" and loses the server's error code, and the code is what
-     * tells a row that can never be stored from a server that is down.
-     */
-    @Override
-    public void insertJsonEachRow(String table, byte[] ndjson) {
-        if (!Sql.isIdentifier(table)) {
-            throw new IllegalArgumentException("not a table name: " + table);
-        }
-        HttpRequest request = HttpRequest.newBuilder(insertUri(table))
-                .timeout(config.timeout())
-                .header("Authorization", basicAuthorization)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(ndjson))
-                .build();
-        HttpResponse<String> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException | InterruptedException e) {
-            throw failure("insert into " + table + " failed", e);
-        }
-        if (response.statusCode() != 200) {
-            throw serverError("insert into " + table + " failed", response);
-        }
-    }
-
-    private URI insertUri(String table) {
-        String base = config.url().toString().replaceAll("/+$", "");
-        return URI.create(base + "/?database=" + URLEncoder.encode(config.database(), StandardCharsets.UTF_8)
-                + "&query=" + URLEncoder.encode("INSERT INTO " + table + " FORMAT JSONEachRow", StandardCharsets.UTF_8));
-    }
-
-    /** Current releases name the code in a header, 18.16 only in the body. */
-    private static ClickHouseException serverError(String what, HttpResponse<String> response) {
-        Optional<String> header = response.headers().firstValue("X-ClickHouse-Exception-Code");
-        String message = what + ": HTTP " + response.statusCode() + ": " + abbreviate(response.body());
-        return header.filter(code -> code.trim().matches("\\d{1,6}"))
-                .map(code -> new ClickHouseException(message, null, Integer.parseInt(code.trim())))
-                .orElseGet(() -> ClickHouseException.fromServerMessage(message));
     }
 
     /** The format is named in the SQL text because 18.16 ignores the format asked for in request parameters. */
     @Override
     public List<JsonNode> query(String sql) {
-        try (QueryResponse response = await(client.query(sql + "\nFORMAT JSONEachRow", querySettings()));
-             MappingIterator<JsonNode> rows = ROW_READER.readValues(response.getInputStream())) {
+        String what = "query failed: " + abbreviate(sql);
+        try (InputStream body = send(request(null).POST(HttpRequest.BodyPublishers.ofString(sql + "\nFORMAT JSONEachRow")), what);
+             MappingIterator<JsonNode> rows = ROW_READER.readValues(body)) {
             return rows.readAll();
-        } catch (Exception e) {
-            throw failure("query failed: " + abbreviate(sql), e);
+        } catch (IOException e) {
+            throw failure(what, e);
         }
     }
 
-    /**
-     * The database goes in the {@code database} URL parameter, which every release reads; 18.16 ignores
-     * the header through which the client would otherwise name it.
-     */
-    private QuerySettings querySettings() {
-        return new QuerySettings().setFormat(ClickHouseFormat.JSONEachRow).serverSetting(DATABASE_PARAMETER, config.database());
+    @Override
+    public void insertJsonEachRow(String table, byte[] ndjson) {
+        if (!Sql.isIdentifier(table)) {
+            throw new IllegalArgumentException("not a table name: " + table);
+        }
+        String what = "insert into " + table + " failed";
+        try (InputStream body = send(request("INSERT INTO " + table + " FORMAT JSONEachRow")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(ndjson)), what)) {
+            body.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            throw failure(what, e);
+        }
     }
 
     /** True when the server answers a ping. */
     public boolean ping() {
-        return client.ping(Math.min(config.timeout().toMillis(), 2_000));
+        try {
+            HttpRequest ping = HttpRequest.newBuilder(URI.create(baseUrl + "/ping"))
+                    .timeout(Duration.ofMillis(Math.min(config.timeout().toMillis(), 2_000))).GET().build();
+            return http.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     @Override
     public void close() {
-        client.close();
+        // The JDK client of Java 17 has no close; its connections end with it.
     }
 
-    private <T> T await(java.util.concurrent.CompletableFuture<T> future)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        return future.get(config.timeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+    /** A request on the configured database; {@code query} goes in the URL when the body carries data. */
+    private HttpRequest.Builder request(String query) {
+        String url = baseUrl + "/?database=" + URLEncoder.encode(config.database(), StandardCharsets.UTF_8)
+                + (query == null ? "" : "&query=" + URLEncoder.encode(query, StandardCharsets.UTF_8));
+        return HttpRequest.newBuilder(URI.create(url))
+                .timeout(config.timeout())
+                .header("Authorization", basicAuthorization);
+    }
+
+    /** The response body of a request that succeeded; a failure, with the server's message and code, otherwise. */
+    private InputStream send(HttpRequest.Builder request, String what) {
+        HttpResponse<InputStream> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw failure(what, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failure(what, e);
+        }
+        if (response.statusCode() == 200) {
+            return response.body();
+        }
+        try (InputStream body = response.body()) {
+            throw serverError(what, response, body.readAllBytes());
+        } catch (IOException e) {
+            throw failure(what + " (HTTP " + response.statusCode() + ")", e);
+        }
+    }
+
+    /** Current releases name the code in a header, 18.16 only in the body ("Code: 27, e.displayText() = ..."). */
+    private static ClickHouseException serverError(String what, HttpResponse<?> response, byte[] body) {
+        String message = what + ": HTTP " + response.statusCode() + ": " + abbreviate(new String(body, StandardCharsets.UTF_8));
+        Optional<String> header = response.headers().firstValue("X-ClickHouse-Exception-Code");
+        return header.filter(code -> code.trim().matches("\\d{1,6}"))
+                .map(code -> new ClickHouseException(message, null, Integer.parseInt(code.trim())))
+                .orElseGet(() -> ClickHouseException.fromServerMessage(message));
     }
 
     private static ClickHouseException failure(String what, Exception e) {
-        if (e instanceof InterruptedException) {
-            Thread.currentThread().interrupt();
-        }
-        Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-        return new ClickHouseException(what + ": " + cause.getMessage(), cause,
-                cause instanceof ServerException server ? server.getCode() : -1);
+        return new ClickHouseException(what + ": " + e, e, -1);
     }
 
-    private static String abbreviate(String sql) {
-        String oneLine = sql.replaceAll("\\s+", " ").trim();
-        return oneLine.length() > 200 ? oneLine.substring(0, 200) + "..." : oneLine;
+    private static String abbreviate(String text) {
+        String oneLine = text.replaceAll("\\s+", " ").trim();
+        return oneLine.length() > 300 ? oneLine.substring(0, 300) + "..." : oneLine;
     }
 
     /** Any failure to talk to ClickHouse or of ClickHouse to run a statement. */
@@ -175,7 +166,6 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
          * CANNOT_CONVERT_TYPE, CANNOT_PARSE_NUMBER, INCORRECT_DATA, TOO_LARGE_STRING_SIZE, CANNOT_PARSE_UUID.
          */
         private static final Set<Integer> REJECTED_DATA = Set.of(6, 25, 26, 27, 32, 33, 38, 41, 53, 69, 70, 72, 117, 131, 376);
-
         private static final Pattern ERROR_CODE = Pattern.compile("Code: (\\d{1,6})");
 
         private final int serverCode;

@@ -26,12 +26,27 @@ public record Migration(int version, String name, List<Step> steps) {
             throw new IllegalArgumentException("not identifiers: " + table + ", " + column);
         }
         return store -> {
-            boolean exists = !store.query("SELECT name FROM system.columns WHERE database = currentDatabase() AND table = "
-                    + Sql.string(table) + " AND name = " + Sql.string(column)).isEmpty();
-            if (!exists) {
+            if (!hasColumn(store, table, column)) {
                 store.execute("ALTER TABLE " + table + " ADD COLUMN " + column + " " + definition);
             }
         };
+    }
+
+    /** {@code ALTER TABLE ... DROP COLUMN} if the column is there: 18.16 has no {@code DROP COLUMN IF EXISTS}. */
+    public static Step dropColumn(String table, String column) {
+        if (!Sql.isIdentifier(table) || !Sql.isIdentifier(column)) {
+            throw new IllegalArgumentException("not identifiers: " + table + ", " + column);
+        }
+        return store -> {
+            if (hasColumn(store, table, column)) {
+                store.execute("ALTER TABLE " + table + " DROP COLUMN " + column);
+            }
+        };
+    }
+
+    private static boolean hasColumn(SqlRunner store, String table, String column) {
+        return !store.query("SELECT name FROM system.columns WHERE database = currentDatabase() AND table = "
+                + Sql.string(table) + " AND name = " + Sql.string(column)).isEmpty();
     }
 
     /**

@@ -31,6 +31,8 @@ class SchemaIT {
             SchemaMigrations.ALL.forEach(migration -> migration.steps().forEach(step -> step.apply(store)));
             assertEquals(1, store.query("SELECT name FROM system.columns WHERE database = currentDatabase()"
                     + " AND table = 'starts' AND name = 'kafka_topic'").size());
+            assertEquals(0, store.query("SELECT name FROM system.columns WHERE database = currentDatabase()"
+                    + " AND table = 'starts' AND name IN ('pid', 'received_at')").size());
         }
     }
 
@@ -96,9 +98,9 @@ class SchemaIT {
 
     private static String start(String day, String user, String host, int envId) {
         return """
-                {"day":"%s","ts":"%s 12:00:00","received_at":"%s 12:00:01","event_id":"00000000-0000-0000-0000-000000000000",\
+                {"day":"%s","ts":"%s 12:00:00","event_id":"00000000-0000-0000-0000-000000000000",\
                 "user":"%s","host":"%s","base":"2026.01","python":"3.11.7","startup_ms":12.5,"env_id":%d}
-                """.formatted(day, day, day, user, host, envId);
+                """.formatted(day, day, user, host, envId);
     }
 
     private static void insertStarts(SqlRunner store, String... rows) {

@@ -133,6 +133,15 @@ public final class EmbeddedClickHouse implements AutoCloseable {
                   <max_concurrent_queries>100</max_concurrent_queries>
                   <mark_cache_size>268435456</mark_cache_size>
                   <uncompressed_cache_size>268435456</uncompressed_cache_size>
+                  <!-- ZSTD instead of the default LZ4 for every part: pyusage's tables take about a third
+                       less disk (see ./pyusage bench storage) for a little more CPU on merges and reads. -->
+                  <compression>
+                    <case>
+                      <min_part_size>0</min_part_size>
+                      <min_part_size_ratio>0</min_part_size_ratio>
+                      <method>zstd</method>
+                    </case>
+                  </compression>
                 </yandex>
                 """.formatted(dir, httpPort, tcpPort));
         return config;

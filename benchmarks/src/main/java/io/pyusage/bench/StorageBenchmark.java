@@ -1,0 +1,53 @@
+package io.pyusage.bench;
+
+import static io.pyusage.bench.CollectorBenchmark.say;
+
+import io.pyusage.common.clickhouse.ClickHouseConfig;
+import io.pyusage.common.clickhouse.ClickHouseStore;
+import io.pyusage.common.clickhouse.SchemaMigrations;
+import io.pyusage.devstack.servers.EmbeddedClickHouse;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+
+/**
+ * Bytes on disk per start for a year of synthetic starts (40,000 a day, see {@link SyntheticYear}),
+ * bulk-loaded into a fresh ClickHouse with the project's schema and merged as it would be over time.
+ * Not a test: run it with {@code ./pyusage bench storage}; {@code -Dbench.days=N} loads fewer days.
+ */
+public final class StorageBenchmark {
+
+    private static final int DAYS = Integer.getInteger("bench.days", 365);
+
+    private StorageBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Files.createTempDirectory("pyusage-bench-storage-");
+        try (EmbeddedClickHouse server = EmbeddedClickHouse.onFreePorts(dir.resolve("clickhouse")).start()) {
+            ClickHouseConfig config = new ClickHouseConfig(URI.create(server.httpUrl()), "year", "default", "", Duration.ofMinutes(10));
+            SchemaMigrations.apply(config);
+            try (ClickHouseStore store = new ClickHouseStore(config)) {
+                LocalDate today = LocalDate.now(ZoneOffset.UTC);
+                SyntheticYear.Settings year = SyntheticYear.Settings.year(today.minusDays(DAYS));
+                SyntheticYear.Settings settings = new SyntheticYear.Settings(year.firstDay(), DAYS, year.startsPerDay(), year.users(),
+                        year.hosts(), year.packages(), year.environments(), year.seed());
+                say("loading %d days of synthetic starts (%,d a day on average, %,d users, %,d hosts, %,d packages, %,d environments)",
+                        DAYS, settings.startsPerDay(), settings.users(), settings.hosts(), settings.packages(), settings.environments());
+                long begin = System.nanoTime();
+                BulkLoader loader = new BulkLoader(store, 100_000);
+                new SyntheticYear(settings).forEachStart(loader::add);
+                loader.flush();
+                say("loaded %,d starts in %d distinct environments in %.0f s (%,.0f starts/s into ClickHouse)", loader.loaded(),
+                        loader.environments(), (System.nanoTime() - begin) / 1e9, loader.loaded() / loader.insertSeconds());
+                long total = DiskUsage.report(store, loader.loaded());
+                say("SUMMARY starts=%d bytes_per_start=%.2f target<50", loader.loaded(), (double) total / loader.loaded());
+            }
+        } finally {
+            Cleanup.delete(dir);
+        }
+    }
+}
