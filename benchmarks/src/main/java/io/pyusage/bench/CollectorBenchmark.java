@@ -61,7 +61,7 @@ public final class CollectorBenchmark {
             double raw = rawProducer(kafka.bootstrapServers(), records);
             say("raw KafkaProducer: %,.0f records/s", raw);
             try (CollectorProcess collector = CollectorProcess.start(dir, kafka.bootstrapServers())) {
-                HeapSampler heap = HeapSampler.start(collector);
+                HeapSampler heap = HeapSampler.start(collector.service());
                 double http = httpBatches(collector, records);
                 say("collector over HTTP batches of %d: %,.0f records/s, ratio to raw producer %.2f", BATCH, http, http / raw);
                 List<String> udpLines = new ArrayList<>();
@@ -80,9 +80,9 @@ public final class CollectorBenchmark {
                 say("collector over UDP:");
                 udpLines.forEach(System.out::println);
                 say("UDP: highest offered rate without loss %,d records/s", saturation);
-                say("collector peak heap used %d MiB (cap 256 MiB), peak RSS %d MiB", peakHeap >> 20, collector.peakRssBytes() >> 20);
+                say("collector peak heap used %d MiB (cap 256 MiB), peak RSS %d MiB", peakHeap >> 20, collector.service().peakRssBytes() >> 20);
                 say("SUMMARY raw=%.0f/s http=%.0f/s ratio=%.2f udp_zero_loss_max=%d/s heap_peak=%dMiB rss_peak=%dMiB",
-                        raw, http, http / raw, saturation, peakHeap >> 20, collector.peakRssBytes() >> 20);
+                        raw, http, http / raw, saturation, peakHeap >> 20, collector.service().peakRssBytes() >> 20);
             }
         }
     }
@@ -208,39 +208,6 @@ public final class CollectorBenchmark {
     private record UdpResult(long sent, long accepted, long kernelDrops) {
         long lost() {
             return sent - accepted;
-        }
-    }
-
-    /** Samples the collector's heap use from its /metrics while the load runs. */
-    private static final class HeapSampler {
-        private final Thread thread;
-        private final AtomicLong peak = new AtomicLong();
-        private volatile boolean running = true;
-
-        private HeapSampler(CollectorProcess collector) {
-            thread = new Thread(() -> {
-                while (running) {
-                    try {
-                        peak.accumulateAndGet((long) collector.heapUsedBytes(), Math::max);
-                        Thread.sleep(200);
-                    } catch (IOException | InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "heap-sampler");
-            thread.setDaemon(true);
-        }
-
-        static HeapSampler start(CollectorProcess collector) {
-            HeapSampler sampler = new HeapSampler(collector);
-            sampler.thread.start();
-            return sampler;
-        }
-
-        long stop() throws InterruptedException {
-            running = false;
-            thread.join(5_000);
-            return peak.get();
         }
     }
 }

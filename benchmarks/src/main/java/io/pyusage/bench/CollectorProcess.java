@@ -52,12 +52,8 @@ final class CollectorProcess implements AutoCloseable {
         return service.metric(name, transport == null ? "" : "transport=\"" + transport + "\"");
     }
 
-    double heapUsedBytes() throws IOException, InterruptedException {
-        return service.heapUsedBytes();
-    }
-
-    long peakRssBytes() throws IOException {
-        return service.peakRssBytes();
+    ServiceProcess service() {
+        return service;
     }
 
     @Override

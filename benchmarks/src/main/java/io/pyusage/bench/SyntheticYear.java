@@ -130,15 +130,21 @@ final class SyntheticYear {
 
     /** Calls {@code sink} for every start, day by day. */
     void forEachStart(Consumer<StartupRecord> sink) {
+        forEachStart(Long.MAX_VALUE, sink);
+    }
+
+    /** Calls {@code sink} for the first {@code limit} starts, day by day. */
+    void forEachStart(long limit, Consumer<StartupRecord> sink) {
         byte[] id = new byte[16];
-        for (int d = 0; d < settings.days(); d++) {
+        long made = 0;
+        for (int d = 0; d < settings.days() && made < limit; d++) {
             LocalDate day = settings.firstDay().plusDays(d);
             double yearFraction = settings.days() == 1 ? 0 : (double) d / (settings.days() - 1);
             changeSomeEnvironments();
             long midnight = day.atStartOfDay().toEpochSecond(ZoneOffset.UTC);
             // Weekends are a third as busy; weekdays make up for it, so a week averages startsPerDay.
             int starts = day.getDayOfWeek().getValue() >= 6 ? settings.startsPerDay() / 3 : settings.startsPerDay() * 19 / 15;
-            for (int s = 0; s < starts; s++) {
+            for (int s = 0; s < starts && made++ < limit; s++) {
                 random.nextBytes(id);
                 sink.accept(start(midnight, yearFraction, HexFormat.of().formatHex(id)));
             }

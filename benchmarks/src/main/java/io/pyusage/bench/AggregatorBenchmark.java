@@ -1,0 +1,127 @@
+package io.pyusage.bench;
+
+import static io.pyusage.bench.CollectorBenchmark.say;
+
+import io.pyusage.aggregator.AggregatorMain;
+import io.pyusage.common.clickhouse.ClickHouseConfig;
+import io.pyusage.common.clickhouse.ClickHouseStore;
+import io.pyusage.common.clickhouse.SchemaMigrations;
+import io.pyusage.common.config.KafkaSettings;
+import io.pyusage.common.config.KafkaTopics;
+import io.pyusage.common.record.StartupRecordCodec;
+import io.pyusage.devstack.servers.EmbeddedClickHouse;
+import io.pyusage.devstack.servers.EmbeddedKafka;
+import io.pyusage.devstack.servers.FreePorts;
+import io.pyusage.devstack.servers.ServiceProcess;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * How fast the aggregator drains Kafka into ClickHouse, against what ClickHouse itself takes. In one
+ * run, on one local broker and one local ClickHouse: the topic is filled with realistic records (the
+ * first starts of {@link SyntheticYear}, as the collector forwards them), the same starts are
+ * bulk-inserted as {@code JSONEachRow} in batches of the aggregator's size (the baseline), then the
+ * aggregator, in its own JVM, drains the topic. Prints starts/s for both, the ratio, INSERTs made,
+ * the aggregator's peak heap and bytes on disk per start. Not a test: {@code ./pyusage bench aggregator}.
+ */
+public final class AggregatorBenchmark {
+
+    private static final int RECORDS = Integer.getInteger("bench.records", 1_000_000);
+    private static final int BATCH = 10_000;
+    private static final String TOPIC = "startups";
+
+    private AggregatorBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Files.createTempDirectory("pyusage-bench-aggregator-");
+        try (EmbeddedKafka kafka = EmbeddedKafka.onFreePorts(dir.resolve("kafka")).start();
+             EmbeddedClickHouse clickHouse = EmbeddedClickHouse.onFreePorts(dir.resolve("clickhouse")).start()) {
+            SyntheticYear.Settings settings = SyntheticYear.Settings.year(LocalDate.now(ZoneOffset.UTC).minusDays(60));
+            KafkaSettings kafkaSettings = new KafkaSettings(kafka.bootstrapServers(), TOPIC, 3, 1, true, 168);
+            KafkaTopics.ensure(kafkaSettings, TOPIC, 3);
+            fill(kafka.bootstrapServers(), settings);
+
+            ClickHouseConfig bulk = database(clickHouse, "bulk");
+            SchemaMigrations.apply(bulk);
+            double baseline;
+            try (ClickHouseStore store = new ClickHouseStore(bulk)) {
+                BulkLoader loader = new BulkLoader(store, BATCH);
+                new SyntheticYear(settings).forEachStart(RECORDS, loader::add);
+                loader.flush();
+                baseline = loader.loaded() / loader.insertSeconds();
+                say("baseline, bulk INSERT ... FORMAT JSONEachRow of the same rows in batches of %,d: %,.0f starts/s (%,d INSERTs)",
+                        BATCH, baseline, loader.inserts());
+            }
+
+            ClickHouseConfig drained = database(clickHouse, "pyusage");
+            int port = FreePorts.next();
+            try (ServiceProcess aggregator = ServiceProcess.start(AggregatorMain.class.getName(), List.of("-Xmx512m"), Map.of(
+                    "PYUSAGE_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
+                    "PYUSAGE_KAFKA_TOPIC", TOPIC,
+                    "PYUSAGE_CLICKHOUSE_URL", clickHouse.httpUrl(),
+                    "PYUSAGE_CLICKHOUSE_DATABASE", drained.database(),
+                    "PYUSAGE_AGGREGATOR_HOST", "127.0.0.1",
+                    "PYUSAGE_AGGREGATOR_HTTP_PORT", String.valueOf(port)), port, dir.resolve("aggregator.log"))) {
+                HeapSampler heap = HeapSampler.start(aggregator);
+                long begin = System.nanoTime();
+                double written = 0;
+                long deadline = begin + Duration.ofMinutes(30).toNanos();
+                while (written < RECORDS && System.nanoTime() < deadline && aggregator.isAlive()) {
+                    Thread.sleep(100);
+                    written = aggregator.metric("pyusage_aggregator_starts_written_total", "");
+                }
+                double seconds = (System.nanoTime() - begin) / 1e9;
+                double drainRate = written / seconds;
+                long inserts = (long) aggregator.metric("pyusage_aggregator_insert_seconds_count", "");
+                long peakHeap = heap.stop();
+                say("aggregator drained %,.0f starts in %.1f s: %,.0f starts/s, ratio to the bulk baseline %.2f (%,d batches; peak heap %d MiB, peak RSS %d MiB)",
+                        written, seconds, drainRate, drainRate / baseline, inserts, peakHeap >> 20, aggregator.peakRssBytes() >> 20);
+                try (ClickHouseStore store = new ClickHouseStore(drained)) {
+                    say("bytes on disk of what the aggregator wrote:");
+                    long bytes = DiskUsage.report(store, (long) written);
+                    say("SUMMARY records=%d baseline=%.0f/s drain=%.0f/s ratio=%.2f batches=%d bytes_per_start=%.1f heap_peak=%dMiB",
+                            RECORDS, baseline, drainRate, drainRate / baseline, inserts, bytes / written, peakHeap >> 20);
+                }
+            }
+        } finally {
+            Cleanup.delete(dir);
+        }
+    }
+
+    /** The records as the collector forwards them: stamped with receipt time and sender, keyed by host. */
+    private static void fill(String bootstrap, SyntheticYear.Settings settings) throws Exception {
+        long begin = System.nanoTime();
+        AtomicLong bytes = new AtomicLong();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+                ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024), new StringSerializer(), new ByteArraySerializer())) {
+            new SyntheticYear(settings).forEachStart(RECORDS, record -> {
+                byte[] value = StartupRecordCodec.encode(record.received(record.ts() + 0.05, "10.1.2.3"));
+                bytes.addAndGet(value.length);
+                producer.send(new ProducerRecord<>(TOPIC, record.host(), value));
+            });
+            producer.flush();
+        }
+        say("topic filled with %,d records (%.0f bytes of JSON on average) in %.0f s", RECORDS, (double) bytes.get() / RECORDS,
+                (System.nanoTime() - begin) / 1e9);
+    }
+
+    private static ClickHouseConfig database(EmbeddedClickHouse clickHouse, String name) {
+        return new ClickHouseConfig(URI.create(clickHouse.httpUrl()), name, "default", "", Duration.ofMinutes(5));
+    }
+}
