@@ -45,7 +45,26 @@ class RowMapperTest {
         assertEquals(ab, ba);
         assertNotEquals(ab, newer);
         assertNotEquals(ab, shifted);
+        assertNotEquals(ab, EnvironmentFingerprint.of(List.of(new InstalledPackage("a", "2"), new InstalledPackage("b", "1"))),
+                "versions swapped between packages");
+        assertNotEquals(EnvironmentFingerprint.of(List.of(new InstalledPackage("a", "12"))),
+                EnvironmentFingerprint.of(List.of(new InstalledPackage("a1", "2"))));
         assertTrue(ab >= 0);
+    }
+
+    /** Environments that differ in one version, as upgrades make them, over many sets: no two ids alike. */
+    @Test
+    void fingerprintsOfManyNeighbouringEnvironmentsDoNotCollide() {
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        java.util.Random random = new java.util.Random(7);
+        for (int set = 0; set < 200_000; set++) {
+            List<InstalledPackage> packages = new java.util.ArrayList<>();
+            for (int p = 0; p < 20; p++) {
+                packages.add(new InstalledPackage("pkg-" + (set % 50 + p), p == set % 20 ? "1." + set : "1.0." + random.nextInt(3)));
+            }
+            seen.add(EnvironmentFingerprint.of(packages));
+        }
+        assertTrue(seen.size() > 199_990, "distinct ids: " + seen.size());
     }
 
     @Test

@@ -1,38 +1,31 @@
 package io.pyusage.common.record;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
 /** The outcome of decoding one record: either a valid record or the reasons it was rejected. */
 public sealed interface DecodeResult {
 
-    /**
-     * A record that passed every schema rule. It is bound to a {@link StartupRecord} only when
-     * {@link #record()} is first called: the collector forwards the bytes it received and needs
-     * no more than the host.
-     */
+    /** A record that passed every schema rule, bound. */
     final class Valid implements DecodeResult {
-        private final JsonNode root;
-        private StartupRecord record;
+        private final StartupRecord record;
+        private final boolean collectorFields;
 
-        Valid(JsonNode root) {
-            this.root = root;
+        Valid(StartupRecord record, boolean collectorFields) {
+            this.record = record;
+            this.collectorFields = collectorFields;
         }
 
         public StartupRecord record() {
-            if (record == null) {
-                record = StartupRecordCodec.bind(root);
-            }
             return record;
         }
 
         public String host() {
-            return root.get("host").textValue();
+            return record.host();
         }
 
         /** Whether the sender filled in a field that only the collector may set. */
         boolean hasCollectorFields() {
-            return root.has("received_at") || root.has("source_ip");
+            return collectorFields;
         }
     }
 

@@ -1,13 +1,18 @@
 package io.pyusage.common.record;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * Checks a parsed JSON object against schema v1 and names every field that breaks a rule. Unknown
- * fields are ignored so that newer hooks can add fields without older collectors rejecting them.
+ * Reads one record from a JSON parser in a single pass, without building a tree, checks it against
+ * schema v1 and binds it, naming every field that breaks a rule. Unknown fields are skipped so that
+ * newer hooks can add fields without older collectors rejecting them. Fields are captured as they
+ * come and checked afterwards in a fixed order, so the errors do not depend on the field order.
  */
 public final class RecordValidator {
 
@@ -24,139 +29,243 @@ public final class RecordValidator {
     private static final double MAX_TS = 4_102_444_800d;
     private static final double MAX_STARTUP_MS = 3_600_000d;
 
+    /** The schema's scalar fields; their values are captured into slots by ordinal. */
+    private enum Field {
+        SCHEMA, EVENT_ID, TS, USER, HOST, PID, PYTHON, IMPL, EXECUTABLE, BASE, PREFIX, VENV, STARTUP_MS, ENTRY, CI,
+        INTERACTIVE, TRUNCATED, RECEIVED_AT, SOURCE_IP;
+
+        final String json = name().toLowerCase(Locale.ROOT);
+    }
+
+    /** What the reader found: a record, or the errors that kept it from being one. */
+    record Outcome(StartupRecord record, List<FieldError> errors, boolean hasCollectorFields) {
+    }
+
+    private final JsonToken[] tokens = new JsonToken[Field.values().length];
+    private final Object[] values = new Object[Field.values().length];
     private final List<FieldError> errors = new ArrayList<>();
-    private final JsonNode root;
+    private JsonToken packagesToken;
+    private List<InstalledPackage> packages;
+    private int packageCount;
 
-    private RecordValidator(JsonNode root) {
-        this.root = root;
+    private RecordValidator() {
     }
 
-    /** The errors of {@code root}; empty when it is a valid schema v1 record. */
-    public static List<FieldError> validate(JsonNode root) {
-        RecordValidator validator = new RecordValidator(root);
-        if (!root.isObject()) {
-            return List.of(new FieldError("$", "a record must be a JSON object"));
+    /**
+     * Reads the value at the parser's first token. Malformed JSON throws (the caller reports it as
+     * such); everything well-formed yields an outcome.
+     */
+    static Outcome read(JsonParser parser) throws IOException {
+        RecordValidator reader = new RecordValidator();
+        if (parser.nextToken() != JsonToken.START_OBJECT) {
+            if (parser.currentToken() == null) {
+                throw new IOException("empty input");
+            }
+            parser.skipChildren();
+            return new Outcome(null, List.of(new FieldError("$", "a record must be a JSON object")), false);
         }
-        validator.checkAll();
-        return List.copyOf(validator.errors);
-    }
-
-    private void checkAll() {
-        JsonNode schema = root.get("schema");
-        if (schema == null || !schema.isIntegralNumber() || schema.asLong() != StartupRecord.SCHEMA_VERSION) {
-            error("schema", "must be " + StartupRecord.SCHEMA_VERSION);
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            JsonToken token = parser.nextToken();
+            reader.capture(name, token, parser);
         }
-        string("event_id", true, 32, EVENT_ID, "32 lower-case hex digits");
-        number("ts", true, MIN_TS, MAX_TS);
-        string("user", true, MAX_NAME_LENGTH, null, null);
-        string("host", true, MAX_NAME_LENGTH, null, null);
-        integer("pid", 0, Integer.MAX_VALUE);
-        string("python", true, 32, PYTHON_VERSION, "a version such as 3.11.7");
-        string("impl", true, 32, null, null);
-        string("executable", true, MAX_PATH_LENGTH, null, null);
-        string("base", true, 64, null, null);
-        string("prefix", true, MAX_PATH_LENGTH, null, null);
-        bool("venv", true);
-        number("startup_ms", false, 0, MAX_STARTUP_MS);
-        string("entry", false, MAX_NAME_LENGTH, null, null);
-        bool("ci", true);
-        bool("interactive", true);
-        bool("truncated", false);
-        // Set by the collector; checked so that a record that says otherwise is refused, not mis-bound.
-        number("received_at", false, MIN_TS, MAX_TS);
-        string("source_ip", false, 64, null, null);
-        packages();
+        return reader.check();
     }
 
-    private void packages() {
-        JsonNode packages = root.get("packages");
-        if (packages == null || !packages.isArray()) {
-            error("packages", "must be an array of [name, version] pairs");
+    private void capture(String name, JsonToken token, JsonParser parser) throws IOException {
+        if ("packages".equals(name)) {
+            packagesToken = token;
+            if (token == JsonToken.START_ARRAY) {
+                readPackages(parser);
+            } else {
+                parser.skipChildren();
+            }
             return;
         }
-        if (packages.size() > MAX_PACKAGES) {
-            error("packages", "has " + packages.size() + " entries, at most " + MAX_PACKAGES + " allowed");
+        Field field = field(name);
+        if (field == null) {
+            parser.skipChildren();
             return;
         }
-        // The hot loop of validation (hundreds of entries per record): no allocation unless an entry is bad.
-        for (int i = 0; i < packages.size(); i++) {
-            JsonNode pair = packages.get(i);
-            if (!pair.isArray() || pair.size() != 2 || !pair.get(0).isTextual() || !pair.get(1).isTextual()) {
-                error("packages[" + i + "]", "must be a [name, version] pair of strings");
+        tokens[field.ordinal()] = token;
+        values[field.ordinal()] = switch (token) {
+            case VALUE_STRING -> parser.getText();
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> parser.getNumberValue();
+            default -> {
+                parser.skipChildren();
+                yield null;
+            }
+        };
+    }
+
+    private static Field field(String name) {
+        for (Field field : Field.values()) {
+            if (field.json.equals(name)) {
+                return field;
+            }
+        }
+        return null;
+    }
+
+    /** The hot loop (hundreds of pairs per record): no allocation beyond the pairs unless an entry is bad. */
+    private void readPackages(JsonParser parser) throws IOException {
+        packages = new ArrayList<>();
+        int index = 0;
+        for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken(), index++) {
+            if (index >= MAX_PACKAGES || token != JsonToken.START_ARRAY) {
+                parser.skipChildren();
+                if (index < MAX_PACKAGES) {
+                    error("packages[" + index + "]", "must be a [name, version] pair of strings");
+                }
                 continue;
             }
-            String name = pair.get(0).textValue();
+            String name = null;
+            String version = null;
+            int elements = 0;
+            boolean strings = true;
+            for (JsonToken element = parser.nextToken(); element != JsonToken.END_ARRAY; element = parser.nextToken(), elements++) {
+                if (element != JsonToken.VALUE_STRING) {
+                    strings = false;
+                    parser.skipChildren();
+                } else if (elements == 0) {
+                    name = parser.getText();
+                } else {
+                    version = parser.getText();
+                }
+            }
+            if (!strings || elements != 2) {
+                error("packages[" + index + "]", "must be a [name, version] pair of strings");
+                continue;
+            }
             if (name.length() > MAX_PACKAGE_NAME_LENGTH || !PackageNames.isNormalised(name)) {
-                error("packages[" + i + "][0]", "must be a name normalised as PEP 503 says, at most "
+                error("packages[" + index + "][0]", "must be a name normalised as PEP 503 says, at most "
                         + MAX_PACKAGE_NAME_LENGTH + " characters");
             }
-            String version = pair.get(1).textValue();
             if (version.length() > MAX_VERSION_LENGTH || hasControlCharacters(version)) {
-                error("packages[" + i + "][1]", "must be at most " + MAX_VERSION_LENGTH + " printable characters");
+                error("packages[" + index + "][1]", "must be at most " + MAX_VERSION_LENGTH + " printable characters");
             }
+            packages.add(new InstalledPackage(name, version));
         }
+        packageCount = index;
     }
 
-    private void string(String field, boolean required, int maxLength, Pattern pattern, String patternText) {
-        JsonNode node = root.get(field);
-        if (absent(node)) {
+    private Outcome check() {
+        JsonToken schema = tokens[Field.SCHEMA.ordinal()];
+        if (schema != JsonToken.VALUE_NUMBER_INT || !(values[Field.SCHEMA.ordinal()] instanceof Integer version)
+                || version != StartupRecord.SCHEMA_VERSION) {
+            error("schema", "must be " + StartupRecord.SCHEMA_VERSION);
+        }
+        String eventId = string(Field.EVENT_ID, true, 32, EVENT_ID, "32 lower-case hex digits");
+        Double ts = number(Field.TS, true, MIN_TS, MAX_TS);
+        String user = string(Field.USER, true, MAX_NAME_LENGTH, null, null);
+        String host = string(Field.HOST, true, MAX_NAME_LENGTH, null, null);
+        Long pid = integer(Field.PID, 0, Integer.MAX_VALUE);
+        String python = string(Field.PYTHON, true, 32, PYTHON_VERSION, "a version such as 3.11.7");
+        String impl = string(Field.IMPL, true, 32, null, null);
+        String executable = string(Field.EXECUTABLE, true, MAX_PATH_LENGTH, null, null);
+        String base = string(Field.BASE, true, 64, null, null);
+        String prefix = string(Field.PREFIX, true, MAX_PATH_LENGTH, null, null);
+        Boolean venv = bool(Field.VENV, true);
+        Double startupMs = number(Field.STARTUP_MS, false, 0, MAX_STARTUP_MS);
+        String entry = string(Field.ENTRY, false, MAX_NAME_LENGTH, null, null);
+        Boolean ci = bool(Field.CI, true);
+        Boolean interactive = bool(Field.INTERACTIVE, true);
+        Boolean truncated = bool(Field.TRUNCATED, false);
+        // Set by the collector; checked so that a record that says otherwise is refused, not mis-bound.
+        Double receivedAt = number(Field.RECEIVED_AT, false, MIN_TS, MAX_TS);
+        String sourceIp = string(Field.SOURCE_IP, false, 64, null, null);
+        if (packagesToken != JsonToken.START_ARRAY) {
+            error("packages", "must be an array of [name, version] pairs");
+        } else if (packageCount > MAX_PACKAGES) {
+            error("packages", "has " + packageCount + " entries, at most " + MAX_PACKAGES + " allowed");
+        }
+        boolean collectorFields = tokens[Field.RECEIVED_AT.ordinal()] != null || tokens[Field.SOURCE_IP.ordinal()] != null;
+        if (!errors.isEmpty()) {
+            return new Outcome(null, List.copyOf(errors), collectorFields);
+        }
+        return new Outcome(new StartupRecord(StartupRecord.SCHEMA_VERSION, eventId, ts, user, host, pid, python, impl, executable,
+                base, prefix, venv, startupMs, entry, ci, interactive, List.copyOf(packages), truncated, receivedAt, sourceIp),
+                List.of(), collectorFields);
+    }
+
+    private String string(Field field, boolean required, int maxLength, Pattern pattern, String patternText) {
+        JsonToken token = tokens[field.ordinal()];
+        if (absent(token)) {
             if (required) {
-                error(field, "is required");
+                error(field.json, "is required");
             }
-            return;
+            return null;
         }
-        if (!node.isTextual()) {
-            error(field, "must be a string");
-        } else if (required && node.textValue().isEmpty()) {
-            error(field, "must not be empty");
-        } else if (node.textValue().length() > maxLength) {
-            error(field, "must be at most " + maxLength + " characters");
-        } else if (hasControlCharacters(node.textValue())) {
-            error(field, "must not contain control characters");
-        } else if (pattern != null && !pattern.matcher(node.textValue()).matches()) {
-            error(field, "must be " + patternText);
+        String value = token == JsonToken.VALUE_STRING ? (String) values[field.ordinal()] : null;
+        if (value == null) {
+            error(field.json, "must be a string");
+        } else if (required && value.isEmpty()) {
+            error(field.json, "must not be empty");
+        } else if (value.length() > maxLength) {
+            error(field.json, "must be at most " + maxLength + " characters");
+        } else if (hasControlCharacters(value)) {
+            error(field.json, "must not contain control characters");
+        } else if (pattern != null && !pattern.matcher(value).matches()) {
+            error(field.json, "must be " + patternText);
         }
+        return value;
     }
 
-    private void number(String field, boolean required, double min, double max) {
-        JsonNode node = root.get(field);
-        if (absent(node)) {
+    private Double number(Field field, boolean required, double min, double max) {
+        JsonToken token = tokens[field.ordinal()];
+        if (absent(token)) {
             if (required) {
-                error(field, "is required");
+                error(field.json, "is required");
             }
-            return;
+            return null;
         }
-        if (!node.isNumber() || node.isBigInteger() || node.isBigDecimal()) {
-            error(field, "must be a number");
-        } else if (!(node.doubleValue() >= min && node.doubleValue() <= max)) {
-            error(field, "must be between " + min + " and " + max);
+        Object value = values[field.ordinal()];
+        if (!(value instanceof Integer || value instanceof Long || value instanceof Double)) {
+            error(field.json, "must be a number");
+            return null;
         }
+        double number = ((Number) value).doubleValue();
+        if (!(number >= min && number <= max)) {
+            error(field.json, "must be between " + min + " and " + max);
+        }
+        return number;
     }
 
-    private void integer(String field, long min, long max) {
-        JsonNode node = root.get(field);
-        if (absent(node)) {
-            error(field, "is required");
-        } else if (!node.isIntegralNumber() || !node.canConvertToLong()) {
-            error(field, "must be an integer");
-        } else if (node.longValue() < min || node.longValue() > max) {
-            error(field, "must be between " + min + " and " + max);
+    private Long integer(Field field, long min, long max) {
+        JsonToken token = tokens[field.ordinal()];
+        Object value = values[field.ordinal()];
+        if (absent(token)) {
+            error(field.json, "is required");
+            return null;
         }
+        if (!(value instanceof Integer || value instanceof Long)) {
+            error(field.json, "must be an integer");
+            return null;
+        }
+        long number = ((Number) value).longValue();
+        if (number < min || number > max) {
+            error(field.json, "must be between " + min + " and " + max);
+        }
+        return number;
     }
 
-    private void bool(String field, boolean required) {
-        JsonNode node = root.get(field);
-        if (absent(node)) {
+    private Boolean bool(Field field, boolean required) {
+        JsonToken token = tokens[field.ordinal()];
+        if (absent(token)) {
             if (required) {
-                error(field, "is required");
+                error(field.json, "is required");
             }
-        } else if (!node.isBoolean()) {
-            error(field, "must be true or false");
+            return null;
         }
+        if (token != JsonToken.VALUE_TRUE && token != JsonToken.VALUE_FALSE) {
+            error(field.json, "must be true or false");
+            return null;
+        }
+        return token == JsonToken.VALUE_TRUE;
     }
 
-    private static boolean absent(JsonNode node) {
-        return node == null || node.isNull();
+    private static boolean absent(JsonToken token) {
+        return token == null || token == JsonToken.VALUE_NULL;
     }
 
     private static boolean hasControlCharacters(String value) {

@@ -1,12 +1,12 @@
 package io.pyusage.common.record;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
@@ -15,9 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * The one JSON setup for startup records. Parsing is bounded by {@link StreamReadConstraints} so that
- * hostile input (deep nesting, huge numbers or strings) fails fast as an invalid record instead of
- * costing memory or CPU; every failure becomes a {@link DecodeResult.Invalid}, never an exception.
+ * The one JSON setup for startup records. A record is read in one streaming pass, checked and bound
+ * at once (no tree). Parsing is bounded by {@link StreamReadConstraints} so that hostile input (deep
+ * nesting, huge numbers or strings) fails fast as an invalid record instead of costing memory or CPU;
+ * every failure becomes a {@link DecodeResult.Invalid}, never an exception.
  */
 public final class StartupRecordCodec {
 
@@ -55,28 +56,18 @@ public final class StartupRecordCodec {
             return new DecodeResult.Invalid(DecodeResult.Invalid.TOO_LARGE,
                     List.of(new FieldError("$", "record is " + length + " bytes, at most " + MAX_RECORD_BYTES)));
         }
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(json, offset, length);
+        try (JsonParser parser = MAPPER.getFactory().createParser(json, offset, length)) {
+            RecordValidator.Outcome outcome = RecordValidator.read(parser);
+            if (parser.nextToken() != null) {
+                return new DecodeResult.Invalid(DecodeResult.Invalid.MALFORMED_JSON,
+                        List.of(new FieldError("$", "trailing content after the record")));
+            }
+            if (!outcome.errors().isEmpty()) {
+                return new DecodeResult.Invalid(DecodeResult.Invalid.SCHEMA, outcome.errors());
+            }
+            return new DecodeResult.Valid(outcome.record(), outcome.hasCollectorFields());
         } catch (IOException e) {
             return new DecodeResult.Invalid(DecodeResult.Invalid.MALFORMED_JSON, List.of(new FieldError("$", describe(e))));
-        }
-        if (root == null || root.isMissingNode()) {
-            return new DecodeResult.Invalid(DecodeResult.Invalid.MALFORMED_JSON, List.of(new FieldError("$", "empty input")));
-        }
-        List<FieldError> errors = RecordValidator.validate(root);
-        if (!errors.isEmpty()) {
-            return new DecodeResult.Invalid(DecodeResult.Invalid.SCHEMA, errors);
-        }
-        return new DecodeResult.Valid(root);
-    }
-
-    /** Binds a validated tree; the validator checks every bound field's type, so this cannot fail on input. */
-    static StartupRecord bind(JsonNode root) {
-        try {
-            return MAPPER.treeToValue(root, StartupRecord.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a validated record did not bind: " + describe(e), e);
         }
     }
 

@@ -152,6 +152,33 @@ class StartupRecordCodecTest {
         assertFieldRejected(r -> r.put("source_ip", 7), "source_ip");
     }
 
+    /** The single-pass reader must stay in step after any shape of bad entry and still read the good ones after it. */
+    @Test
+    void badPackageEntriesOfEveryShapeAreNamedAndTheReaderKeepsItsPlace() {
+        String json = new String(TestRecords.bytes(TestRecords.valid()), StandardCharsets.UTF_8).replaceFirst(
+                "\"packages\":\\[", "\"packages\":[[\"a\",[\"nested\"]],{\"x\":[1]},[\"a\",\"1\",\"extra\"],7,[],[[[]]],");
+        DecodeResult.Invalid invalid = invalid(json.getBytes(StandardCharsets.UTF_8));
+        assertEquals("schema", invalid.reason());
+        assertEquals(List.of("packages[0]", "packages[1]", "packages[2]", "packages[3]", "packages[4]", "packages[5]"),
+                invalid.errors().stream().map(FieldError::field).toList());
+
+        Map<String, Object> reordered = new java.util.TreeMap<>(TestRecords.valid());
+        reordered.put("user", "");
+        reordered.put("ts", "late");
+        Map<String, Object> original = TestRecords.valid();
+        original.put("user", "");
+        original.put("ts", "late");
+        assertEquals(invalid(TestRecords.bytes(original)).errors(), invalid(TestRecords.bytes(reordered)).errors(),
+                "errors in the schema's order whatever the order of the fields");
+        assertEquals(List.of("ts", "user"), invalid(TestRecords.bytes(reordered)).errors().stream().map(FieldError::field).toList());
+    }
+
+    @Test
+    void aJsonValueThatIsNotAnObjectBreaksTheSchemaNotTheParser() {
+        assertEquals("schema", invalid("[1,2]".getBytes(StandardCharsets.UTF_8)).reason());
+        assertEquals("malformed_json", invalid("{\"schema\":1} {}".getBytes(StandardCharsets.UTF_8)).reason());
+    }
+
     private static void assertFieldRejected(Consumer<Map<String, Object>> change, String field) {
         Map<String, Object> input = TestRecords.valid();
         change.accept(input);
