@@ -81,8 +81,11 @@ public final class AggregatorService implements Service {
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 // A new group starts from the oldest record: nothing the collector acknowledged is skipped.
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                // One poll never returns more than a batch can take.
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(config.batchRows(), 5_000),
+                // Small polls: a decoded record holds its package list (~30 KB), and a poll is decoded at once.
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(config.batchRows(), 1_000),
+                // Records are ~5 KB: the default 1 MiB a partition per fetch leaves the loop waiting on the network.
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024,
+                ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 16 * 1024 * 1024,
                 ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) config.sessionTimeout().toMillis(),
                 ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) config.sessionTimeout().toMillis() / 3),
                 new StringDeserializer(), new ByteArrayDeserializer());

@@ -2,19 +2,24 @@ package io.pyusage.aggregator;
 
 import io.pyusage.common.clickhouse.ClickHouseStore.ClickHouseException;
 import io.pyusage.common.record.DecodeResult;
+import io.pyusage.common.record.StartupRecord;
 import io.pyusage.common.record.StartupRecordCodec;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -38,6 +43,8 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerLoop.class);
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+    /** Below this many records a poll is decoded on the loop's own thread: splitting would cost more. */
+    private static final int PARALLEL_DECODE_MIN = 64;
     /** Environments whose package rows are known to be stored; beyond this many, the oldest are forgotten. */
     private static final int KNOWN_ENVIRONMENTS = 200_000;
 
@@ -83,9 +90,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         try {
             while (running) {
                 resolvePositions();
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-                    accept(record);
-                }
+                acceptAll(consumer.poll(POLL));
                 if (batch.isDue(batchRows, batchAgeNanos)) {
                     flushUntilWritten();
                 }
@@ -118,16 +123,37 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         return lastError;
     }
 
-    private void accept(ConsumerRecord<String, byte[]> record) {
-        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-        byte[] value = record.value() == null ? new byte[0] : record.value();
-        DecodeResult result = StartupRecordCodec.decode(value);
+    /**
+     * Decoding and mapping (most of the loop's CPU) run in parallel over a poll's records; the
+     * results join the batch in the order the records came, so offsets stay in order.
+     */
+    private void acceptAll(ConsumerRecords<String, byte[]> polled) {
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>(polled.count());
+        polled.forEach(records::add);
+        Object[] decoded = new Object[records.size()];
+        IntStream indexes = IntStream.range(0, records.size());
+        (records.size() >= PARALLEL_DECODE_MIN ? indexes.parallel() : indexes).forEach(i -> decoded[i] = decode(records.get(i)));
+        for (int i = 0; i < decoded.length; i++) {
+            accept(records.get(i), decoded[i]);
+        }
+    }
+
+    /** The record's rows, or why it is invalid. */
+    private Object decode(ConsumerRecord<String, byte[]> record) {
+        DecodeResult result = StartupRecordCodec.decode(record.value() == null ? new byte[0] : record.value());
         if (result instanceof DecodeResult.Valid valid) {
-            RowMapper.Rows rows = RowMapper.map(valid.record(), topicId, record.partition(), record.offset());
+            return RowMapper.map(valid.record(), topicId, record.partition(), record.offset());
+        }
+        return result;
+    }
+
+    private void accept(ConsumerRecord<String, byte[]> record, Object decoded) {
+        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+        if (decoded instanceof RowMapper.Rows rows) {
             boolean packagesNeeded = !knownEnvironments.containsKey(rows.envId()) && !batch.containsEnvironment(rows.envId());
-            double receivedAt = valid.record().receivedAt() == null ? valid.record().ts() : valid.record().receivedAt();
-            batch.add(rows, receivedAt, packagesNeeded, partition, record.offset());
-        } else if (result instanceof DecodeResult.Invalid invalid) {
+            StartupRecord start = rows.record();
+            batch.add(rows, start.receivedAt() == null ? start.ts() : start.receivedAt(), packagesNeeded, partition, record.offset());
+        } else if (decoded instanceof DecodeResult.Invalid invalid) {
             batch.add(deadLetters.send(record, invalid.reason(), invalid.errors().toString()), partition, record.offset());
             metrics.deadLettered(invalid.reason()).increment();
         }
@@ -219,9 +245,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     private void waitPolling(Duration backoff) {
         long until = System.nanoTime() + backoff.toNanos();
         while (running && System.nanoTime() < until) {
-            for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-                accept(record);
-            }
+            acceptAll(consumer.poll(POLL));
         }
     }
 

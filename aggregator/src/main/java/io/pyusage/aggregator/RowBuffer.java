@@ -1,5 +1,7 @@
 package io.pyusage.aggregator;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pyusage.common.record.StartupRecordCodec;
 import java.io.ByteArrayOutputStream;
@@ -14,22 +16,37 @@ import java.util.Arrays;
  */
 final class RowBuffer {
 
+    /** Built once: mapper.writeValue() would set up a serializer provider for every row. */
+    private static final SerializerProvider SERIALIZERS = StartupRecordCodec.mapper().getSerializerProviderInstance();
+
     private final ExposedBuffer out = new ExposedBuffer();
+    private final JsonGenerator generator = newGenerator(out);
     private int[] ends = new int[1024];
     private int rows;
     private int written;
 
     void add(ObjectNode row) {
         try {
-            StartupRecordCodec.mapper().writeValue(out, row);
+            row.serialize(generator, SERIALIZERS);
+            generator.writeRaw('\n');
+            generator.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        out.write('\n');
         if (rows == ends.length) {
             ends = Arrays.copyOf(ends, rows * 2);
         }
         ends[rows++] = out.size();
+    }
+
+    private static JsonGenerator newGenerator(ByteArrayOutputStream out) {
+        try {
+            JsonGenerator generator = StartupRecordCodec.mapper().createGenerator(out);
+            generator.setRootValueSeparator(null); // rows are separated by the newline written after each
+            return generator;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     int size() {

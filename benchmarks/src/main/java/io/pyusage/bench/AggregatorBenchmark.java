@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -68,7 +69,13 @@ public final class AggregatorBenchmark {
 
             ClickHouseConfig drained = database(clickHouse, "pyusage");
             int port = FreePorts.next();
-            try (ServiceProcess aggregator = ServiceProcess.start(AggregatorMain.class.getName(), List.of("-Xmx512m"), Map.of(
+            List<String> jvmArgs = new ArrayList<>(List.of("-Xmx512m"));
+            // For profiling, e.g. -Dbench.aggregatorJvmArgs=-XX:StartFlightRecording=filename=aggregator.jfr
+            String extra = System.getProperty("bench.aggregatorJvmArgs", "").trim();
+            if (!extra.isEmpty()) {
+                jvmArgs.addAll(List.of(extra.split("\\s+")));
+            }
+            try (ServiceProcess aggregator = ServiceProcess.start(AggregatorMain.class.getName(), jvmArgs, Map.of(
                     "PYUSAGE_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
                     "PYUSAGE_KAFKA_TOPIC", TOPIC,
                     "PYUSAGE_CLICKHOUSE_URL", clickHouse.httpUrl(),
@@ -86,6 +93,7 @@ public final class AggregatorBenchmark {
                 double seconds = (System.nanoTime() - begin) / 1e9;
                 double drainRate = written / seconds;
                 long inserts = (long) aggregator.metric("pyusage_aggregator_insert_seconds_count", "");
+                say("of which writing batches (dead letters, INSERTs): %.1f s", aggregator.metric("pyusage_aggregator_insert_seconds_sum", ""));
                 long peakHeap = heap.stop();
                 say("aggregator drained %,.0f starts in %.1f s: %,.0f starts/s, ratio to the bulk baseline %.2f (%,d batches; peak heap %d MiB, peak RSS %d MiB)",
                         written, seconds, drainRate, drainRate / baseline, inserts, peakHeap >> 20, aggregator.peakRssBytes() >> 20);
@@ -97,7 +105,7 @@ public final class AggregatorBenchmark {
                 }
             }
         } finally {
-            Cleanup.delete(dir);
+            if (!Boolean.getBoolean("bench.keep")) Cleanup.delete(dir); else say("kept %s", dir);
         }
     }
 
