@@ -138,19 +138,28 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         }
     }
 
-    /** The record's rows, or why it is invalid. */
+    /** The record's rows (without its packages), or why it is invalid. */
     private Object decode(ConsumerRecord<String, byte[]> record) {
-        DecodeResult result = StartupRecordCodec.decode(record.value() == null ? new byte[0] : record.value());
+        byte[] value = value(record);
+        DecodeResult result = StartupRecordCodec.decodeWithoutPackages(value, 0, value.length);
         if (result instanceof DecodeResult.Valid valid) {
-            return RowMapper.map(valid.record(), topicId, record.partition(), record.offset());
+            return RowMapper.map(valid, topicId, record.partition(), record.offset());
         }
         return result;
+    }
+
+    private static byte[] value(ConsumerRecord<String, byte[]> record) {
+        return record.value() == null ? new byte[0] : record.value();
     }
 
     private void accept(ConsumerRecord<String, byte[]> record, Object decoded) {
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
         if (decoded instanceof RowMapper.Rows rows) {
             boolean packagesNeeded = !knownEnvironments.containsKey(rows.envId()) && !batch.containsEnvironment(rows.envId());
+            if (packagesNeeded) {
+                // A package set not seen before (rare once running): read the record again, with its packages.
+                rows = rows.withPackages(((DecodeResult.Valid) StartupRecordCodec.decode(value(record))).record());
+            }
             StartupRecord start = rows.record();
             batch.add(rows, start.receivedAt() == null ? start.ts() : start.receivedAt(), packagesNeeded, partition, record.offset());
         } else if (decoded instanceof DecodeResult.Invalid invalid) {

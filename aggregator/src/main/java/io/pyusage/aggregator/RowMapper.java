@@ -1,6 +1,8 @@
 package io.pyusage.aggregator;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pyusage.common.record.DecodeResult;
+import io.pyusage.common.record.EnvironmentFingerprint;
 import io.pyusage.common.record.InstalledPackage;
 import io.pyusage.common.record.StartupRecord;
 import io.pyusage.common.record.StartupRecordCodec;
@@ -19,20 +21,35 @@ public final class RowMapper {
     private RowMapper() {
     }
 
-    /** The rows of one start: its {@code starts} row, and its environment's package rows, built only when asked for. */
+    /**
+     * The rows of one start: its {@code starts} row, and its environment's package rows, built only
+     * when asked for (and only possible when {@code record} was decoded with its packages).
+     */
     public record Rows(long envId, ObjectNode start, StartupRecord record) {
         public List<ObjectNode> packages() {
             return packageRows(envId, record.packages(), day(record));
         }
+
+        /** The same start with its packages bound, for its environment's rows. */
+        public Rows withPackages(StartupRecord full) {
+            return new Rows(envId, start, full);
+        }
     }
 
+    /** Rows of a record decoded with its packages. */
     public static Rows map(StartupRecord record, String topicId, int partition, long offset) {
         long envId = EnvironmentFingerprint.of(record.packages());
-        return new Rows(envId, startRow(record, envId, topicId, partition, offset), record);
+        return new Rows(envId, startRow(record, envId, record.packages().size(), topicId, partition, offset), record);
+    }
+
+    /** Rows of a record decoded with or without its packages: the fingerprint came with the decoding. */
+    public static Rows map(DecodeResult.Valid valid, String topicId, int partition, long offset) {
+        return new Rows(valid.environmentId(),
+                startRow(valid.record(), valid.environmentId(), valid.packageCount(), topicId, partition, offset), valid.record());
     }
 
     /** The {@code starts} row of a start in environment {@code envId}, read from Kafka at {@code partition}/{@code offset}. */
-    public static ObjectNode startRow(StartupRecord record, long envId, String topicId, int partition, long offset) {
+    public static ObjectNode startRow(StartupRecord record, long envId, int packageCount, String topicId, int partition, long offset) {
         return StartupRecordCodec.mapper().createObjectNode()
                 .put("day", day(record).toString())
                 .put("ts", DATE_TIME.format(instant(record.ts())))
@@ -51,7 +68,7 @@ public final class RowMapper {
                 .put("interactive", record.interactive() ? 1 : 0)
                 .put("truncated", Boolean.TRUE.equals(record.truncated()) ? 1 : 0)
                 .put("env_id", envId)
-                .put("package_count", record.packages().size())
+                .put("package_count", packageCount)
                 .put("source_ip", record.sourceIp() == null ? "" : record.sourceIp())
                 .put("kafka_topic", topicId)
                 .put("kafka_partition", partition)

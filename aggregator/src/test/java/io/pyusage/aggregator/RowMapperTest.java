@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pyusage.common.TestRecords;
 import io.pyusage.common.record.DecodeResult;
+import io.pyusage.common.record.EnvironmentFingerprint;
 import io.pyusage.common.record.InstalledPackage;
 import io.pyusage.common.record.StartupRecord;
 import io.pyusage.common.record.StartupRecordCodec;

@@ -105,7 +105,11 @@ public final class AggregatorBenchmark {
                 }
             }
         } finally {
-            if (!Boolean.getBoolean("bench.keep")) Cleanup.delete(dir); else say("kept %s", dir);
+            if (Boolean.getBoolean("bench.keep")) {
+                say("kept %s", dir);
+            } else {
+                Cleanup.delete(dir);
+            }
         }
     }
 

@@ -1,8 +1,8 @@
 package io.pyusage.bench;
 
-import io.pyusage.aggregator.EnvironmentFingerprint;
 import io.pyusage.aggregator.RowMapper;
 import io.pyusage.common.clickhouse.SqlRunner;
+import io.pyusage.common.record.EnvironmentFingerprint;
 import io.pyusage.common.record.InstalledPackage;
 import io.pyusage.common.record.StartupRecord;
 import io.pyusage.common.record.StartupRecordCodec;
@@ -47,7 +47,7 @@ final class BulkLoader {
             LocalDate day = LocalDate.ofEpochDay(Math.floorDiv((long) record.ts(), 86_400L));
             RowMapper.packageRows(envId, record.packages(), day).forEach(row -> append(packages, row));
         }
-        append(starts, RowMapper.startRow(record, envId, "bulk", 0, offset++));
+        append(starts, RowMapper.startRow(record, envId, record.packages().size(), "bulk", 0, offset++));
         if (++startRows == batchRows) {
             flush();
         }

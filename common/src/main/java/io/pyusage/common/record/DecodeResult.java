@@ -5,18 +5,32 @@ import java.util.List;
 /** The outcome of decoding one record: either a valid record or the reasons it was rejected. */
 public sealed interface DecodeResult {
 
-    /** A record that passed every schema rule, bound. */
+    /** A record that passed every schema rule, bound (its packages only when asked for). */
     final class Valid implements DecodeResult {
         private final StartupRecord record;
+        private final long environmentId;
+        private final int packageCount;
         private final boolean collectorFields;
 
-        Valid(StartupRecord record, boolean collectorFields) {
+        Valid(StartupRecord record, long environmentId, int packageCount, boolean collectorFields) {
             this.record = record;
+            this.environmentId = environmentId;
+            this.packageCount = packageCount;
             this.collectorFields = collectorFields;
         }
 
+        /** The record; {@code packages()} is null when it was decoded without them. */
         public StartupRecord record() {
             return record;
+        }
+
+        /** {@link EnvironmentFingerprint} of the package set. */
+        public long environmentId() {
+            return environmentId;
+        }
+
+        public int packageCount() {
+            return packageCount;
         }
 
         public String host() {

@@ -20,12 +20,17 @@ public final class PackageNames {
      * because it runs for every package of every record.
      */
     public static boolean isNormalised(String name) {
-        if (name.isEmpty()) {
+        return isNormalised(name.toCharArray(), 0, name.length());
+    }
+
+    /** The same check on {@code chars[offset, offset + length)}, as a parser holds the text. */
+    public static boolean isNormalised(char[] chars, int offset, int length) {
+        if (length == 0) {
             return false;
         }
         boolean afterDash = true;
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
+        for (int i = offset; i < offset + length; i++) {
+            char c = chars[i];
             if (c == '-') {
                 if (afterDash) {
                     return false;

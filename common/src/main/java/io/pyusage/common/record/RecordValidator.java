@@ -37,32 +37,38 @@ public final class RecordValidator {
         final String json = name().toLowerCase(Locale.ROOT);
     }
 
-    /** What the reader found: a record, or the errors that kept it from being one. */
-    record Outcome(StartupRecord record, List<FieldError> errors, boolean hasCollectorFields) {
+    /**
+     * What the reader found: a record (its {@code packages} null unless bound), the fingerprint and
+     * size of its package set, or the errors that kept it from being one.
+     */
+    record Outcome(StartupRecord record, long environmentId, int packageCount, List<FieldError> errors, boolean hasCollectorFields) {
     }
 
     private final JsonToken[] tokens = new JsonToken[Field.values().length];
     private final Object[] values = new Object[Field.values().length];
     private final List<FieldError> errors = new ArrayList<>();
+    private final boolean bindPackages;
     private JsonToken packagesToken;
     private List<InstalledPackage> packages;
     private int packageCount;
+    private long environmentId;
 
-    private RecordValidator() {
+    private RecordValidator(boolean bindPackages) {
+        this.bindPackages = bindPackages;
     }
 
     /**
      * Reads the value at the parser's first token. Malformed JSON throws (the caller reports it as
      * such); everything well-formed yields an outcome.
      */
-    static Outcome read(JsonParser parser) throws IOException {
-        RecordValidator reader = new RecordValidator();
+    static Outcome read(JsonParser parser, boolean bindPackages) throws IOException {
+        RecordValidator reader = new RecordValidator(bindPackages);
         if (parser.nextToken() != JsonToken.START_OBJECT) {
             if (parser.currentToken() == null) {
                 throw new IOException("empty input");
             }
             parser.skipChildren();
-            return new Outcome(null, List.of(new FieldError("$", "a record must be a JSON object")), false);
+            return new Outcome(null, 0, 0, List.of(new FieldError("$", "a record must be a JSON object")), false);
         }
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String name = parser.currentName();
@@ -107,9 +113,14 @@ public final class RecordValidator {
         return null;
     }
 
-    /** The hot loop (hundreds of pairs per record): no allocation beyond the pairs unless an entry is bad. */
+    /**
+     * The hot loop (hundreds of pairs per record). Names and versions are checked and hashed into the
+     * environment's fingerprint straight from the parser's character buffer; strings are made only
+     * when the packages are to be bound.
+     */
     private void readPackages(JsonParser parser) throws IOException {
-        packages = new ArrayList<>();
+        packages = bindPackages ? new ArrayList<>() : null;
+        long fingerprint = 0;
         int index = 0;
         for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken(), index++) {
             if (index >= MAX_PACKAGES || token != JsonToken.START_ARRAY) {
@@ -119,6 +130,7 @@ public final class RecordValidator {
                 }
                 continue;
             }
+            long hash = EnvironmentFingerprint.start();
             String name = null;
             String version = null;
             int elements = 0;
@@ -127,26 +139,37 @@ public final class RecordValidator {
                 if (element != JsonToken.VALUE_STRING) {
                     strings = false;
                     parser.skipChildren();
-                } else if (elements == 0) {
-                    name = parser.getText();
-                } else {
-                    version = parser.getText();
+                    continue;
+                }
+                char[] chars = parser.getTextCharacters();
+                int offset = parser.getTextOffset();
+                int length = parser.getTextLength();
+                if (elements == 0) {
+                    if (length > MAX_PACKAGE_NAME_LENGTH || !PackageNames.isNormalised(chars, offset, length)) {
+                        error("packages[" + index + "][0]", "must be a name normalised as PEP 503 says, at most "
+                                + MAX_PACKAGE_NAME_LENGTH + " characters");
+                    }
+                    hash = EnvironmentFingerprint.separate(EnvironmentFingerprint.add(hash, chars, offset, length));
+                    name = bindPackages ? new String(chars, offset, length) : null;
+                } else if (elements == 1) {
+                    if (length > MAX_VERSION_LENGTH || hasControlCharacters(chars, offset, length)) {
+                        error("packages[" + index + "][1]", "must be at most " + MAX_VERSION_LENGTH + " printable characters");
+                    }
+                    hash = EnvironmentFingerprint.add(hash, chars, offset, length);
+                    version = bindPackages ? new String(chars, offset, length) : null;
                 }
             }
             if (!strings || elements != 2) {
                 error("packages[" + index + "]", "must be a [name, version] pair of strings");
                 continue;
             }
-            if (name.length() > MAX_PACKAGE_NAME_LENGTH || !PackageNames.isNormalised(name)) {
-                error("packages[" + index + "][0]", "must be a name normalised as PEP 503 says, at most "
-                        + MAX_PACKAGE_NAME_LENGTH + " characters");
+            fingerprint += EnvironmentFingerprint.pair(hash);
+            if (bindPackages) {
+                packages.add(new InstalledPackage(name, version));
             }
-            if (version.length() > MAX_VERSION_LENGTH || hasControlCharacters(version)) {
-                error("packages[" + index + "][1]", "must be at most " + MAX_VERSION_LENGTH + " printable characters");
-            }
-            packages.add(new InstalledPackage(name, version));
         }
         packageCount = index;
+        environmentId = EnvironmentFingerprint.finish(fingerprint);
     }
 
     private Outcome check() {
@@ -181,11 +204,11 @@ public final class RecordValidator {
         }
         boolean collectorFields = tokens[Field.RECEIVED_AT.ordinal()] != null || tokens[Field.SOURCE_IP.ordinal()] != null;
         if (!errors.isEmpty()) {
-            return new Outcome(null, List.copyOf(errors), collectorFields);
+            return new Outcome(null, 0, 0, List.copyOf(errors), collectorFields);
         }
         return new Outcome(new StartupRecord(StartupRecord.SCHEMA_VERSION, eventId, ts, user, host, pid, python, impl, executable,
-                base, prefix, venv, startupMs, entry, ci, interactive, List.copyOf(packages), truncated, receivedAt, sourceIp),
-                List.of(), collectorFields);
+                base, prefix, venv, startupMs, entry, ci, interactive, packages == null ? null : List.copyOf(packages), truncated,
+                receivedAt, sourceIp), environmentId, packageCount, List.of(), collectorFields);
     }
 
     private String string(Field field, boolean required, int maxLength, Pattern pattern, String patternText) {
@@ -269,8 +292,12 @@ public final class RecordValidator {
     }
 
     private static boolean hasControlCharacters(String value) {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
+        return hasControlCharacters(value.toCharArray(), 0, value.length());
+    }
+
+    private static boolean hasControlCharacters(char[] chars, int offset, int length) {
+        for (int i = offset; i < offset + length; i++) {
+            char c = chars[i];
             if (c < 0x20 || c == 0x7f) {
                 return true;
             }

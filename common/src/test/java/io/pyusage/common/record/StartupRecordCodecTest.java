@@ -179,6 +179,25 @@ class StartupRecordCodecTest {
         assertEquals("malformed_json", invalid("{\"schema\":1} {}".getBytes(StandardCharsets.UTF_8)).reason());
     }
 
+    /** Without packages, the same rules hold and the fingerprint is the one of the bound list. */
+    @Test
+    void decodingWithoutPackagesChecksTheSameAndFingerprintsTheSame() {
+        byte[] json = TestRecords.bytes(TestRecords.valid());
+        DecodeResult.Valid full = assertInstanceOf(DecodeResult.Valid.class, StartupRecordCodec.decode(json));
+        DecodeResult.Valid light = assertInstanceOf(DecodeResult.Valid.class, StartupRecordCodec.decodeWithoutPackages(json, 0, json.length));
+        assertEquals(null, light.record().packages());
+        assertEquals(EnvironmentFingerprint.of(full.record().packages()), light.environmentId());
+        assertEquals(full.environmentId(), light.environmentId());
+        assertEquals(2, light.packageCount());
+        assertEquals(full.record().host(), light.record().host());
+
+        Map<String, Object> bad = TestRecords.valid();
+        bad.put("packages", List.of(List.of("Bad_Name", "1"), List.of("ok", "bell\u0007")));
+        byte[] badJson = TestRecords.bytes(bad);
+        assertEquals(invalid(badJson).errors(),
+                assertInstanceOf(DecodeResult.Invalid.class, StartupRecordCodec.decodeWithoutPackages(badJson, 0, badJson.length)).errors());
+    }
+
     private static void assertFieldRejected(Consumer<Map<String, Object>> change, String field) {
         Map<String, Object> input = TestRecords.valid();
         change.accept(input);

@@ -1,6 +1,5 @@
-package io.pyusage.aggregator;
+package io.pyusage.common.record;
 
-import io.pyusage.common.record.InstalledPackage;
 import java.util.List;
 
 /**
@@ -25,18 +24,47 @@ public final class EnvironmentFingerprint {
     public static long of(List<InstalledPackage> packages) {
         long sum = 0;
         for (InstalledPackage p : packages) {
-            long hash = fnv(FNV_OFFSET, p.name());
-            hash = (hash ^ 0xffff) * FNV_PRIME; // not a char value: "a" + "12" differs from "a1" + "2"
-            sum += mix(fnv(hash, p.version()));
+            long hash = FNV_OFFSET;
+            for (int i = 0; i < p.name().length(); i++) {
+                hash = step(hash, p.name().charAt(i));
+            }
+            hash = separate(hash);
+            for (int i = 0; i < p.version().length(); i++) {
+                hash = step(hash, p.version().charAt(i));
+            }
+            sum += mix(hash);
         }
-        return sum & Long.MAX_VALUE;
+        return finish(sum);
     }
 
-    private static long fnv(long hash, String text) {
-        for (int i = 0; i < text.length(); i++) {
-            hash = (hash ^ text.charAt(i)) * FNV_PRIME;
+    /** The same fingerprint built while reading, without strings: {@code start}, the name's chars, {@code separate}, the version's, {@code pair}. */
+    static long start() {
+        return FNV_OFFSET;
+    }
+
+    static long step(long hash, char c) {
+        return (hash ^ c) * FNV_PRIME;
+    }
+
+    static long add(long hash, char[] chars, int offset, int length) {
+        for (int i = offset; i < offset + length; i++) {
+            hash = step(hash, chars[i]);
         }
         return hash;
+    }
+
+    /** Between name and version; not a char value, so "a" + "12" differs from "a1" + "2". */
+    static long separate(long hash) {
+        return (hash ^ 0xffff) * FNV_PRIME;
+    }
+
+    /** One pair's contribution to the sum. */
+    static long pair(long hash) {
+        return mix(hash);
+    }
+
+    static long finish(long sum) {
+        return sum & Long.MAX_VALUE;
     }
 
     /** SplitMix64's finaliser: every input bit affects every output bit. */
