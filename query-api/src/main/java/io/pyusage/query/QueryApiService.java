@@ -1,13 +1,11 @@
 package io.pyusage.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pyusage.common.clickhouse.ClickHouseStore;
 import io.pyusage.common.clickhouse.SchemaMigrations;
-import io.pyusage.common.record.PackageNames;
 import io.pyusage.common.record.StartupRecordCodec;
 import io.pyusage.common.service.Health;
 import io.pyusage.common.service.Service;
@@ -20,8 +18,11 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +31,6 @@ public final class QueryApiService implements Service {
 
     public static final String NAME = "query-api";
     private static final Logger LOG = LoggerFactory.getLogger(QueryApiService.class);
-    private static final int DEFAULT_LIMIT = 1_000;
-    private static final int MAX_LIMIT = 10_000;
 
     private final QueryApiConfig config;
     private final PrometheusMeterRegistry registry = ServiceEndpoints.newRegistry(NAME);
@@ -49,7 +48,14 @@ public final class QueryApiService implements Service {
     public Future<QueryApiService> start(Vertx vertx) {
         this.vertx = vertx;
         Router router = Router.router(vertx);
-        router.get("/api/v1/packages/:name/users").handler(this::packageUsers);
+        router.get("/api/v1/packages").handler(ctx -> list(ctx,
+                (c, parameter, filters) -> PackageQueries.search(parameter.apply("prefix"), filters), Map.of()));
+        router.get("/api/v1/packages/:name").handler(ctx -> list(ctx,
+                (c, parameter, filters) -> PackageQueries.versions(c.pathParam("name"), filters), Map.of()));
+        router.get("/api/v1/packages/:name/users").handler(ctx -> list(ctx,
+                (c, parameter, filters) -> PackageQueries.users(c.pathParam("name"), parameter.apply("version"), filters), Map.of()));
+        router.get("/api/v1/bases").handler(ctx -> list(ctx,
+                (c, parameter, filters) -> UsageQueries.bases(filters), Map.of("daily", UsageQueries::basesDaily)));
         ServiceEndpoints.mount(router, NAME, registry, this::health);
         return Service.setUpThenListen(vertx, () -> {
                     SchemaMigrations.apply(config.clickHouse());
@@ -62,29 +68,60 @@ public final class QueryApiService implements Service {
                 });
     }
 
-    private void packageUsers(RoutingContext ctx) {
-        String name = ctx.pathParam("name");
-        String version = ctx.queryParams().get("version");
-        String sql;
-        TimeWindow window;
+    /** What a list endpoint asks for, from its path and query parameters and the filters. */
+    private interface ListRequest {
+        ListQuery query(RoutingContext ctx, Function<String, String> parameter, Filters filters);
+    }
+
+    /** A side query answered with the list (JSON only), e.g. a daily series beside the rows. */
+    private interface SideRequest {
+        String sql(Filters filters);
+    }
+
+    /**
+     * Answers one page of a list, with the count of all its rows, as JSON or, with {@code format=csv},
+     * as CSV. Every parameter is checked before anything is asked of ClickHouse.
+     */
+    private void list(RoutingContext ctx, ListRequest request, Map<String, SideRequest> sides) {
+        Function<String, String> parameter = name -> ctx.queryParams().get(name);
+        Filters filters;
+        Page page;
+        ListQuery list;
+        boolean csv;
         try {
-            window = TimeWindow.parse(ctx.queryParams().get("since"), ctx.queryParams().get("until"), LocalDate.now(ZoneOffset.UTC));
-            sql = PackageUsersQuery.sql(name, version, window, limit(ctx));
+            csv = format(parameter.apply("format"));
+            filters = Filters.from(parameter, LocalDate.now(ZoneOffset.UTC));
+            page = Page.from(parameter);
+            list = request.query(ctx, parameter, filters);
         } catch (BadRequestException e) {
             badRequest(ctx, e);
             return;
         }
-        query(sql).onSuccess(rows -> {
-            ObjectNode body = StartupRecordCodec.mapper().createObjectNode()
-                    .put("package", PackageNames.normalise(name))
-                    .put("since", window.since().toString())
-                    .put("until", window.until().toString())
-                    .put("total", rows.size());
-            if (version != null) {
-                body.put("version", version);
+        Future<List<JsonNode>> rows = query(list.page(page));
+        Future<List<JsonNode>> total = query(list.count());
+        Map<String, Future<List<JsonNode>>> sideAnswers = new LinkedHashMap<>();
+        if (!csv) {
+            sides.forEach((key, side) -> sideAnswers.put(key, query(side.sql(filters))));
+        }
+        List<Future<?>> all = new ArrayList<>(List.of(rows, total));
+        all.addAll(sideAnswers.values());
+        Future.all(all).onSuccess(done -> {
+            if (csv) {
+                ctx.response().setStatusCode(200)
+                        .putHeader("Content-Type", "text/csv; charset=utf-8")
+                        .putHeader("Content-Disposition", "attachment; filename=\"pyusage.csv\"")
+                        .putHeader("X-Total-Count", String.valueOf(total.result().get(0).path("total").asLong()))
+                        .end(Csv.of(rows.result()));
+                return;
             }
-            ArrayNode users = body.putArray("users");
-            rows.forEach(users::add);
+            ObjectNode body = StartupRecordCodec.mapper().createObjectNode()
+                    .put("since", filters.window().since().toString())
+                    .put("until", filters.window().until().toString())
+                    .put("total", total.result().get(0).path("total").asLong())
+                    .put("limit", page.limit())
+                    .put("offset", page.offset());
+            rows.result().forEach(body.putArray("rows")::add);
+            sideAnswers.forEach((key, answer) -> answer.result().forEach(body.putArray(key)::add));
             json(ctx, 200, body.toString());
         }).onFailure(error -> {
             LOG.warn("query failed: {}", error.getMessage());
@@ -92,24 +129,18 @@ public final class QueryApiService implements Service {
         });
     }
 
-    private Future<List<JsonNode>> query(String sql) {
-        return vertx.executeBlocking(() -> queryLatency.recordCallable(() -> store.query(sql)), false);
+    private static boolean format(String format) {
+        if (format == null || format.isBlank() || format.equals("json")) {
+            return false;
+        }
+        if (format.equals("csv")) {
+            return true;
+        }
+        throw new BadRequestException("format", "must be json or csv");
     }
 
-    private static int limit(RoutingContext ctx) {
-        String value = ctx.queryParams().get("limit");
-        if (value == null || value.isBlank()) {
-            return DEFAULT_LIMIT;
-        }
-        try {
-            int limit = Integer.parseInt(value);
-            if (limit >= 1 && limit <= MAX_LIMIT) {
-                return limit;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw new BadRequestException("limit", "must be a whole number from 1 to " + MAX_LIMIT);
+    private Future<List<JsonNode>> query(String sql) {
+        return vertx.executeBlocking(() -> queryLatency.recordCallable(() -> store.query(sql)), false);
     }
 
     private static void badRequest(RoutingContext ctx, BadRequestException e) {

@@ -4,7 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pyusage.common.record.StartupRecordCodec;
 import java.time.LocalDate;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class QueryParametersTest {
@@ -29,17 +34,48 @@ class QueryParametersTest {
 
     @Test
     void packageNameIsNormalisedAndVersionIsEscaped() {
-        String sql = PackageUsersQuery.sql("Scikit_Learn", "1.0' OR '1'='1", TimeWindow.parse(null, null, TODAY), 10);
+        String sql = PackageQueries.users("Scikit_Learn", "1.0' OR '1'='1", Filters.window(TimeWindow.parse(null, null, TODAY)))
+                .page(new Page(10, 20));
         assertTrue(sql.contains("name = 'scikit-learn'"), sql);
         assertTrue(sql.contains("version = '1.0\\' OR \\'1\\'=\\'1'"), sql);
-        assertTrue(sql.contains("LIMIT 10"), sql);
+        assertTrue(sql.endsWith("LIMIT 20, 10"), sql);
     }
 
     @Test
     void anythingThatIsNotAPackageNameIsRefused() {
         for (String name : new String[] {"numpy' --", "a b", "", "x".repeat(300), "ünïcode"}) {
             assertEquals("name", assertThrows(BadRequestException.class,
-                    () -> PackageUsersQuery.sql(name, null, TimeWindow.parse(null, null, TODAY), 10)).parameter(), name);
+                    () -> PackageQueries.users(name, null, Filters.window(TimeWindow.parse(null, null, TODAY)))).parameter(), name);
         }
+    }
+
+    @Test
+    void filtersAndPagesAreCheckedAndNameTheirParameter() {
+        Map<String, String> parameters = new HashMap<>(Map.of("ci", "sometimes"));
+        assertEquals("ci", assertThrows(BadRequestException.class, () -> Filters.from(parameters::get, TODAY)).parameter());
+        parameters.put("ci", "only");
+        parameters.put("user", "x".repeat(257));
+        assertEquals("user", assertThrows(BadRequestException.class, () -> Filters.from(parameters::get, TODAY)).parameter());
+        parameters.put("user", "ann");
+        String condition = Filters.from(parameters::get, TODAY).startsCondition();
+        assertTrue(condition.contains("user = 'ann'") && condition.contains("ci = 1"), condition);
+        assertThrows(IllegalStateException.class, () -> Filters.from(parameters::get, TODAY).dailyRollupCondition());
+
+        assertEquals(new Page(100, 0), Page.from(name -> null));
+        assertEquals(new Page(5, 10), Page.from(Map.of("limit", "5", "offset", "10")::get));
+        for (String bad : new String[] {"0", "10001", "-1", "ten", "1e3"}) {
+            assertEquals("limit", assertThrows(BadRequestException.class, () -> Page.from(Map.of("limit", bad)::get)).parameter(), bad);
+        }
+        assertEquals("offset", assertThrows(BadRequestException.class, () -> Page.from(Map.of("offset", "-5")::get)).parameter());
+        assertEquals("prefix", assertThrows(BadRequestException.class,
+                () -> PackageQueries.search("num' --", Filters.window(TimeWindow.parse(null, null, TODAY)))).parameter());
+    }
+
+    @Test
+    void csvQuotesWhatNeedsQuotingJoinsListsAndDefusesFormulas() throws Exception {
+        List<JsonNode> rows = List.of(StartupRecordCodec.mapper().readTree(
+                "{\"user\":\"ann, the \\\"first\\\"\",\"hosts\":[\"h1\",\"h2\"],\"starts\":3,\"note\":\"=HYPERLINK()\",\"delta\":-2}"));
+        assertEquals("user,hosts,starts,note,delta\r\n\"ann, the \"\"first\"\"\",h1; h2,3,'=HYPERLINK(),-2\r\n", Csv.of(rows));
+        assertEquals("", Csv.of(List.of()));
     }
 }

@@ -17,7 +17,7 @@ public final class DemoCheck {
     /** Sum of {@code starts} over the users a package-users answer lists. */
     public static long starts(JsonNode packageUsers) {
         long starts = 0;
-        for (JsonNode user : packageUsers.path("users")) {
+        for (JsonNode user : packageUsers.path("rows")) {
             starts += user.path("starts").asLong();
         }
         return starts;

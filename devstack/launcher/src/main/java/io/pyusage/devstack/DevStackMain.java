@@ -44,6 +44,8 @@ public final class DevStackMain {
         say("look at:");
         DemoEnvironments.ENVIRONMENTS.stream().flatMap(e -> e.packages().keySet().stream()).distinct().sorted()
                 .forEach(name -> say("  " + stack.queryApiUrl() + "/api/v1/packages/" + name + "/users"));
+        say("  " + stack.queryApiUrl() + "/api/v1/packages  " + stack.queryApiUrl() + "/api/v1/bases  "
+                + stack.queryApiUrl() + "/api/v1/packages/numpy  (add ?format=csv for CSV)");
         say("  " + stack.collectorHttpUrl() + "/health  " + stack.queryApiUrl() + "/metrics  " + stack.aggregatorUrl() + "/health");
         say("try it: PYUSAGE_ENDPOINT=" + stack.collectorUdpEndpoint() + " " + DemoEnvironments.pythonIn(
                 demo.venv(DemoEnvironments.ENVIRONMENTS.get(0))) + " -c pass");

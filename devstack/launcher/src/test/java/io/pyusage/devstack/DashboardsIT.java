@@ -12,8 +12,6 @@ import io.pyusage.common.clickhouse.SchemaMigrations;
 import io.pyusage.common.record.DecodeResult;
 import io.pyusage.common.record.StartupRecord;
 import io.pyusage.common.record.StartupRecordCodec;
-import io.pyusage.query.PackageUsersQuery;
-import io.pyusage.query.TimeWindow;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -21,7 +19,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -77,9 +74,9 @@ class DashboardsIT {
         assertEquals(13, checkClickHousePanels(DashboardsIT::query), "ClickHouse queries checked");
     }
 
-    /** The same panels, and the query API's SQL, on the current release, with the same starts stored as the aggregator stores them. */
+    /** The same panels on the current release, with the same starts stored as the aggregator stores them. */
     @Test
-    void everyClickHousePanelAndApiQueryRunsOnTheCurrentRelease() throws Exception {
+    void everyClickHousePanelRunsOnTheCurrentRelease() throws Exception {
         try (CurrentClickHouse current = CurrentClickHouse.start("pyusage")) {
             SchemaMigrations.apply(current);
             StringBuilder starts = new StringBuilder();
@@ -94,9 +91,6 @@ class DashboardsIT {
             current.insertJsonEachRow("starts", starts.toString().getBytes(StandardCharsets.UTF_8));
 
             assertEquals(13, checkClickHousePanels(current::queryJson), "ClickHouse queries checked on " + current.version());
-            List<JsonNode> users = current.query(PackageUsersQuery.sql(PACKAGE, null,
-                    new TimeWindow(LocalDate.now().minusDays(90), LocalDate.now().plusDays(1)), 100));
-            assertEquals(List.of("dash-ann", "dash-bo", "dash-ci"), users.stream().map(u -> u.get("user").asText()).sorted().toList());
         }
     }
 

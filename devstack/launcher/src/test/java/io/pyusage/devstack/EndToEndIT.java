@@ -1,8 +1,10 @@
 package io.pyusage.devstack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,13 +33,38 @@ class EndToEndIT {
         JsonNode answer = TestStack.awaitJson(numpy, Duration.ofSeconds(30), a -> DemoCheck.starts(a) >= numpyBefore + starts);
         assertEquals(numpyBefore + starts, DemoCheck.starts(answer), answer.toString());
         Set<String> versions = new TreeSet<>();
-        answer.path("users").forEach(u -> u.path("versions").forEach(v -> versions.add(v.asText())));
+        answer.path("rows").forEach(u -> u.path("versions").forEach(v -> versions.add(v.asText())));
         assertEquals(Set.of("1.26.4", "2.1.0"), versions, "numpy of both environments");
 
         // A package only one environment has is found only in that environment's starts.
         JsonNode flask = TestStack.awaitJson(flaskUrl, Duration.ofSeconds(10), a -> DemoCheck.starts(a) >= flaskBefore + starts / 2);
         assertEquals(flaskBefore + starts / 2, DemoCheck.starts(flask));
-        assertEquals("3.0.3", flask.path("users").get(0).path("versions").get(0).asText());
+        assertEquals("3.0.3", flask.path("rows").get(0).path("versions").get(0).asText());
+
+        // The other lists, a page and its total, CSV, and a refused parameter, over HTTP.
+        String api = stack.queryApiUrl() + "/api/v1";
+        JsonNode numpyVersions = TestStack.json(TestStack.get(api + "/packages/numpy"));
+        assertEquals(Set.of("1.26.4", "2.1.0"), texts(numpyVersions.path("rows"), "version"));
+        JsonNode search = TestStack.json(TestStack.get(api + "/packages?prefix=fla"));
+        assertEquals(Set.of("flask"), texts(search.path("rows"), "name"));
+        JsonNode firstPage = TestStack.json(TestStack.get(api + "/packages?limit=1"));
+        assertEquals(1, firstPage.path("rows").size());
+        assertTrue(firstPage.path("total").asInt() > 1, firstPage.toString());
+        JsonNode bases = TestStack.json(TestStack.get(api + "/bases"));
+        assertTrue(bases.path("rows").size() >= 1 && bases.path("daily").size() >= 1, bases.toString());
+        HttpResponse<String> csv = TestStack.get(api + "/packages/flask/users?format=csv");
+        assertEquals(200, csv.statusCode());
+        assertTrue(csv.headers().firstValue("Content-Type").orElse("").startsWith("text/csv"));
+        assertTrue(csv.body().startsWith("user,hosts,versions,environments,bases,starts,last_seen\r\n"), csv.body());
+        HttpResponse<String> badFormat = TestStack.get(api + "/bases?format=xml");
+        assertEquals(400, badFormat.statusCode());
+        assertEquals("format", TestStack.json(badFormat).path("parameter").asText());
+    }
+
+    private static Set<String> texts(JsonNode rows, String field) {
+        Set<String> values = new TreeSet<>();
+        rows.forEach(row -> values.add(row.path(field).asText()));
+        return values;
     }
 
     @Test

@@ -63,12 +63,12 @@ class PipelineIT {
                 Duration.ofSeconds(30), a -> a.path("total").asInt() == 2);
         assertEquals(2, users.path("total").asInt(), users.toString());
         Set<String> names = new TreeSet<>();
-        users.path("users").forEach(u -> names.add(u.path("user").asText()));
+        users.path("rows").forEach(u -> names.add(u.path("user").asText()));
         assertEquals(Set.of("bob", "carol"), names);
         JsonNode onlyV2 = TestStack.json(TestStack.get(stack.queryApiUrl() + "/api/v1/packages/" + pkg + "/users?version=2.0"));
         assertEquals(1, onlyV2.path("total").asInt());
-        assertEquals("carol", onlyV2.path("users").get(0).path("user").asText());
-        assertEquals("node08", onlyV2.path("users").get(0).path("hosts").get(0).asText());
+        assertEquals("carol", onlyV2.path("rows").get(0).path("user").asText());
+        assertEquals("node08", onlyV2.path("rows").get(0).path("hosts").get(0).asText());
     }
 
     @Test
@@ -114,7 +114,7 @@ class PipelineIT {
         }
         JsonNode users = TestStack.awaitJson(stack.queryApiUrl() + "/api/v1/packages/" + pkg + "/users",
                 Duration.ofSeconds(30), a -> a.path("total").asInt() == 1);
-        assertEquals("frank", users.path("users").get(0).path("user").asText(), users.toString());
+        assertEquals("frank", users.path("rows").get(0).path("user").asText(), users.toString());
 
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers());

@@ -1,0 +1,91 @@
+package io.pyusage.query;
+
+import io.pyusage.common.clickhouse.Sql;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The filters every list takes: a window of days ({@code since}, {@code until}) and optionally
+ * {@code base}, {@code python}, {@code host}, {@code user}, and {@code ci} ({@code include}, the
+ * default; {@code exclude} or {@code only}). Values reach SQL only through {@link Sql#string}.
+ *
+ * @param ci {@code include}, {@code exclude} or {@code only}
+ */
+public record Filters(TimeWindow window, String base, String python, String host, String user, String ci) {
+
+    private static final List<String> CI_CHOICES = List.of("include", "exclude", "only");
+    private static final int MAX_VALUE_LENGTH = 256;
+
+    /** Reads the filters from request parameters ({@code parameter} gives null for an absent one). */
+    public static Filters from(Function<String, String> parameter, LocalDate today) {
+        String ci = blankToNull(parameter.apply("ci"));
+        if (ci != null && !CI_CHOICES.contains(ci)) {
+            throw new BadRequestException("ci", "must be one of " + CI_CHOICES);
+        }
+        return new Filters(TimeWindow.parse(parameter.apply("since"), parameter.apply("until"), today),
+                value("base", parameter), value("python", parameter), value("host", parameter), value("user", parameter),
+                ci == null ? "include" : ci);
+    }
+
+    /** The window alone, for lists that take no other filter. */
+    public static Filters window(TimeWindow window) {
+        return new Filters(window, null, null, null, null, "include");
+    }
+
+    /** A WHERE condition on {@code starts}. */
+    public String startsCondition() {
+        return condition(true);
+    }
+
+    /** Whether a rollup without users and hosts ({@code daily_starts}) can answer under these filters. */
+    public boolean fitsDailyRollup() {
+        return host == null && user == null;
+    }
+
+    /** A WHERE condition on {@code daily_starts}; only when {@link #fitsDailyRollup()}. */
+    public String dailyRollupCondition() {
+        if (!fitsDailyRollup()) {
+            throw new IllegalStateException("daily_starts has no user or host column");
+        }
+        return condition(false);
+    }
+
+    private String condition(boolean rawStarts) {
+        List<String> conditions = new ArrayList<>();
+        conditions.add("day >= " + Sql.date(window.since()) + " AND day <= " + Sql.date(window.until()));
+        equal(conditions, "base", base);
+        equal(conditions, "python", python);
+        if (rawStarts) {
+            equal(conditions, "host", host);
+            equal(conditions, "user", user);
+        }
+        switch (ci) {
+            case "exclude" -> conditions.add("ci = 0");
+            case "only" -> conditions.add("ci = 1");
+            default -> {
+                // every start
+            }
+        }
+        return String.join(" AND ", conditions);
+    }
+
+    private static void equal(List<String> conditions, String column, String value) {
+        if (value != null) {
+            conditions.add(column + " = " + Sql.string(value));
+        }
+    }
+
+    private static String value(String name, Function<String, String> parameter) {
+        String value = blankToNull(parameter.apply(name));
+        if (value != null && value.length() > MAX_VALUE_LENGTH) {
+            throw new BadRequestException(name, "must be at most " + MAX_VALUE_LENGTH + " characters");
+        }
+        return value;
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+}

@@ -1,0 +1,69 @@
+package io.pyusage.query;
+
+import io.pyusage.common.clickhouse.Sql;
+import io.pyusage.common.record.PackageNames;
+
+/**
+ * The package lists. Environments with a package are looked up by name in
+ * {@code environment_packages} (sorted by name), then the starts in those environments are filtered
+ * and grouped. Every JOIN subquery has an alias: current ClickHouse releases require one.
+ */
+public final class PackageQueries {
+
+    private PackageQueries() {
+    }
+
+    /** {@code GET /api/v1/packages?prefix=}: packages whose name starts with the prefix, with users, hosts and starts. */
+    public static ListQuery search(String prefix, Filters filters) {
+        String normalised = prefix == null || prefix.isBlank() ? "" : PackageNames.normalise(prefix);
+        if (normalised.length() > 200 || !normalised.matches("[a-z0-9-]*")) {
+            throw new BadRequestException("prefix", "must be the beginning of a package name");
+        }
+        return new ListQuery("""
+                SELECT name, uniqExact(user) AS users, uniqExact(host) AS hosts, count() AS starts
+                FROM (SELECT user, host, env_id FROM starts WHERE %s) AS used
+                ALL INNER JOIN (SELECT DISTINCT env_id, name FROM environment_packages WHERE startsWith(name, %s)) AS env USING env_id
+                GROUP BY name
+                ORDER BY users DESC, name""".formatted(filters.startsCondition(), Sql.string(normalised)));
+    }
+
+    /** {@code GET /api/v1/packages/{name}}: per version, users, hosts, environments, starts, first and last seen. */
+    public static ListQuery versions(String name, Filters filters) {
+        return new ListQuery("""
+                SELECT version, uniqExact(user) AS users, uniqExact(host) AS hosts, uniqExact(env_id) AS environments,
+                       count() AS starts, toString(min(ts)) AS first_seen, toString(max(ts)) AS last_seen
+                FROM (SELECT user, host, env_id, ts FROM starts WHERE %s) AS used
+                ALL INNER JOIN (%s) AS env USING env_id
+                GROUP BY version
+                ORDER BY users DESC, version""".formatted(filters.startsCondition(), environments(name, null)));
+    }
+
+    /** {@code GET /api/v1/packages/{name}/users?version=}: who uses it, with hosts, versions, environments, bases, starts, last seen. */
+    public static ListQuery users(String name, String version, Filters filters) {
+        return new ListQuery("""
+                SELECT user,
+                       groupUniqArray(host) AS hosts,
+                       groupUniqArray(version) AS versions,
+                       groupUniqArray(prefix) AS environments,
+                       groupUniqArray(base) AS bases,
+                       count() AS starts,
+                       toString(max(ts)) AS last_seen
+                FROM (SELECT user, host, prefix, base, ts, env_id FROM starts WHERE %s) AS used
+                ALL INNER JOIN (%s) AS env USING env_id
+                GROUP BY user
+                ORDER BY starts DESC, user""".formatted(filters.startsCondition(), environments(name, version)));
+    }
+
+    /** The environments that have the package (at {@code version}, when given), with its version there. */
+    private static String environments(String name, String version) {
+        String normalised = PackageNames.normalise(name);
+        if (!PackageNames.isNormalised(normalised) || normalised.length() > 200) {
+            throw new BadRequestException("name", "is not a package name");
+        }
+        if (version != null && version.length() > 128) {
+            throw new BadRequestException("version", "must be at most 128 characters");
+        }
+        String versionFilter = version == null || version.isBlank() ? "" : " AND version = " + Sql.string(version);
+        return "SELECT DISTINCT env_id, version FROM environment_packages WHERE name = " + Sql.string(normalised) + versionFilter;
+    }
+}

@@ -1,0 +1,147 @@
+package io.pyusage.query;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pyusage.common.TestEngines;
+import io.pyusage.common.clickhouse.SchemaMigrations;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every list of the API on known starts, on ClickHouse 18.16 and on the current release: the
+ * answers, the filters, the pages and their totals, and hostile strings in every parameter.
+ */
+class QueriesIT {
+
+    private static final LocalDate TODAY = LocalDate.now(ZoneOffset.UTC);
+    private static final LocalDate RECENT = TODAY.minusDays(3);
+    private static final LocalDate OLD = TODAY.minusDays(200);
+    /** Environments: 1 = numpy 1.26.4 + pandas, 2 = numpy 1.24.0, 3 = pandas only. */
+    private static final String PACKAGES = """
+            {"env_id":1,"name":"numpy","version":"1.26.4","first_seen":"2026-01-01"}
+            {"env_id":1,"name":"pandas","version":"2.2.2","first_seen":"2026-01-01"}
+            {"env_id":2,"name":"numpy","version":"1.24.0","first_seen":"2026-01-01"}
+            {"env_id":3,"name":"pandas","version":"2.2.2","first_seen":"2026-01-01"}
+            """;
+
+    @ParameterizedTest(name = "ClickHouse {0}")
+    @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
+    void everyListAnswersFromTheStoredStarts(String engine) throws Exception {
+        try (TestEngines.Engine store = loaded(engine)) {
+            Filters recent = filters(Map.of());
+
+            List<JsonNode> numpyUsers = page(store, PackageQueries.users("NumPy", null, recent), new Page(100, 0));
+            assertEquals(List.of("ann", "bo", "ci-runner"), column(numpyUsers, "user"), "by starts, then name");
+            JsonNode ann = numpyUsers.get(0);
+            assertEquals(3, ann.get("starts").asInt());
+            assertEquals(List.of("1.24.0", "1.26.4"), sorted(ann.get("versions")));
+            assertEquals(List.of("h1", "h2"), sorted(ann.get("hosts")));
+            assertEquals(List.of("2020.11"), sorted(ann.get("bases")));
+            assertEquals(List.of("bo"), column(page(store, PackageQueries.users("numpy", "1.26.4", filters(Map.of("ci", "exclude", "user", "bo"))),
+                    new Page(100, 0)), "user"));
+
+            List<JsonNode> versions = page(store, PackageQueries.versions("numpy", recent), new Page(100, 0));
+            assertEquals(List.of("1.26.4", "1.24.0"), column(versions, "version"), "by users");
+            assertEquals(3, versions.get(0).get("users").asInt());
+            assertEquals(2, versions.get(0).get("environments").asInt() + versions.get(1).get("environments").asInt());
+
+            List<JsonNode> search = page(store, PackageQueries.search("pan", recent), new Page(100, 0));
+            assertEquals(List.of("pandas"), column(search, "name"));
+            assertEquals(3, search.get(0).get("users").asInt());
+            assertEquals(List.of("numpy", "pandas"), column(page(store, PackageQueries.search(null, recent), new Page(100, 0)), "name").stream()
+                    .sorted().toList());
+
+            List<JsonNode> bases = page(store, UsageQueries.bases(recent), new Page(100, 0));
+            assertEquals(List.of("2020.11", "2023.06"), column(bases, "base"));
+            assertEquals(4, bases.get(0).get("starts").asInt());
+            List<JsonNode> daily = store.query(UsageQueries.basesDaily(recent));
+            assertEquals(2, daily.size());
+            assertEquals(RECENT.toString(), daily.get(0).get("date").asText());
+            assertEquals(4, daily.get(0).get("starts").asInt());
+            assertEquals(daily.size(), store.query(UsageQueries.basesDaily(filters(Map.of("user", "ann")))).size() + 1,
+                    "with a user filter the series comes from the raw starts");
+
+            // The old start is outside the default 90 days, inside a longer window.
+            assertEquals(4, page(store, PackageQueries.users("numpy", null, filters(Map.of("since", "365d"))), new Page(100, 0)).size());
+        }
+    }
+
+    @ParameterizedTest(name = "ClickHouse {0}")
+    @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
+    void pagesDoNotOverlapAndTheTotalCountsEveryRow(String engine) throws Exception {
+        try (TestEngines.Engine store = loaded(engine)) {
+            ListQuery users = PackageQueries.users("numpy", null, filters(Map.of()));
+            List<String> all = new ArrayList<>();
+            for (int offset = 0; offset < 4; offset += 2) {
+                all.addAll(column(page(store, users, new Page(2, offset)), "user"));
+            }
+            assertEquals(List.of("ann", "bo", "ci-runner"), all);
+            assertEquals(3, store.query(users.count()).get(0).get("total").asInt());
+        }
+    }
+
+    @ParameterizedTest(name = "ClickHouse {0}")
+    @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
+    void hostileStringsInEveryParameterAreValuesNotSql(String engine) throws Exception {
+        List<String> hostile = List.of("'; DROP TABLE starts; --", "\\' OR 1=1 --", "ann' OR '1'='1", "` \" $1 {p:String}", "\u0000",
+                "x\\", "é ✓ 𝄞");
+        try (TestEngines.Engine store = loaded(engine)) {
+            for (String value : hostile) {
+                Filters filters = filters(Map.of("base", value, "python", value, "host", value, "user", value));
+                assertEquals(0, page(store, PackageQueries.users("numpy", value, filters), new Page(10, 0)).size(), value);
+                assertEquals(0, page(store, PackageQueries.versions("numpy", filters), new Page(10, 0)).size(), value);
+                assertEquals(0, page(store, UsageQueries.bases(filters), new Page(10, 0)).size(), value);
+                assertEquals(0, store.query(UsageQueries.basesDaily(filters)).size(), value);
+            }
+            assertEquals(6, store.query("SELECT count() AS n FROM starts").get(0).get("n").asInt(), "the table is still there");
+        }
+    }
+
+    private static TestEngines.Engine loaded(String engine) throws Exception {
+        TestEngines.Engine store = TestEngines.open(engine, "queries");
+        SchemaMigrations.apply(store);
+        store.insertJsonEachRow("environment_packages", PACKAGES.getBytes(StandardCharsets.UTF_8));
+        String starts = start(RECENT, "ann", "h1", "2020.11", 1, false)
+                + start(RECENT, "ann", "h2", "2020.11", 2, false)
+                + start(RECENT, "ann", "h2", "2020.11", 2, false)
+                + start(RECENT, "bo", "h3", "2023.06", 1, false)
+                + start(RECENT, "ci-runner", "ci1", "2020.11", 1, true)
+                + start(OLD, "old-timer", "h9", "2020.11", 2, false);
+        store.insertJsonEachRow("starts", starts.getBytes(StandardCharsets.UTF_8));
+        return store;
+    }
+
+    private static String start(LocalDate day, String user, String host, String base, int envId, boolean ci) {
+        return """
+                {"day":"%s","ts":"%s 10:00:00","event_id":"00000000-0000-0000-0000-000000000000","user":"%s","host":"%s",\
+                "base":"%s","python":"3.11.7","prefix":"/home/%s/venv","venv":1,"startup_ms":20,"entry":"-c","ci":%d,"env_id":%d}
+                """.formatted(day, day, user, host, base, user, ci ? 1 : 0, envId);
+    }
+
+    private static Filters filters(Map<String, String> parameters) {
+        return Filters.from(new HashMap<>(parameters)::get, TODAY);
+    }
+
+    private static List<JsonNode> page(TestEngines.Engine store, ListQuery query, Page page) {
+        return store.query(query.page(page));
+    }
+
+    private static List<String> column(List<JsonNode> rows, String name) {
+        return rows.stream().map(row -> row.get(name).asText()).toList();
+    }
+
+    private static List<String> sorted(JsonNode array) {
+        List<String> values = new ArrayList<>();
+        array.forEach(value -> values.add(value.asText()));
+        return values.stream().sorted().toList();
+    }
+}
