@@ -34,6 +34,16 @@ public record Filters(TimeWindow window, String base, String python, String host
         return new Filters(window, null, null, null, null, "include");
     }
 
+    /** The same filters for one user's starts (the path names the user). */
+    public Filters forUser(String name) {
+        return new Filters(window, base, python, host, checked("user", name), ci);
+    }
+
+    /** The same filters for one host's starts (the path names the host). */
+    public Filters forHost(String name) {
+        return new Filters(window, base, python, checked("host", name), user, ci);
+    }
+
     /** A WHERE condition on {@code starts}. */
     public String startsCondition() {
         return condition(true);
@@ -79,8 +89,12 @@ public record Filters(TimeWindow window, String base, String python, String host
 
     private static String value(String name, Function<String, String> parameter) {
         String value = blankToNull(parameter.apply(name));
-        if (value != null && value.length() > MAX_VALUE_LENGTH) {
-            throw new BadRequestException(name, "must be at most " + MAX_VALUE_LENGTH + " characters");
+        return value == null ? null : checked(name, value);
+    }
+
+    private static String checked(String name, String value) {
+        if (value.isBlank() || value.length() > MAX_VALUE_LENGTH) {
+            throw new BadRequestException(name, "must be 1 to " + MAX_VALUE_LENGTH + " characters");
         }
         return value;
     }

@@ -55,7 +55,7 @@ public final class PackageQueries {
     }
 
     /** The environments that have the package (at {@code version}, when given), with its version there. */
-    private static String environments(String name, String version) {
+    static String environments(String name, String version) {
         String normalised = PackageNames.normalise(name);
         if (!PackageNames.isNormalised(normalised) || normalised.length() > 200) {
             throw new BadRequestException("name", "is not a package name");

@@ -54,6 +54,16 @@ public final class QueryApiService implements Service {
                 (c, parameter, filters) -> PackageQueries.versions(c.pathParam("name"), filters), Map.of()));
         router.get("/api/v1/packages/:name/users").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> PackageQueries.users(c.pathParam("name"), parameter.apply("version"), filters), Map.of()));
+        router.get("/api/v1/packages/:name/trend").handler(ctx -> list(ctx,
+                (c, parameter, filters) -> TrendQueries.packageTrend(c.pathParam("name"), parameter.apply("interval"), filters), Map.of()));
+        router.get("/api/v1/users/:user").handler(ctx -> list(ctx,
+                (c, parameter, filters) -> SubjectQueries.userEnvironments(filters.forUser(c.pathParam("user"))),
+                Map.of("packages", filters -> SubjectQueries.topPackages(filters.forUser(ctx.pathParam("user"))))));
+        router.get("/api/v1/hosts/:host").handler(ctx -> list(ctx,
+                (c, parameter, filters) -> SubjectQueries.hostEnvironments(filters.forHost(c.pathParam("host"))),
+                Map.of("packages", filters -> SubjectQueries.topPackages(filters.forHost(ctx.pathParam("host"))))));
+        router.get("/api/v1/trends/starts").handler(ctx -> list(ctx,
+                (c, parameter, filters) -> TrendQueries.starts(parameter.apply("interval"), parameter.apply("by"), filters), Map.of()));
         router.get("/api/v1/bases").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> UsageQueries.bases(filters), Map.of("daily", UsageQueries::basesDaily)));
         ServiceEndpoints.mount(router, NAME, registry, this::health);

@@ -77,6 +77,42 @@ class QueriesIT {
 
     @ParameterizedTest(name = "ClickHouse {0}")
     @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
+    void usersHostsAndTrendsAnswerFromTheStoredStarts(String engine) throws Exception {
+        try (TestEngines.Engine store = loaded(engine)) {
+            Filters recent = filters(Map.of());
+
+            List<JsonNode> annEnvironments = page(store, SubjectQueries.userEnvironments(recent.forUser("ann")), new Page(100, 0));
+            assertEquals(1, annEnvironments.size(), "one prefix, base and Python");
+            assertEquals(3, annEnvironments.get(0).get("starts").asInt());
+            assertEquals(2, annEnvironments.get(0).get("package_sets").asInt());
+            assertEquals(List.of("h1", "h2"), sorted(annEnvironments.get(0).get("hosts")));
+            List<JsonNode> annPackages = store.query(SubjectQueries.topPackages(recent.forUser("ann")));
+            assertEquals(List.of("numpy", "pandas"), column(annPackages, "name"), "numpy in 3 starts, pandas in 1");
+            assertEquals(3, annPackages.get(0).get("starts").asInt());
+            assertEquals(List.of("1.24.0", "1.26.4"), sorted(annPackages.get(0).get("versions")));
+
+            List<JsonNode> h2 = page(store, SubjectQueries.hostEnvironments(recent.forHost("h2")), new Page(100, 0));
+            assertEquals(List.of("ann"), sorted(h2.get(0).get("users")));
+            assertEquals(List.of("numpy"), column(store.query(SubjectQueries.topPackages(recent.forHost("h2"))), "name"));
+
+            List<JsonNode> byBase = page(store, TrendQueries.starts("day", "base", recent), new Page(100, 0));
+            assertEquals(List.of("2020.11", "2023.06"), column(byBase, "key"));
+            assertEquals(RECENT.toString(), byBase.get(0).get("period").asText());
+            assertEquals(2, byBase.get(0).get("users").asInt(), "ann and ci-runner");
+            List<JsonNode> weekly = page(store, TrendQueries.starts("week", "python", filters(Map.of("user", "ann"))), new Page(100, 0));
+            assertEquals(1, weekly.size());
+            assertEquals(RECENT.with(java.time.DayOfWeek.MONDAY).toString(), weekly.get(0).get("period").asText());
+            assertEquals(3, weekly.get(0).get("starts").asInt());
+
+            List<JsonNode> numpyTrend = page(store, TrendQueries.packageTrend("numpy", "day", recent), new Page(100, 0));
+            assertEquals(List.of("1.24.0", "1.26.4"), column(numpyTrend, "version"));
+            assertEquals(2, numpyTrend.get(0).get("starts").asInt());
+            assertEquals(3, numpyTrend.get(1).get("users").asInt());
+        }
+    }
+
+    @ParameterizedTest(name = "ClickHouse {0}")
+    @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
     void pagesDoNotOverlapAndTheTotalCountsEveryRow(String engine) throws Exception {
         try (TestEngines.Engine store = loaded(engine)) {
             ListQuery users = PackageQueries.users("numpy", null, filters(Map.of()));
@@ -101,6 +137,10 @@ class QueriesIT {
                 assertEquals(0, page(store, PackageQueries.versions("numpy", filters), new Page(10, 0)).size(), value);
                 assertEquals(0, page(store, UsageQueries.bases(filters), new Page(10, 0)).size(), value);
                 assertEquals(0, store.query(UsageQueries.basesDaily(filters)).size(), value);
+                assertEquals(0, page(store, SubjectQueries.userEnvironments(filters.forUser(value)), new Page(10, 0)).size(), value);
+                assertEquals(0, store.query(SubjectQueries.topPackages(filters.forHost(value))).size(), value);
+                assertEquals(0, page(store, TrendQueries.starts("week", "python", filters), new Page(10, 0)).size(), value);
+                assertEquals(0, page(store, TrendQueries.packageTrend("numpy", "day", filters), new Page(10, 0)).size(), value);
             }
             assertEquals(6, store.query("SELECT count() AS n FROM starts").get(0).get("n").asInt(), "the table is still there");
         }

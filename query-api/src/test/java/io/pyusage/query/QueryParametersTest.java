@@ -67,6 +67,10 @@ class QueryParametersTest {
             assertEquals("limit", assertThrows(BadRequestException.class, () -> Page.from(Map.of("limit", bad)::get)).parameter(), bad);
         }
         assertEquals("offset", assertThrows(BadRequestException.class, () -> Page.from(Map.of("offset", "-5")::get)).parameter());
+        Filters window = Filters.window(TimeWindow.parse(null, null, TODAY));
+        assertEquals("by", assertThrows(BadRequestException.class, () -> TrendQueries.starts("day", "user; DROP", window)).parameter());
+        assertEquals("interval", assertThrows(BadRequestException.class, () -> TrendQueries.starts("month", "base", window)).parameter());
+        assertEquals("user", assertThrows(BadRequestException.class, () -> window.forUser(" ")).parameter());
         assertEquals("prefix", assertThrows(BadRequestException.class,
                 () -> PackageQueries.search("num' --", Filters.window(TimeWindow.parse(null, null, TODAY)))).parameter());
     }

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URLEncoder;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,6 +58,14 @@ class EndToEndIT {
         assertEquals(200, csv.statusCode());
         assertTrue(csv.headers().firstValue("Content-Type").orElse("").startsWith("text/csv"));
         assertTrue(csv.body().startsWith("user,hosts,versions,environments,bases,starts,last_seen\r\n"), csv.body());
+        JsonNode someone = answer.path("rows").get(0);
+        String user = URLEncoder.encode(someone.path("user").asText(), StandardCharsets.UTF_8);
+        String host = URLEncoder.encode(someone.path("hosts").get(0).asText(), StandardCharsets.UTF_8);
+        JsonNode userPage = TestStack.json(TestStack.get(api + "/users/" + user));
+        assertTrue(userPage.path("rows").size() >= 1 && texts(userPage.path("packages"), "name").contains("numpy"), userPage.toString());
+        assertTrue(TestStack.json(TestStack.get(api + "/hosts/" + host)).path("rows").size() >= 1);
+        assertTrue(TestStack.json(TestStack.get(api + "/trends/starts?interval=week&by=python")).path("rows").size() >= 1);
+        assertTrue(TestStack.json(TestStack.get(api + "/packages/numpy/trend")).path("rows").size() >= 1);
         HttpResponse<String> badFormat = TestStack.get(api + "/bases?format=xml");
         assertEquals(400, badFormat.statusCode());
         assertEquals("format", TestStack.json(badFormat).path("parameter").asText());

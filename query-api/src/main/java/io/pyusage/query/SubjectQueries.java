@@ -1,0 +1,49 @@
+package io.pyusage.query;
+
+/**
+ * What one user or one host runs: its environments (prefix, base, Python) with their package counts,
+ * and the packages used most in its starts.
+ */
+public final class SubjectQueries {
+
+    /** The most-used packages answered beside the environments. */
+    static final int TOP_PACKAGES = 50;
+
+    private SubjectQueries() {
+    }
+
+    /** {@code GET /api/v1/users/{user}}: the user's environments, with the hosts it ran them on. */
+    public static ListQuery userEnvironments(Filters filters) {
+        return environments(filters, "groupUniqArray(host) AS hosts");
+    }
+
+    /** {@code GET /api/v1/hosts/{host}}: the host's environments, with the users who ran them. */
+    public static ListQuery hostEnvironments(Filters filters) {
+        return environments(filters, "groupUniqArray(user) AS users");
+    }
+
+    private static ListQuery environments(Filters filters, String who) {
+        return new ListQuery("""
+                SELECT prefix, base, python, %s, max(package_count) AS packages, uniqExact(env_id) AS package_sets,
+                       count() AS starts, toString(max(ts)) AS last_seen
+                FROM starts
+                WHERE %s
+                GROUP BY prefix, base, python
+                ORDER BY starts DESC, prefix, base, python""".formatted(who, filters.startsCondition()));
+    }
+
+    /** The packages in the most starts under {@code filters}, with their versions. */
+    public static String topPackages(Filters filters) {
+        String condition = filters.startsCondition();
+        return """
+                SELECT name, groupUniqArray(version) AS versions, sum(starts) AS starts
+                FROM (SELECT env_id, count() AS starts FROM starts WHERE %s GROUP BY env_id) AS used
+                ALL INNER JOIN (
+                    SELECT DISTINCT env_id, name, version FROM environment_packages
+                    WHERE env_id IN (SELECT env_id FROM starts WHERE %s)
+                ) AS env USING env_id
+                GROUP BY name
+                ORDER BY starts DESC, name
+                LIMIT %d""".formatted(condition, condition, TOP_PACKAGES);
+    }
+}

@@ -1,0 +1,60 @@
+package io.pyusage.query;
+
+import io.pyusage.common.clickhouse.Sql;
+import java.util.Map;
+import java.util.Set;
+
+/** Starts and users per day or week: over all starts by base or Python version, and for one package by version. */
+public final class TrendQueries {
+
+    private static final Map<String, String> PERIODS = Map.of("day", "day", "week", "toMonday(day)");
+    private static final Set<String> GROUPINGS = Set.of("base", "python");
+
+    private TrendQueries() {
+    }
+
+    /**
+     * {@code GET /api/v1/trends/starts?interval=day|week&by=base|python}, from {@code daily_starts}
+     * unless a user or host filter needs the raw starts.
+     */
+    public static ListQuery starts(String interval, String by, Filters filters) {
+        String period = period(interval);
+        String key = by == null || by.isBlank() ? "base" : by;
+        if (!GROUPINGS.contains(key)) {
+            throw new BadRequestException("by", "must be one of " + GROUPINGS);
+        }
+        String column = Sql.identifier(key, GROUPINGS);
+        if (!filters.fitsDailyRollup()) {
+            return new ListQuery("""
+                    SELECT toString(%s) AS period, %s AS key, count() AS starts, uniqExact(user) AS users
+                    FROM starts
+                    WHERE %s
+                    GROUP BY period, key
+                    ORDER BY period, key""".formatted(period, column, filters.startsCondition()));
+        }
+        return new ListQuery("""
+                SELECT toString(%s) AS period, %s AS key, countMerge(starts) AS starts, uniqMerge(users) AS users
+                FROM daily_starts
+                WHERE %s
+                GROUP BY period, key
+                ORDER BY period, key""".formatted(period, column, filters.dailyRollupCondition()));
+    }
+
+    /** {@code GET /api/v1/packages/{name}/trend?interval=day|week}: per period and version, starts and users. */
+    public static ListQuery packageTrend(String name, String interval, Filters filters) {
+        return new ListQuery("""
+                SELECT toString(%s) AS period, version, count() AS starts, uniqExact(user) AS users
+                FROM (SELECT day, user, env_id FROM starts WHERE %s) AS used
+                ALL INNER JOIN (%s) AS env USING env_id
+                GROUP BY period, version
+                ORDER BY period, version""".formatted(period(interval), filters.startsCondition(), PackageQueries.environments(name, null)));
+    }
+
+    private static String period(String interval) {
+        String value = interval == null || interval.isBlank() ? "day" : interval;
+        if (!PERIODS.containsKey(value)) {
+            throw new BadRequestException("interval", "must be day or week");
+        }
+        return PERIODS.get(value);
+    }
+}
