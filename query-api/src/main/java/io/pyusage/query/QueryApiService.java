@@ -64,6 +64,10 @@ public final class QueryApiService implements Service {
                 Map.of("packages", filters -> SubjectQueries.topPackages(filters.forHost(ctx.pathParam("host"))))));
         router.get("/api/v1/trends/starts").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> TrendQueries.starts(parameter.apply("interval"), parameter.apply("by"), filters), Map.of()));
+        router.get("/api/v1/reports/deprecation").handler(ctx -> list(ctx,
+                (c, parameter, filters) -> DeprecationQueries.remaining(filters),
+                Map.of("packages", filters -> DeprecationQueries.packages(filters, ctx.queryParams().get("target")))));
+        router.get("/reports/deprecation").handler(this::deprecationPage);
         router.get("/api/v1/bases").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> UsageQueries.bases(filters), Map.of("daily", UsageQueries::basesDaily)));
         ServiceEndpoints.mount(router, NAME, registry, this::health);
@@ -98,11 +102,18 @@ public final class QueryApiService implements Service {
         Page page;
         ListQuery list;
         boolean csv;
+        Map<String, String> sideSql = new LinkedHashMap<>();
         try {
             csv = format(parameter.apply("format"));
             filters = Filters.from(parameter, LocalDate.now(ZoneOffset.UTC));
             page = Page.from(parameter);
             list = request.query(ctx, parameter, filters);
+            for (Map.Entry<String, SideRequest> side : sides.entrySet()) {
+                String sql = side.getValue().sql(filters);
+                if (!csv) {
+                    sideSql.put(side.getKey(), sql);
+                }
+            }
         } catch (BadRequestException e) {
             badRequest(ctx, e);
             return;
@@ -110,9 +121,7 @@ public final class QueryApiService implements Service {
         Future<List<JsonNode>> rows = query(list.page(page));
         Future<List<JsonNode>> total = query(list.count());
         Map<String, Future<List<JsonNode>>> sideAnswers = new LinkedHashMap<>();
-        if (!csv) {
-            sides.forEach((key, side) -> sideAnswers.put(key, query(side.sql(filters))));
-        }
+        sideSql.forEach((key, sql) -> sideAnswers.put(key, query(sql)));
         List<Future<?>> all = new ArrayList<>(List.of(rows, total));
         all.addAll(sideAnswers.values());
         Future.all(all).onSuccess(done -> {
@@ -137,6 +146,33 @@ public final class QueryApiService implements Service {
             LOG.warn("query failed: {}", error.getMessage());
             json(ctx, 502, new JsonObject().put("error", "the database did not answer: " + error.getMessage()).encode());
         });
+    }
+
+    /** The deprecation report as one printable page: every remaining start and every package, no paging. */
+    private void deprecationPage(RoutingContext ctx) {
+        Function<String, String> parameter = name -> ctx.queryParams().get(name);
+        Filters filters;
+        String remainingSql;
+        String packagesSql;
+        try {
+            filters = Filters.from(parameter, LocalDate.now(ZoneOffset.UTC));
+            remainingSql = DeprecationQueries.remaining(filters).page(new Page(Page.MAX_LIMIT, 0));
+            packagesSql = DeprecationQueries.packages(filters, parameter.apply("target"));
+        } catch (BadRequestException e) {
+            ctx.response().setStatusCode(400).putHeader("Content-Type", "text/html; charset=utf-8")
+                    .end(DeprecationPage.error(e.getMessage()));
+            return;
+        }
+        Future<List<JsonNode>> remaining = query(remainingSql);
+        Future<List<JsonNode>> packages = query(packagesSql);
+        Future.all(remaining, packages).onSuccess(done -> ctx.response().setStatusCode(200)
+                .putHeader("Content-Type", "text/html; charset=utf-8")
+                .end(DeprecationPage.render(filters, parameter.apply("target"), ctx.request().query(), remaining.result(),
+                        packages.result()))).onFailure(error -> {
+                            LOG.warn("query failed: {}", error.getMessage());
+                            ctx.response().setStatusCode(502).putHeader("Content-Type", "text/html; charset=utf-8")
+                                    .end(DeprecationPage.error("the database did not answer: " + error.getMessage()));
+                        });
     }
 
     private static boolean format(String format) {

@@ -113,6 +113,25 @@ class QueriesIT {
 
     @ParameterizedTest(name = "ClickHouse {0}")
     @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
+    void theDeprecationReportNamesWhoRemainsAndWhatIsNotReadyOnTheTarget(String engine) throws Exception {
+        try (TestEngines.Engine store = loaded(engine)) {
+            Filters onOldBase = filters(Map.of("base", "2020.11"));
+            List<JsonNode> remaining = page(store, DeprecationQueries.remaining(onOldBase), new Page(100, 0));
+            assertEquals(List.of("ann h1", "ann h2", "ci-runner ci1"),
+                    remaining.stream().map(r -> r.get("user").asText() + " " + r.get("host").asText()).toList());
+            assertEquals(2, remaining.get(1).get("starts").asInt());
+
+            List<JsonNode> packages = store.query(DeprecationQueries.packages(onOldBase, "2023.06"));
+            assertEquals(List.of("numpy==1.24.0 ready=0", "numpy==1.26.4 ready=1", "pandas==2.2.2 ready=1"),
+                    packages.stream().map(p -> p.get("name").asText() + "==" + p.get("version").asText() + " ready=" + p.get("ready").asInt())
+                            .toList(), "not ready first");
+            assertEquals(2, packages.get(0).get("starts").asInt());
+            assertEquals(List.of(), page(store, DeprecationQueries.remaining(filters(Map.of("base", "2023.06", "ci", "only"))), new Page(10, 0)));
+        }
+    }
+
+    @ParameterizedTest(name = "ClickHouse {0}")
+    @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
     void pagesDoNotOverlapAndTheTotalCountsEveryRow(String engine) throws Exception {
         try (TestEngines.Engine store = loaded(engine)) {
             ListQuery users = PackageQueries.users("numpy", null, filters(Map.of()));
@@ -141,6 +160,8 @@ class QueriesIT {
                 assertEquals(0, store.query(SubjectQueries.topPackages(filters.forHost(value))).size(), value);
                 assertEquals(0, page(store, TrendQueries.starts("week", "python", filters), new Page(10, 0)).size(), value);
                 assertEquals(0, page(store, TrendQueries.packageTrend("numpy", "day", filters), new Page(10, 0)).size(), value);
+                assertEquals(0, page(store, DeprecationQueries.remaining(filters), new Page(10, 0)).size(), value);
+                assertEquals(0, store.query(DeprecationQueries.packages(filters, value)).size(), value);
             }
             assertEquals(6, store.query("SELECT count() AS n FROM starts").get(0).get("n").asInt(), "the table is still there");
         }

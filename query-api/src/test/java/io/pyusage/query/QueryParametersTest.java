@@ -82,4 +82,22 @@ class QueryParametersTest {
         assertEquals("user,hosts,starts,note,delta\r\n\"ann, the \"\"first\"\"\",h1; h2,3,'=HYPERLINK(),-2\r\n", Csv.of(rows));
         assertEquals("", Csv.of(List.of()));
     }
+
+    @Test
+    void theDeprecationReportNeedsBothBasesAndItsPageEscapesEveryValue() throws Exception {
+        Filters window = Filters.window(TimeWindow.parse(null, null, TODAY));
+        assertEquals("base", assertThrows(BadRequestException.class, () -> DeprecationQueries.remaining(window)).parameter());
+        Filters onBase = Filters.from(Map.of("base", "2020.11")::get, TODAY);
+        assertEquals("target", assertThrows(BadRequestException.class, () -> DeprecationQueries.packages(onBase, null)).parameter());
+
+        List<JsonNode> remaining = List.of(StartupRecordCodec.mapper().readTree(
+                "{\"user\":\"<script>alert(1)</script>\",\"host\":\"h&1\",\"prefix\":\"/p\",\"entry\":\"-c\",\"starts\":2,\"last_seen\":\"x\"}"));
+        List<JsonNode> packages = List.of(StartupRecordCodec.mapper().readTree(
+                "{\"name\":\"numpy\",\"version\":\"1.24.0\",\"environments\":1,\"starts\":2,\"ready\":0}"));
+        String html = DeprecationPage.render(onBase, "2023\"><b>", "base=2020.11&target=x", remaining, packages);
+        assertTrue(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !html.contains("<script>"), html);
+        assertTrue(html.contains("h&amp;1") && html.contains("2023&quot;&gt;&lt;b&gt;"), html);
+        assertTrue(html.contains("<tr class=\"notready\"><td>numpy</td><td>1.24.0</td>"), html);
+        assertTrue(html.contains("1 of 1 package versions have not been seen on the target"), html);
+    }
 }

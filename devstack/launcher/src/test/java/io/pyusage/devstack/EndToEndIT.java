@@ -66,6 +66,14 @@ class EndToEndIT {
         assertTrue(TestStack.json(TestStack.get(api + "/hosts/" + host)).path("rows").size() >= 1);
         assertTrue(TestStack.json(TestStack.get(api + "/trends/starts?interval=week&by=python")).path("rows").size() >= 1);
         assertTrue(TestStack.json(TestStack.get(api + "/packages/numpy/trend")).path("rows").size() >= 1);
+        String base = URLEncoder.encode(bases.path("rows").get(0).path("base").asText(), StandardCharsets.UTF_8);
+        JsonNode report = TestStack.json(TestStack.get(api + "/reports/deprecation?base=" + base + "&target=no-such-base"));
+        assertTrue(report.path("rows").size() >= 1, report.toString());
+        assertTrue(report.path("packages").size() >= 1 && report.path("packages").get(0).path("ready").asInt() == 0, report.toString());
+        HttpResponse<String> page = TestStack.get(stack.queryApiUrl() + "/reports/deprecation?base=" + base + "&target=no-such-base");
+        assertEquals(200, page.statusCode());
+        assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html") && page.body().contains("<h1>Removing base"));
+        assertEquals(400, TestStack.get(stack.queryApiUrl() + "/reports/deprecation?base=" + base).statusCode());
         HttpResponse<String> badFormat = TestStack.get(api + "/bases?format=xml");
         assertEquals(400, badFormat.statusCode());
         assertEquals("format", TestStack.json(badFormat).path("parameter").asText());
