@@ -2,6 +2,8 @@ package io.pyusage.query;
 
 import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.common.config.Env;
+import java.time.Duration;
+import java.util.Map;
 
 /**
  * Query API settings, each from an environment variable.
@@ -9,13 +11,41 @@ import io.pyusage.common.config.Env;
  * @param bindHost   {@code PYUSAGE_QUERY_HOST}, default {@code 0.0.0.0}
  * @param httpPort   {@code PYUSAGE_QUERY_HTTP_PORT}, default 8081
  * @param clickHouse where the data is
+ * @param maxQueryTime   {@code PYUSAGE_QUERY_MAX_SECONDS}, default 20: ClickHouse stops a query after this long
+ * @param maxQueryMemory {@code PYUSAGE_QUERY_MAX_MEMORY_MB}, default 2048: ...or when it needs more memory than this
+ * @param tokens      {@code PYUSAGE_QUERY_TOKENS}, default none (everything open): {@code token=reader,token=admin};
+ *                    when set, {@code /api/*} and {@code /reports/*} need one (401 without)
+ * @param openMetrics {@code PYUSAGE_QUERY_OPEN_METRICS}, default true: false puts {@code /metrics} behind the tokens too
  */
-public record QueryApiConfig(String bindHost, int httpPort, ClickHouseConfig clickHouse) {
+public record QueryApiConfig(String bindHost, int httpPort, ClickHouseConfig clickHouse, Duration maxQueryTime, long maxQueryMemory,
+                             ApiTokens tokens, boolean openMetrics) {
 
     public static QueryApiConfig from(Env env) {
         QueryApiConfig config = new QueryApiConfig(env.string("PYUSAGE_QUERY_HOST", "0.0.0.0"),
-                env.port("PYUSAGE_QUERY_HTTP_PORT", 8081), ClickHouseConfig.from(env));
+                env.port("PYUSAGE_QUERY_HTTP_PORT", 8081), ClickHouseConfig.from(env),
+                Duration.ofSeconds(env.integer("PYUSAGE_QUERY_MAX_SECONDS", 20, 1, 3600)),
+                env.integer("PYUSAGE_QUERY_MAX_MEMORY_MB", 2048, 16, 1_048_576) * 1024L * 1024L,
+                tokens(env), env.bool("PYUSAGE_QUERY_OPEN_METRICS", true));
         env.validate();
         return config;
+    }
+
+    private static ApiTokens tokens(Env env) {
+        try {
+            return ApiTokens.parse(env.string("PYUSAGE_QUERY_TOKENS", ""));
+        } catch (IllegalArgumentException e) {
+            env.require(false, "PYUSAGE_QUERY_TOKENS: " + e.getMessage());
+            return ApiTokens.parse("");
+        }
+    }
+
+    /**
+     * What every API query runs with: {@code readonly=2} (no writes, no DDL, settings allowed) and the
+     * limits, so that an expensive request gets a clear error and the server stays up.
+     */
+    public Map<String, String> querySettings() {
+        return Map.of("readonly", "2",
+                "max_execution_time", String.valueOf(maxQueryTime.toSeconds()),
+                "max_memory_usage", String.valueOf(maxQueryMemory));
     }
 }

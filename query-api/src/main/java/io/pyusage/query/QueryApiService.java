@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pyusage.common.clickhouse.ClickHouseStore;
+import io.pyusage.common.clickhouse.ClickHouseStore.ClickHouseException;
 import io.pyusage.common.clickhouse.SchemaMigrations;
 import io.pyusage.common.record.StartupRecordCodec;
 import io.pyusage.common.service.Health;
@@ -48,6 +49,15 @@ public final class QueryApiService implements Service {
     public Future<QueryApiService> start(Vertx vertx) {
         this.vertx = vertx;
         Router router = Router.router(vertx);
+        if (config.tokens().enabled()) {
+            router.route("/api/*").handler(this::requireReader);
+            router.route("/reports/*").handler(this::requireReader);
+            if (!config.openMetrics()) {
+                router.route("/metrics").handler(this::requireReader);
+            }
+        } else {
+            LOG.warn("no PYUSAGE_QUERY_TOKENS: the API answers anyone who can reach it");
+        }
         router.get("/api/v1/packages").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> PackageQueries.search(parameter.apply("prefix"), filters), Map.of()));
         router.get("/api/v1/packages/:name").handler(ctx -> list(ctx,
@@ -73,13 +83,23 @@ public final class QueryApiService implements Service {
         ServiceEndpoints.mount(router, NAME, registry, this::health);
         return Service.setUpThenListen(vertx, () -> {
                     SchemaMigrations.apply(config.clickHouse());
-                    store = new ClickHouseStore(config.clickHouse());
+                    store = new ClickHouseStore(config.clickHouse(), config.querySettings());
                     return null;
                 }, router, config.bindHost(), config.httpPort())
                 .map(server -> {
                     http = server;
                     return this;
                 });
+    }
+
+    /** Lets a request with a reader's (or admin's) token through; 401 otherwise, with both ways to give one. */
+    private void requireReader(RoutingContext ctx) {
+        if (config.tokens().role(ctx.request().getHeader("Authorization")).filter(role -> role.allows(ApiTokens.Role.READER)).isPresent()) {
+            ctx.next();
+            return;
+        }
+        ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"pyusage\", Bearer realm=\"pyusage\"");
+        json(ctx, 401, new JsonObject().put("error", "a token is needed: Authorization: Bearer <token>, or the token as the password").encode());
     }
 
     /** What a list endpoint asks for, from its path and query parameters and the filters. */
@@ -142,10 +162,18 @@ public final class QueryApiService implements Service {
             rows.result().forEach(body.putArray("rows")::add);
             sideAnswers.forEach((key, answer) -> answer.result().forEach(body.putArray(key)::add));
             json(ctx, 200, body.toString());
-        }).onFailure(error -> {
-            LOG.warn("query failed: {}", error.getMessage());
-            json(ctx, 502, new JsonObject().put("error", "the database did not answer: " + error.getMessage()).encode());
-        });
+        }).onFailure(error -> failed(ctx, error));
+    }
+
+    /** A query over its limits is the request's fault (422, say what to do); anything else the database's (502). */
+    private static void failed(RoutingContext ctx, Throwable error) {
+        LOG.warn("query failed: {}", error.getMessage());
+        if (error instanceof ClickHouseException e && e.isLimitExceeded()) {
+            json(ctx, 422, new JsonObject().put("error", "the query needs more time or memory than allowed: narrow the window "
+                    + "(since/until) or add filters").put("detail", e.getMessage()).encode());
+            return;
+        }
+        json(ctx, 502, new JsonObject().put("error", "the database did not answer: " + error.getMessage()).encode());
     }
 
     /** The deprecation report as one printable page: every remaining start and every package, no paging. */

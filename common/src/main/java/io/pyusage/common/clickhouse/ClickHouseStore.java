@@ -16,8 +16,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,9 +38,26 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
     private final HttpClient http;
     private final String basicAuthorization;
     private final String baseUrl;
+    private final String settings;
 
     public ClickHouseStore(ClickHouseConfig config) {
+        this(config, Map.of());
+    }
+
+    /**
+     * A store whose every request carries these ClickHouse settings, e.g. {@code readonly=2} and
+     * limits for the query API (names are checked identifiers, values are URL-encoded).
+     */
+    public ClickHouseStore(ClickHouseConfig config, Map<String, String> settings) {
         this.config = config;
+        StringBuilder encoded = new StringBuilder();
+        new TreeMap<>(settings).forEach((name, value) -> {
+            if (!Sql.isIdentifier(name)) {
+                throw new IllegalArgumentException("not a setting name: " + name);
+            }
+            encoded.append('&').append(name).append('=').append(URLEncoder.encode(value, StandardCharsets.UTF_8));
+        });
+        this.settings = encoded.toString();
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofMillis(Math.min(config.timeout().toMillis(), 5_000)))
@@ -109,7 +128,7 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
 
     /** A request on the configured database; {@code query} goes in the URL when the body carries data. */
     private HttpRequest.Builder request(String query) {
-        String url = baseUrl + "/?database=" + URLEncoder.encode(config.database(), StandardCharsets.UTF_8)
+        String url = baseUrl + "/?database=" + URLEncoder.encode(config.database(), StandardCharsets.UTF_8) + settings
                 + (query == null ? "" : "&query=" + URLEncoder.encode(query, StandardCharsets.UTF_8));
         return HttpRequest.newBuilder(URI.create(url))
                 .timeout(config.timeout())
@@ -166,6 +185,8 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
          * CANNOT_CONVERT_TYPE, CANNOT_PARSE_NUMBER, INCORRECT_DATA, TOO_LARGE_STRING_SIZE, CANNOT_PARSE_UUID.
          */
         private static final Set<Integer> REJECTED_DATA = Set.of(6, 25, 26, 27, 32, 33, 38, 41, 53, 69, 70, 72, 117, 131, 376);
+        /** TOO_MANY_ROWS, TIMEOUT_EXCEEDED, TOO_SLOW, TOO_MANY_BYTES, MEMORY_LIMIT_EXCEEDED, TOO_MANY_ROWS_OR_BYTES. */
+        private static final Set<Integer> LIMITS = Set.of(158, 159, 160, 307, 241, 396);
         private static final Pattern ERROR_CODE = Pattern.compile("Code: (\\d{1,6})");
 
         private final int serverCode;
@@ -179,6 +200,11 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
         public static ClickHouseException fromServerMessage(String message) {
             Matcher matcher = ERROR_CODE.matcher(message);
             return new ClickHouseException(message, null, matcher.find() ? Integer.parseInt(matcher.group(1)) : -1);
+        }
+
+        /** True when a query hit a limit it was run with (time, memory, rows read): the request asked too much. */
+        public boolean isLimitExceeded() {
+            return LIMITS.contains(serverCode);
         }
 
         /** True when the server refused the data itself; sending it again would fail again. */

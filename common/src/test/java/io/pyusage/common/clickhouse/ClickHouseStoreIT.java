@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pyusage.common.TestClickHouse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ClickHouseStoreIT {
@@ -74,6 +75,27 @@ class ClickHouseStoreIT {
             ClickHouseStore.ClickHouseException noTable = assertThrows(ClickHouseStore.ClickHouseException.class,
                     () -> store.insertJsonEachRow("no_such_table", "{}\n".getBytes(StandardCharsets.UTF_8)));
             assertFalse(noTable.isRejectedData(), noTable.getMessage());
+        }
+    }
+
+    @Test
+    void aReadOnlyStoreWithLimitsRefusesWritesAndSaysWhenAQueryAsksTooMuch() {
+        ClickHouseConfig config = TestClickHouse.freshDatabase("readonly");
+        SchemaMigrations.apply(config);
+        try (ClickHouseStore readOnly = new ClickHouseStore(config,
+                Map.of("readonly", "2", "max_memory_usage", "20000000", "max_execution_time", "10"))) {
+            assertEquals(1, readOnly.query("SELECT 1 AS one").get(0).get("one").asInt());
+            assertThrows(ClickHouseStore.ClickHouseException.class, () -> readOnly.execute("DROP TABLE starts"));
+            assertThrows(ClickHouseStore.ClickHouseException.class,
+                    () -> readOnly.insertJsonEachRow("starts", "{\"user\":\"x\"}\n".getBytes(StandardCharsets.UTF_8)));
+            ClickHouseStore.ClickHouseException tooMuch = assertThrows(ClickHouseStore.ClickHouseException.class,
+                    () -> readOnly.query("SELECT groupArray(number) AS all FROM numbers(50000000)"));
+            assertTrue(tooMuch.isLimitExceeded(), tooMuch.getMessage());
+            assertFalse(tooMuch.isRejectedData());
+        }
+        try (ClickHouseStore store = new ClickHouseStore(config)) {
+            assertEquals(1, store.query("SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'starts'")
+                    .get(0).get("n").asInt(), "still there");
         }
     }
 }

@@ -4,21 +4,23 @@ import io.pyusage.aggregator.AggregatorConfig;
 import io.pyusage.aggregator.AggregatorService;
 import io.pyusage.collector.CollectorConfig;
 import io.pyusage.collector.CollectorService;
-import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.common.config.Env;
-import io.pyusage.common.config.KafkaSettings;
 import io.pyusage.common.service.Service;
 import io.pyusage.devstack.servers.EmbeddedClickHouse;
 import io.pyusage.devstack.servers.EmbeddedKafka;
+import io.pyusage.query.ApiTokens;
 import io.pyusage.query.QueryApiConfig;
 import io.pyusage.query.QueryApiService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.net.URI;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -36,11 +38,35 @@ public final class DevStack implements AutoCloseable {
     private final EmbeddedClickHouse clickHouse;
     private final List<Service> services = new ArrayList<>();
     private final List<Vertx> vertxes = new ArrayList<>();
+    private final String apiToken;
 
-    private DevStack(Path stateDir, DevStackPorts ports) {
+    private DevStack(Path stateDir, DevStackPorts ports) throws IOException {
         this.ports = ports;
+        this.apiToken = readerToken(stateDir.resolve("api-token"));
         this.kafka = new EmbeddedKafka(stateDir.resolve("kafka"), ports.kafka(), ports.kafkaController());
         this.clickHouse = new EmbeddedClickHouse(stateDir.resolve("clickhouse"), ports.clickHouseHttp(), ports.clickHouseTcp());
+    }
+
+    /** The demo's reader token for the query API, made once and kept in {@code api-token} (owner-only) under the state dir. */
+    private static String readerToken(Path file) throws IOException {
+        if (Files.exists(file)) {
+            String kept = Files.readString(file).trim();
+            if (kept.length() >= ApiTokens.MIN_LENGTH) {
+                return kept;
+            }
+        }
+        byte[] random = new byte[24];
+        new SecureRandom().nextBytes(random);
+        String token = HexFormat.of().formatHex(random);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, token + "\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        return token;
+    }
+
+    /** The query API's reader token (also in {@code api-token} under the state dir). */
+    public String apiToken() {
+        return apiToken;
     }
 
     /** Starts everything and returns once every part answers; on any failure, stops what started. */
@@ -72,11 +98,13 @@ public final class DevStack implements AutoCloseable {
                 Map.entry("PYUSAGE_AGGREGATOR_HTTP_PORT", String.valueOf(ports.aggregator())),
                 // Short batches: the demo wants its few starts visible at once, not after a full second.
                 Map.entry("PYUSAGE_AGGREGATOR_BATCH_MS", "200"),
-                Map.entry("PYUSAGE_AGGREGATOR_MAX_BACKOFF_MS", "5000")));
-        ClickHouseConfig clickHouseConfig = ClickHouseConfig.from(env);
+                Map.entry("PYUSAGE_AGGREGATOR_MAX_BACKOFF_MS", "5000"),
+                Map.entry("PYUSAGE_QUERY_HOST", LOOPBACK),
+                Map.entry("PYUSAGE_QUERY_HTTP_PORT", String.valueOf(ports.queryApi())),
+                Map.entry("PYUSAGE_QUERY_TOKENS", apiToken + "=reader")));
         launch(new CollectorService(CollectorConfig.from(env)));
         launch(new AggregatorService(AggregatorConfig.from(env)));
-        launch(new QueryApiService(new QueryApiConfig(LOOPBACK, ports.queryApi(), clickHouseConfig)));
+        launch(new QueryApiService(QueryApiConfig.from(env)));
     }
 
     /** Each service on a Vert.x of its own, as when it runs alone, so its /metrics holds its own Vert.x meters. */

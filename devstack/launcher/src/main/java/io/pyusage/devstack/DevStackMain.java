@@ -40,12 +40,15 @@ public final class DevStackMain {
         say("demo: started Python " + starts + " times in " + DemoEnvironments.ENVIRONMENTS.size()
                 + " virtual environments under " + stateDir.resolve("demo"));
         String numpyUsers = stack.queryApiUrl() + "/api/v1/packages/numpy/users";
-        say("demo: " + awaitStarts(numpyUsers, starts));
-        say("look at:");
+        say("demo: " + awaitStarts(numpyUsers, stack.apiToken(), starts));
+        say("query API reader token (also in " + stateDir.resolve("api-token") + "): " + stack.apiToken());
+        say("look at (curl -H \"Authorization: Bearer $(cat " + stateDir.resolve("api-token")
+                + ")\" URL; in a browser, any user name and the token as password):");
         DemoEnvironments.ENVIRONMENTS.stream().flatMap(e -> e.packages().keySet().stream()).distinct().sorted()
                 .forEach(name -> say("  " + stack.queryApiUrl() + "/api/v1/packages/" + name + "/users"));
         say("  " + stack.queryApiUrl() + "/api/v1/packages  " + stack.queryApiUrl() + "/api/v1/bases  "
                 + stack.queryApiUrl() + "/api/v1/packages/numpy  (add ?format=csv for CSV)");
+        say("  " + stack.queryApiUrl() + "/reports/deprecation?base=<a base from /api/v1/bases>&target=<its successor>");
         say("  " + stack.collectorHttpUrl() + "/health  " + stack.queryApiUrl() + "/metrics  " + stack.aggregatorUrl() + "/health");
         say("try it: PYUSAGE_ENDPOINT=" + stack.collectorUdpEndpoint() + " " + DemoEnvironments.pythonIn(
                 demo.venv(DemoEnvironments.ENVIRONMENTS.get(0))) + " -c pass");
@@ -66,12 +69,13 @@ public final class DevStackMain {
     }
 
     /** Polls the query API until the numpy users it lists add up to at least {@code expected} starts. */
-    private static String awaitStarts(String url, int expected) throws Exception {
+    private static String awaitStarts(String url, String token, int expected) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         String body = "";
         while (System.nanoTime() < deadline) {
-            body = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            body = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
             long seen = DemoCheck.startsIn(body);
             if (seen >= expected) {
                 return "the query API shows " + seen + " starts with numpy installed: " + url;

@@ -4,13 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -74,6 +77,16 @@ class EndToEndIT {
         assertEquals(200, page.statusCode());
         assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html") && page.body().contains("<h1>Removing base"));
         assertEquals(400, TestStack.get(stack.queryApiUrl() + "/reports/deprecation?base=" + base).statusCode());
+        // Without the token: 401 that offers both ways to give it; with it as a browser's Basic password: the page.
+        HttpResponse<String> anonymous = TestStack.HTTP.send(HttpRequest.newBuilder(URI.create(api + "/bases")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, anonymous.statusCode());
+        assertTrue(anonymous.headers().firstValue("WWW-Authenticate").orElse("").contains("Basic"), anonymous.headers().toString());
+        String basic = "Basic " + Base64.getEncoder().encodeToString(("engineer:" + stack.apiToken()).getBytes(StandardCharsets.UTF_8));
+        assertEquals(200, TestStack.HTTP.send(HttpRequest.newBuilder(URI.create(stack.queryApiUrl() + "/reports/deprecation?base="
+                + base + "&target=x")).header("Authorization", basic).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals(200, TestStack.HTTP.send(HttpRequest.newBuilder(URI.create(stack.queryApiUrl() + "/health")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode(), "health stays open");
         HttpResponse<String> badFormat = TestStack.get(api + "/bases?format=xml");
         assertEquals(400, badFormat.statusCode());
         assertEquals("format", TestStack.json(badFormat).path("parameter").asText());

@@ -33,8 +33,13 @@ final class TestStack {
     }
 
     static HttpResponse<String> get(String url) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).header("Authorization", bearer()).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The query API wants the stack's token; the other services ignore it. */
+    private static String bearer() throws Exception {
+        return "Bearer " + get().apiToken();
     }
 
     static HttpResponse<String> post(String url, byte[] body, String... headers) throws Exception {
