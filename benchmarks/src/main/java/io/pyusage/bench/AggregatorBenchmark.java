@@ -17,8 +17,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +48,7 @@ public final class AggregatorBenchmark {
         Path dir = Files.createTempDirectory("pyusage-bench-aggregator-");
         try (EmbeddedKafka kafka = EmbeddedKafka.onFreePorts(dir.resolve("kafka")).start();
              EmbeddedClickHouse clickHouse = EmbeddedClickHouse.onFreePorts(dir.resolve("clickhouse")).start()) {
-            SyntheticYear.Settings settings = SyntheticYear.Settings.year(LocalDate.now(ZoneOffset.UTC).minusDays(60));
+            SyntheticYear.Settings settings = SyntheticYear.Settings.lastDays(60);
             KafkaSettings kafkaSettings = new KafkaSettings(kafka.bootstrapServers(), TOPIC, 3, 1, true, 168);
             KafkaTopics.ensure(kafkaSettings, TOPIC, 3);
             fill(kafka.bootstrapServers(), settings);

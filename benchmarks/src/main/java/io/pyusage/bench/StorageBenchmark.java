@@ -10,8 +10,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 
 /**
  * Bytes on disk per start for a year of synthetic starts (40,000 a day, see {@link SyntheticYear}),
@@ -31,10 +29,7 @@ public final class StorageBenchmark {
             ClickHouseConfig config = new ClickHouseConfig(URI.create(server.httpUrl()), "year", "default", "", Duration.ofMinutes(10));
             SchemaMigrations.apply(config);
             try (ClickHouseStore store = new ClickHouseStore(config)) {
-                LocalDate today = LocalDate.now(ZoneOffset.UTC);
-                SyntheticYear.Settings year = SyntheticYear.Settings.year(today.minusDays(DAYS));
-                SyntheticYear.Settings settings = new SyntheticYear.Settings(year.firstDay(), DAYS, year.startsPerDay(), year.users(),
-                        year.hosts(), year.packages(), year.environments(), year.seed());
+                SyntheticYear.Settings settings = SyntheticYear.Settings.lastDays(DAYS);
                 say("loading %d days of synthetic starts (%,d a day on average, %,d users, %,d hosts, %,d packages, %,d environments)",
                         DAYS, settings.startsPerDay(), settings.users(), settings.hosts(), settings.packages(), settings.environments());
                 long begin = System.nanoTime();

@@ -37,9 +37,12 @@ final class SyntheticYear {
      */
     record Settings(LocalDate firstDay, int days, int startsPerDay, int users, int hosts, int packages, int environments, long seed) {
 
-        /** The year issue-sized: 40,000 starts a day, 2,000 users, 5,000 hosts, 3,000 packages, 20,000 environments. */
-        static Settings year(LocalDate firstDay) {
-            return new Settings(firstDay, 365, 40_000, 2_000, 5_000, 3_000, 20_000, 2026);
+        /**
+         * The issue-sized population (40,000 starts a day, 2,000 users, 5,000 hosts, 3,000 packages,
+         * 20,000 environments) over the {@code days} days up to yesterday.
+         */
+        static Settings lastDays(int days) {
+            return new Settings(LocalDate.now(ZoneOffset.UTC).minusDays(days), days, 40_000, 2_000, 5_000, 3_000, 20_000, 2026);
         }
     }
 

@@ -1,0 +1,34 @@
+package io.pyusage.bench;
+
+import static io.pyusage.bench.CollectorBenchmark.say;
+
+import io.pyusage.common.clickhouse.ClickHouseConfig;
+import io.pyusage.common.clickhouse.ClickHouseStore;
+import io.pyusage.common.clickhouse.SchemaMigrations;
+import io.pyusage.common.config.Env;
+
+/**
+ * Loads synthetic starts ({@link SyntheticYear}, ending yesterday) into a ClickHouse by bulk insert,
+ * with the rows the aggregator writes, so the query API and dashboards can be tried on a realistic
+ * year: {@code ./pyusage generate [-Dbench.days=365]}, into the database {@code PYUSAGE_CLICKHOUSE_URL}
+ * / {@code PYUSAGE_CLICKHOUSE_DATABASE} name (default: the running devstack's).
+ */
+public final class SyntheticLoad {
+
+    private SyntheticLoad() {
+    }
+
+    public static void main(String[] args) {
+        int days = Integer.getInteger("bench.days", 365);
+        ClickHouseConfig config = ClickHouseConfig.from(Env.system());
+        SchemaMigrations.apply(config);
+        SyntheticYear.Settings settings = SyntheticYear.Settings.lastDays(days);
+        try (ClickHouseStore store = new ClickHouseStore(config)) {
+            BulkLoader loader = new BulkLoader(store, 100_000);
+            new SyntheticYear(settings).forEachStart(loader::add);
+            loader.flush();
+            say("loaded %,d synthetic starts (%d days from %s, %,d environments) into %s database %s", loader.loaded(), days,
+                    settings.firstDay(), loader.environments(), config.url(), config.database());
+        }
+    }
+}
