@@ -15,8 +15,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -33,12 +38,16 @@ public final class QueryApiService implements Service {
     public static final String NAME = "query-api";
     private static final Logger LOG = LoggerFactory.getLogger(QueryApiService.class);
 
+    /** The API's OpenAPI document, served as it is (a resource of this module). */
+    private static final String OPENAPI = resource("/openapi.yaml");
+
     private final QueryApiConfig config;
     private final PrometheusMeterRegistry registry = ServiceEndpoints.newRegistry(NAME);
     private final Timer queryLatency = Timer.builder("pyusage_query_clickhouse").description("ClickHouse time per API query")
             .publishPercentileHistogram().register(registry);
     private ClickHouseStore store;
     private HttpServer http;
+    private Router router;
     private Vertx vertx;
 
     public QueryApiService(QueryApiConfig config) {
@@ -48,7 +57,7 @@ public final class QueryApiService implements Service {
     @Override
     public Future<QueryApiService> start(Vertx vertx) {
         this.vertx = vertx;
-        Router router = Router.router(vertx);
+        router = Router.router(vertx);
         if (config.tokens().enabled()) {
             router.route("/api/*").handler(this::requireReader);
             router.route("/reports/*").handler(this::requireReader);
@@ -58,6 +67,7 @@ public final class QueryApiService implements Service {
         } else {
             LOG.warn("no PYUSAGE_QUERY_TOKENS: the API answers anyone who can reach it");
         }
+        router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(OPENAPI));
         router.get("/api/v1/packages").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> PackageQueries.search(parameter.apply("prefix"), filters), Map.of()));
         router.get("/api/v1/packages/:name").handler(ctx -> list(ctx,
@@ -223,6 +233,23 @@ public final class QueryApiService implements Service {
 
     private static void json(RoutingContext ctx, int status, String body) {
         ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = QueryApiService.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " is missing from the build");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The API routes the router knows, with Vert.x's {@code :param} written as OpenAPI's {@code {param}}. */
+    List<String> apiPaths() {
+        return router.getRoutes().stream().map(Route::getPath).filter(path -> path != null && path.startsWith("/api/v1/"))
+                .map(path -> path.replaceAll(":([a-z]+)", "{$1}")).distinct().sorted().toList();
     }
 
     public Health health() {

@@ -1,0 +1,54 @@
+package io.pyusage.query;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.pyusage.common.TestClickHouse;
+import io.pyusage.common.config.Env;
+import io.pyusage.devstack.servers.FreePorts;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The served OpenAPI document names exactly the API's routes, and each documented path answers. */
+class OpenApiIT {
+
+    private static final Pattern PATH_KEY = Pattern.compile("(?m)^  (/api/v1/[^:]+):$");
+
+    @Test
+    void theDocumentListsEveryRouteAndEveryDocumentedPathAnswers() throws Exception {
+        var clickHouse = TestClickHouse.freshDatabase("openapi");
+        int port = FreePorts.next();
+        QueryApiService service = new QueryApiService(QueryApiConfig.from(new Env(Map.of(
+                "PYUSAGE_QUERY_HOST", "127.0.0.1", "PYUSAGE_QUERY_HTTP_PORT", String.valueOf(port),
+                "PYUSAGE_CLICKHOUSE_URL", clickHouse.url().toString(), "PYUSAGE_CLICKHOUSE_DATABASE", clickHouse.database()))));
+        Vertx vertx = Vertx.vertx();
+        try {
+            service.start(vertx).await(60, TimeUnit.SECONDS);
+            HttpClient http = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + port;
+            HttpResponse<String> document = http.send(HttpRequest.newBuilder(URI.create(base + "/openapi.yaml")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, document.statusCode());
+            Matcher keys = PATH_KEY.matcher(document.body());
+            List<String> documented = keys.results().map(m -> m.group(1)).sorted().toList();
+            assertEquals(service.apiPaths(), documented, "documented paths = routes");
+            for (String path : documented) {
+                String url = base + path.replace("{name}", "numpy").replace("{user}", "ann").replace("{host}", "h1")
+                        + (path.endsWith("deprecation") ? "?base=2020.11&target=2023.06" : "");
+                int status = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+                assertEquals(200, status, url);
+            }
+        } finally {
+            service.stop().await(30, TimeUnit.SECONDS);
+            vertx.close().await(30, TimeUnit.SECONDS);
+        }
+    }
+}
