@@ -1,0 +1,161 @@
+package io.pyusage.bench;
+
+import static io.pyusage.bench.CollectorBenchmark.say;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pyusage.common.clickhouse.ClickHouseConfig;
+import io.pyusage.common.clickhouse.ClickHouseStore;
+import io.pyusage.common.clickhouse.SchemaMigrations;
+import io.pyusage.common.config.Env;
+import io.pyusage.devstack.servers.EmbeddedClickHouse;
+import io.pyusage.devstack.servers.FreePorts;
+import io.pyusage.query.QueryApiConfig;
+import io.pyusage.query.QueryApiService;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+
+/**
+ * Latency of every query-API endpoint on a year of synthetic starts in ClickHouse 18.16: p50 and p95
+ * over varied requests (different packages, users, hosts, bases, windows), one at a time, each next
+ * to the same-run baseline of a plain count of the window's starts asked of ClickHouse directly.
+ * Not a test: {@code ./pyusage bench query} ({@code -Dbench.days=N}, {@code -Dbench.requests=N}).
+ */
+public final class QueryBenchmark {
+
+    private static final int DAYS = Integer.getInteger("bench.days", 365);
+    private static final int REQUESTS = Integer.getInteger("bench.requests", 100);
+    private static final String[] WINDOWS = {"", "since=30d", "since=12w", "since=180d", "since=365d"};
+
+    private QueryBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Files.createTempDirectory("pyusage-bench-query-");
+        try (EmbeddedClickHouse server = EmbeddedClickHouse.onFreePorts(dir.resolve("clickhouse")).start()) {
+            ClickHouseConfig config = new ClickHouseConfig(URI.create(server.httpUrl()), "pyusage", "default", "", Duration.ofMinutes(10));
+            SchemaMigrations.apply(config);
+            Map<String, List<String>> values;
+            try (ClickHouseStore store = new ClickHouseStore(config)) {
+                BulkLoader loader = new BulkLoader(store, 100_000);
+                new SyntheticYear(SyntheticYear.Settings.lastDays(DAYS)).forEachStart(loader::add);
+                loader.flush();
+                say("loaded %,d starts (%d days) in %,d environments", loader.loaded(), DAYS, loader.environments());
+                store.execute("OPTIMIZE TABLE environment_packages FINAL");
+                values = values(store);
+            }
+            int port = FreePorts.next();
+            Vertx vertx = Vertx.vertx();
+            QueryApiService api = new QueryApiService(QueryApiConfig.from(new Env(Map.of("PYUSAGE_QUERY_HOST", "127.0.0.1",
+                    "PYUSAGE_QUERY_HTTP_PORT", String.valueOf(port), "PYUSAGE_CLICKHOUSE_URL", server.httpUrl(),
+                    "PYUSAGE_CLICKHOUSE_DATABASE", "pyusage"))));
+            api.start(vertx).await(60, TimeUnit.SECONDS);
+            try {
+                run("http://127.0.0.1:" + port, server.httpUrl(), values);
+            } finally {
+                api.stop().await(30, TimeUnit.SECONDS);
+                vertx.close().await(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            Cleanup.delete(dir);
+        }
+    }
+
+    /** Packages of every popularity, users and hosts of every activity, and the bases, to vary the requests with. */
+    private static Map<String, List<String>> values(ClickHouseStore store) {
+        Map<String, List<String>> values = new LinkedHashMap<>();
+        values.put("package", column(store.query("SELECT name FROM environment_packages GROUP BY name ORDER BY count() DESC"), "name"));
+        values.put("user", column(store.query("SELECT user FROM starts GROUP BY user ORDER BY count() DESC"), "user"));
+        values.put("host", column(store.query("SELECT host FROM starts GROUP BY host ORDER BY count() DESC"), "host"));
+        values.put("base", column(store.query("SELECT DISTINCT base FROM starts ORDER BY base"), "base"));
+        return values;
+    }
+
+    private static void run(String api, String clickHouse, Map<String, List<String>> values) throws Exception {
+        Random random = new Random(7);
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        List<String> packages = values.get("package");
+        List<String> users = values.get("user");
+        List<String> hosts = values.get("host");
+        List<String> bases = values.get("base");
+        Map<String, IntFunction<String>> endpoints = new LinkedHashMap<>();
+        endpoints.put("packages?prefix=", i -> api + "/api/v1/packages?prefix=" + enc(pick(packages, random).substring(0, 2)) + "&" + window(i));
+        endpoints.put("packages/{name}", i -> api + "/api/v1/packages/" + enc(pick(packages, random)) + "?" + window(i));
+        endpoints.put("packages/{name}/users", i -> api + "/api/v1/packages/" + enc(pick(packages, random)) + "/users?" + window(i));
+        endpoints.put("packages/{name}/trend", i -> api + "/api/v1/packages/" + enc(pick(packages, random)) + "/trend?interval=week&" + window(i));
+        endpoints.put("users/{user}", i -> api + "/api/v1/users/" + enc(pick(users, random)) + "?" + window(i));
+        endpoints.put("hosts/{host}", i -> api + "/api/v1/hosts/" + enc(pick(hosts, random)) + "?" + window(i));
+        endpoints.put("trends/starts", i -> api + "/api/v1/trends/starts?interval=" + (i % 2 == 0 ? "day" : "week") + "&by="
+                + (i % 3 == 0 ? "python" : "base") + "&" + window(i));
+        endpoints.put("bases", i -> api + "/api/v1/bases?" + window(i));
+        endpoints.put("reports/deprecation", i -> api + "/api/v1/reports/deprecation?base=" + enc(bases.get(i % (bases.size() - 1)))
+                + "&target=" + enc(bases.get(bases.size() - 1)) + "&limit=1000&" + window(i));
+
+        double[] baseline = timed(REQUESTS, i -> clickHouse + "/?database=pyusage&query="
+                + enc("SELECT count() FROM starts WHERE day >= today() - " + (30 + i % 5 * 80)), http);
+        say("baseline, SELECT count() of a window's starts straight from ClickHouse: p50 %.1f ms, p95 %.1f ms",
+                percentile(baseline, 50), percentile(baseline, 95));
+        System.out.printf("%-24s %9s %9s %12s %16s%n", "endpoint", "p50 ms", "p95 ms", "p95 target", "p50 / baseline");
+        for (Map.Entry<String, IntFunction<String>> endpoint : endpoints.entrySet()) {
+            double[] times = timed(REQUESTS, endpoint.getValue(), http);
+            String target = endpoint.getKey().startsWith("reports") ? "1000" : endpoint.getKey().matches("packages/\\{name}.*|users.*|hosts.*") ? "200" : "-";
+            System.out.printf("%-24s %9.1f %9.1f %12s %16.1f%n", endpoint.getKey(), percentile(times, 50), percentile(times, 95), target,
+                    percentile(times, 50) / percentile(baseline, 50));
+        }
+    }
+
+    private static double[] timed(int count, IntFunction<String> urls, HttpClient http) throws Exception {
+        double[] millis = new double[count];
+        for (int i = 0; i < count; i++) {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(urls.apply(i))).timeout(Duration.ofMinutes(2)).build();
+            long begin = System.nanoTime();
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            millis[i] = (System.nanoTime() - begin) / 1e6;
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException(request.uri() + " answered " + response.statusCode() + ": " + response.body());
+            }
+        }
+        return millis;
+    }
+
+    private static double percentile(double[] values, int percent) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(percent / 100.0 * sorted.length) - 1)];
+    }
+
+    /** Popular values most often, as real lookups go, but the long tail too. */
+    private static String pick(List<String> values, Random random) {
+        int index = (int) Math.floor(Math.pow(random.nextDouble(), 3) * values.size());
+        return values.get(index);
+    }
+
+    private static String window(int i) {
+        return WINDOWS[i % WINDOWS.length];
+    }
+
+    private static String enc(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    private static List<String> column(List<JsonNode> rows, String name) {
+        List<String> values = new ArrayList<>();
+        rows.forEach(row -> values.add(row.get(name).asText()));
+        return values;
+    }
+}
