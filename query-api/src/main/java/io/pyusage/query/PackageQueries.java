@@ -19,9 +19,14 @@ public final class PackageQueries {
         if (normalised.length() > 200 || !normalised.matches("[a-z0-9-]*")) {
             throw new BadRequestException("prefix", "must be the beginning of a package name");
         }
+        // Starts are first reduced to one row per environment (aggregate states of its users and hosts):
+        // joined to every package name raw, a year of starts would fan out to billions of rows.
         return new ListQuery("""
-                SELECT name, uniqExact(user) AS users, uniqExact(host) AS hosts, count() AS starts
-                FROM (SELECT user, host, env_id FROM starts WHERE %s) AS used
+                SELECT name, uniqExactMerge(user_set) AS users, uniqExactMerge(host_set) AS hosts, sum(env_starts) AS starts
+                FROM (
+                    SELECT env_id, uniqExactState(user) AS user_set, uniqExactState(host) AS host_set, count() AS env_starts
+                    FROM starts WHERE %s GROUP BY env_id
+                ) AS used
                 ALL INNER JOIN (SELECT DISTINCT env_id, name FROM environment_packages WHERE startsWith(name, %s)) AS env USING env_id
                 GROUP BY name
                 ORDER BY users DESC, name""".formatted(filters.startsCondition(), Sql.string(normalised)));
