@@ -19,12 +19,14 @@ public final class PackageQueries {
         if (normalised.length() > 200 || !normalised.matches("[a-z0-9-]*")) {
             throw new BadRequestException("prefix", "must be the beginning of a package name");
         }
-        // Starts are first reduced to one row per environment (aggregate states of its users and hosts):
-        // joined to every package name raw, a year of starts would fan out to billions of rows.
+        // Starts are first reduced to one row per environment, its users and hosts as small arrays:
+        // joined to every package name raw, a year of starts would fan out to billions of rows, and
+        // uniqExact states are hash tables too costly to copy once per package.
         return new ListQuery("""
-                SELECT name, uniqExactMerge(user_set) AS users, uniqExactMerge(host_set) AS hosts, sum(env_starts) AS starts
+                SELECT name, length(groupUniqArrayArray(env_users)) AS users, length(groupUniqArrayArray(env_hosts)) AS hosts,
+                       sum(env_starts) AS starts
                 FROM (
-                    SELECT env_id, uniqExactState(user) AS user_set, uniqExactState(host) AS host_set, count() AS env_starts
+                    SELECT env_id, groupUniqArray(user) AS env_users, groupUniqArray(host) AS env_hosts, count() AS env_starts
                     FROM starts WHERE %s GROUP BY env_id
                 ) AS used
                 ALL INNER JOIN (SELECT DISTINCT env_id, name FROM environment_packages WHERE startsWith(name, %s)) AS env USING env_id
