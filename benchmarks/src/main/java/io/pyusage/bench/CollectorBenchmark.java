@@ -52,38 +52,42 @@ public final class CollectorBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path dir = Files.createTempDirectory("pyusage-bench-collector-");
-        List<byte[]> records = BenchRecords.generate(5_000, 100);
-        double meanBytes = records.stream().mapToInt(r -> r.length).average().orElse(0);
-        say("records: %,d per run, 100 packages each, %.0f bytes of JSON on average", RECORDS, meanBytes);
-        try (EmbeddedKafka kafka = EmbeddedKafka.onFreePorts(dir.resolve("kafka")).start()) {
-            createTopic(kafka.bootstrapServers(), "raw");
-            createTopic(kafka.bootstrapServers(), "startups");
-            double raw = rawProducer(kafka.bootstrapServers(), records);
-            say("raw KafkaProducer: %,.0f records/s", raw);
-            try (CollectorProcess collector = CollectorProcess.start(dir, kafka.bootstrapServers())) {
-                HeapSampler heap = HeapSampler.start(collector.service());
-                double http = httpBatches(collector, records);
-                say("collector over HTTP batches of %d: %,.0f records/s, ratio to raw producer %.2f", BATCH, http, http / raw);
-                List<String> udpLines = new ArrayList<>();
-                int saturation = 0;
-                for (int rate : UDP ? UDP_RATES : new int[0]) {
-                    UdpResult result = udpAtRate(collector, records, rate);
-                    udpLines.add(String.format("  %,7d/s offered: %,8d sent, %,8d accepted, loss %.3f%% (kernel drops %,d)",
-                            rate, result.sent, result.accepted, 100.0 * result.lost() / result.sent, result.kernelDrops));
-                    if (result.lost() == 0) {
-                        saturation = rate;
+        try {
+            List<byte[]> records = BenchRecords.generate(5_000, 100);
+            double meanBytes = records.stream().mapToInt(r -> r.length).average().orElse(0);
+            say("records: %,d per run, 100 packages each, %.0f bytes of JSON on average", RECORDS, meanBytes);
+            try (EmbeddedKafka kafka = EmbeddedKafka.onFreePorts(dir.resolve("kafka")).start()) {
+                createTopic(kafka.bootstrapServers(), "raw");
+                createTopic(kafka.bootstrapServers(), "startups");
+                double raw = rawProducer(kafka.bootstrapServers(), records);
+                say("raw KafkaProducer: %,.0f records/s", raw);
+                try (CollectorProcess collector = CollectorProcess.start(dir, kafka.bootstrapServers())) {
+                    HeapSampler heap = HeapSampler.start(collector.service());
+                    double http = httpBatches(collector, records);
+                    say("collector over HTTP batches of %d: %,.0f records/s, ratio to raw producer %.2f", BATCH, http, http / raw);
+                    List<String> udpLines = new ArrayList<>();
+                    int saturation = 0;
+                    for (int rate : UDP ? UDP_RATES : new int[0]) {
+                        UdpResult result = udpAtRate(collector, records, rate);
+                        udpLines.add(String.format("  %,7d/s offered: %,8d sent, %,8d accepted, loss %.3f%% (kernel drops %,d)",
+                                rate, result.sent, result.accepted, 100.0 * result.lost() / result.sent, result.kernelDrops));
+                        if (result.lost() == 0) {
+                            saturation = rate;
+                        }
                     }
+                    say("udp totals: received %,.0f, rejected %,.0f, dropped %,.0f", collector.counter("pyusage_collector_received_total", "udp"),
+                            collector.counter("pyusage_collector_rejected_total", "udp"), collector.counter("pyusage_collector_dropped_total", "udp"));
+                    long peakHeap = heap.stop();
+                    say("collector over UDP:");
+                    udpLines.forEach(System.out::println);
+                    say("UDP: highest offered rate without loss %,d records/s", saturation);
+                    say("collector peak heap used %d MiB (cap 256 MiB), peak RSS %d MiB", peakHeap >> 20, collector.service().peakRssBytes() >> 20);
+                    say("SUMMARY raw=%.0f/s http=%.0f/s ratio=%.2f udp_zero_loss_max=%d/s heap_peak=%dMiB rss_peak=%dMiB",
+                            raw, http, http / raw, saturation, peakHeap >> 20, collector.service().peakRssBytes() >> 20);
                 }
-                say("udp totals: received %,.0f, rejected %,.0f, dropped %,.0f", collector.counter("pyusage_collector_received_total", "udp"),
-                        collector.counter("pyusage_collector_rejected_total", "udp"), collector.counter("pyusage_collector_dropped_total", "udp"));
-                long peakHeap = heap.stop();
-                say("collector over UDP:");
-                udpLines.forEach(System.out::println);
-                say("UDP: highest offered rate without loss %,d records/s", saturation);
-                say("collector peak heap used %d MiB (cap 256 MiB), peak RSS %d MiB", peakHeap >> 20, collector.service().peakRssBytes() >> 20);
-                say("SUMMARY raw=%.0f/s http=%.0f/s ratio=%.2f udp_zero_loss_max=%d/s heap_peak=%dMiB rss_peak=%dMiB",
-                        raw, http, http / raw, saturation, peakHeap >> 20, collector.service().peakRssBytes() >> 20);
             }
+        } finally {
+            Cleanup.delete(dir);
         }
     }
 

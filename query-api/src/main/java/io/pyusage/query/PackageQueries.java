@@ -13,22 +13,17 @@ public final class PackageQueries {
     private PackageQueries() {
     }
 
-    /** {@code GET /api/v1/packages?prefix=}: packages whose name starts with the prefix, with users, hosts and starts. */
+    /** {@code GET /api/v1/packages?prefix=}: packages whose name starts with the prefix, with users and starts. */
     public static ListQuery search(String prefix, Filters filters) {
         String normalised = prefix == null || prefix.isBlank() ? "" : PackageNames.normalise(prefix);
         if (normalised.length() > 200 || !normalised.matches("[a-z0-9-]*")) {
             throw new BadRequestException("prefix", "must be the beginning of a package name");
         }
-        // Starts are first reduced to one row per environment, its users and hosts as small arrays:
-        // joined to every package name raw, a year of starts would fan out to billions of rows, and
-        // uniqExact states are hash tables too costly to copy once per package.
+        // Starts are first reduced to one row per environment and user: joined to every package name raw,
+        // a year of starts would fan out to billions of rows (a short prefix matches hundreds of names).
         return new ListQuery("""
-                SELECT name, length(groupUniqArrayArray(env_users)) AS users, length(groupUniqArrayArray(env_hosts)) AS hosts,
-                       sum(env_starts) AS starts
-                FROM (
-                    SELECT env_id, groupUniqArray(user) AS env_users, groupUniqArray(host) AS env_hosts, count() AS env_starts
-                    FROM starts WHERE %s GROUP BY env_id
-                ) AS used
+                SELECT name, uniqExact(user) AS users, sum(user_starts) AS starts
+                FROM (SELECT env_id, user, count() AS user_starts FROM starts WHERE %s GROUP BY env_id, user) AS used
                 ALL INNER JOIN (SELECT DISTINCT env_id, name FROM environment_packages WHERE startsWith(name, %s)) AS env USING env_id
                 GROUP BY name
                 ORDER BY users DESC, name""".formatted(filters.startsCondition(), Sql.string(normalised)));
