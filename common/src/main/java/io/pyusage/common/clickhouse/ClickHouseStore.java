@@ -3,7 +3,7 @@ package io.pyusage.common.clickhouse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectReader;
-import io.pyusage.common.record.StartupRecordCodec;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,7 +32,11 @@ import java.util.regex.Pattern;
  */
 public final class ClickHouseStore implements SqlRunner, AutoCloseable {
 
-    private static final ObjectReader ROW_READER = StartupRecordCodec.mapper().readerFor(JsonNode.class);
+    /**
+     * Rows come from our own database, so the parser limits of the record codec (a record is at most
+     * 512 KiB) do not apply: a report's answer is many megabytes.
+     */
+    private static final ObjectReader ROW_READER = JsonMapper.builder().build().readerFor(JsonNode.class);
 
     private final ClickHouseConfig config;
     private final HttpClient http;

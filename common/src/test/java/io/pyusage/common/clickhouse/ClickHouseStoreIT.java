@@ -98,4 +98,14 @@ class ClickHouseStoreIT {
                     .get(0).get("n").asInt(), "still there");
         }
     }
+
+    /** Answers far larger than one startup record (whose parser limit is 512 KiB) are read whole. */
+    @Test
+    void largeAnswersAreReadWhole() {
+        try (ClickHouseStore store = new ClickHouseStore(TestClickHouse.freshDatabase("large").withDatabase("default"))) {
+            List<JsonNode> rows = store.query("SELECT number, concat(toString(number), ' is a long enough row to pass the limit together') AS filler FROM numbers(20000)");
+            assertEquals(20_000, rows.size());
+            assertEquals(19_999, rows.get(19_999).get("number").asInt());
+        }
+    }
 }
