@@ -47,10 +47,11 @@ class KafkaPublisherTest {
         for (int i = 0; i < 5; i++) {
             answers.add(publisher.publish("host", new byte[400], outcomes::add));
         }
-        // 1000 bytes hold two records of 400 (three if the sender already took one off the buffer).
+        // 1000 bytes hold two records of 400; the sender may take one or two off the buffer meanwhile
+        // (a send with no broker can fail fast), so up to four fit, never all five: the record bound
+        // (1000) alone would take them all.
         long accepted = answers.stream().filter(a -> a).count();
-        assertTrue(accepted >= 2 && accepted <= 3, "accepted " + accepted);
-        assertFalse(answers.get(4));
+        assertTrue(accepted >= 2 && accepted <= 4, "accepted " + accepted + ": " + answers);
         assertFalse(publisher.publish("host", new byte[1001], outcomes::add), "one record larger than the bound");
         publisher.close(Duration.ZERO);
         awaitSize(outcomes, (int) accepted);
