@@ -46,10 +46,6 @@ final class DeadLetters implements AutoCloseable {
                 new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    String topic() {
-        return topic;
-    }
-
     /** Starts sending a record that failed the schema; {@link #deliver} confirms it. */
     Letter send(ConsumerRecord<String, byte[]> record, String reason, String error) {
         ProducerRecord<byte[], byte[]> message = new ProducerRecord<>(topic, null,
@@ -107,10 +103,6 @@ final class DeadLetters implements AutoCloseable {
 
         Letter(ProducerRecord<byte[], byte[]> message) {
             this.message = message;
-        }
-
-        String reason() {
-            return new String(message.headers().lastHeader(REASON_HEADER).value(), StandardCharsets.UTF_8);
         }
 
         private void send(KafkaProducer<byte[], byte[]> producer) {

@@ -27,7 +27,7 @@ public final class RowMapper {
      */
     public record Rows(long envId, ObjectNode start, StartupRecord record) {
         public List<ObjectNode> packages() {
-            return packageRows(envId, record.packages(), day(record));
+            return packageRows(envId, record);
         }
 
         /** The same start with its packages bound, for its environment's rows. */
@@ -75,10 +75,11 @@ public final class RowMapper {
                 .put("kafka_offset", offset);
     }
 
-    /** The {@code environment_packages} rows of environment {@code envId}, first seen on {@code firstSeen}. */
-    public static List<ObjectNode> packageRows(long envId, List<InstalledPackage> packages, LocalDate firstSeen) {
-        List<ObjectNode> rows = new ArrayList<>(packages.size());
-        for (InstalledPackage p : packages) {
+    /** The {@code environment_packages} rows of environment {@code envId}, first seen on the day of {@code record}. */
+    public static List<ObjectNode> packageRows(long envId, StartupRecord record) {
+        LocalDate firstSeen = day(record);
+        List<ObjectNode> rows = new ArrayList<>(record.packages().size());
+        for (InstalledPackage p : record.packages()) {
             rows.add(StartupRecordCodec.mapper().createObjectNode()
                     .put("env_id", envId)
                     .put("name", p.name())

@@ -9,7 +9,6 @@ import io.pyusage.common.record.StartupRecordCodec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.LocalDate;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -41,11 +40,18 @@ final class BulkLoader {
         this.batchRows = batchRows;
     }
 
+    /** Bulk-loads the synthetic population of the last {@code days} days ({@link SyntheticYear}) in batches of 100,000. */
+    static BulkLoader loadDays(SqlRunner store, int days) {
+        BulkLoader loader = new BulkLoader(store, 100_000);
+        new SyntheticYear(SyntheticYear.Settings.lastDays(days)).forEachStart(loader::add);
+        loader.flush();
+        return loader;
+    }
+
     void add(StartupRecord record) {
         long envId = fingerprints.computeIfAbsent(record.packages(), EnvironmentFingerprint::of);
         if (storedEnvironments.add(envId)) {
-            LocalDate day = LocalDate.ofEpochDay(Math.floorDiv((long) record.ts(), 86_400L));
-            RowMapper.packageRows(envId, record.packages(), day).forEach(row -> append(packages, row));
+            RowMapper.packageRows(envId, record).forEach(row -> append(packages, row));
         }
         append(starts, RowMapper.startRow(record, envId, record.packages().size(), "bulk", 0, offset++));
         if (++startRows == batchRows) {

@@ -52,9 +52,7 @@ public final class QueryBenchmark {
             SchemaMigrations.apply(config);
             Map<String, List<String>> values;
             try (ClickHouseStore store = new ClickHouseStore(config)) {
-                BulkLoader loader = new BulkLoader(store, 100_000);
-                new SyntheticYear(SyntheticYear.Settings.lastDays(DAYS)).forEachStart(loader::add);
-                loader.flush();
+                BulkLoader loader = BulkLoader.loadDays(store, DAYS);
                 say("loaded %,d starts (%d days) in %,d environments", loader.loaded(), DAYS, loader.environments());
                 store.execute("OPTIMIZE TABLE environment_packages FINAL");
                 values = values(store);

@@ -33,9 +33,7 @@ public final class StorageBenchmark {
                 say("loading %d days of synthetic starts (%,d a day on average, %,d users, %,d hosts, %,d packages, %,d environments)",
                         DAYS, settings.startsPerDay(), settings.users(), settings.hosts(), settings.packages(), settings.environments());
                 long begin = System.nanoTime();
-                BulkLoader loader = new BulkLoader(store, 100_000);
-                new SyntheticYear(settings).forEachStart(loader::add);
-                loader.flush();
+                BulkLoader loader = BulkLoader.loadDays(store, DAYS);
                 say("loaded %,d starts in %d distinct environments in %.0f s (%,.0f starts/s into ClickHouse)", loader.loaded(),
                         loader.environments(), (System.nanoTime() - begin) / 1e9, loader.loaded() / loader.insertSeconds());
                 long total = DiskUsage.report(store, loader.loaded());

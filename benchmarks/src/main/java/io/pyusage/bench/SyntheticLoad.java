@@ -22,13 +22,10 @@ public final class SyntheticLoad {
         int days = Integer.getInteger("bench.days", 365);
         ClickHouseConfig config = ClickHouseConfig.from(Env.system());
         SchemaMigrations.apply(config);
-        SyntheticYear.Settings settings = SyntheticYear.Settings.lastDays(days);
         try (ClickHouseStore store = new ClickHouseStore(config)) {
-            BulkLoader loader = new BulkLoader(store, 100_000);
-            new SyntheticYear(settings).forEachStart(loader::add);
-            loader.flush();
-            say("loaded %,d synthetic starts (%d days from %s, %,d environments) into %s database %s", loader.loaded(), days,
-                    settings.firstDay(), loader.environments(), config.url(), config.database());
+            BulkLoader loader = BulkLoader.loadDays(store, days);
+            say("loaded %,d synthetic starts (the last %d days, %,d environments) into %s database %s", loader.loaded(), days,
+                    loader.environments(), config.url(), config.database());
         }
     }
 }

@@ -24,20 +24,7 @@ public final class TrendQueries {
             throw new BadRequestException("by", "must be one of " + GROUPINGS);
         }
         String column = Sql.identifier(key, GROUPINGS);
-        if (!filters.fitsDailyRollup()) {
-            return new ListQuery("""
-                    SELECT toString(%s) AS period, %s AS key, count() AS starts, uniqExact(user) AS users
-                    FROM starts
-                    WHERE %s
-                    GROUP BY period, key
-                    ORDER BY period, key""".formatted(period, column, filters.startsCondition()));
-        }
-        return new ListQuery("""
-                SELECT toString(%s) AS period, %s AS key, countMerge(starts) AS starts, uniqMerge(users) AS users
-                FROM daily_starts
-                WHERE %s
-                GROUP BY period, key
-                ORDER BY period, key""".formatted(period, column, filters.dailyRollupCondition()));
+        return new ListQuery(UsageQueries.startsAndUsers("toString(%s) AS period, %s AS key".formatted(period, column), "period, key", filters));
     }
 
     /** {@code GET /api/v1/packages/{name}/trend?interval=day|week}: per period and version, starts and users. */

@@ -18,24 +18,29 @@ public final class UsageQueries {
     }
 
     /**
-     * The daily series of each base: starts and users per day, from {@code daily_starts}, or from
-     * {@code starts} when a user or host filter asks for what the rollup does not keep. The day is
-     * answered as {@code date}: an alias named like a column would replace the column in WHERE.
+     * The daily series of each base: starts and users per day. The day is answered as {@code date}:
+     * an alias named like a column would replace the column in WHERE.
      */
     public static String basesDaily(Filters filters) {
-        if (!filters.fitsDailyRollup()) {
-            return """
-                    SELECT base, toString(day) AS date, count() AS starts, uniqExact(user) AS users
-                    FROM starts
-                    WHERE %s
-                    GROUP BY base, day
-                    ORDER BY base, day""".formatted(filters.startsCondition());
-        }
+        return startsAndUsers("base, toString(day) AS date", "base, day", filters);
+    }
+
+    /**
+     * Starts and users per {@code grouping} (which also orders), with {@code keys} selected before
+     * them: from {@code daily_starts}, or from {@code starts} when a user or host filter asks for
+     * what the rollup does not keep. The numbers are the same either way.
+     */
+    static String startsAndUsers(String keys, String grouping, Filters filters) {
+        boolean rollup = filters.fitsDailyRollup();
+        String starts = rollup ? "countMerge(starts)" : "count()";
+        String users = rollup ? "uniqMerge(users)" : "uniqExact(user)";
+        String table = rollup ? "daily_starts" : "starts";
+        String condition = rollup ? filters.dailyRollupCondition() : filters.startsCondition();
         return """
-                SELECT base, toString(day) AS date, countMerge(starts) AS starts, uniqMerge(users) AS users
-                FROM daily_starts
+                SELECT %s, %s AS starts, %s AS users
+                FROM %s
                 WHERE %s
-                GROUP BY base, day
-                ORDER BY base, day""".formatted(filters.dailyRollupCondition());
+                GROUP BY %s
+                ORDER BY %s""".formatted(keys, starts, users, table, condition, grouping, grouping);
     }
 }

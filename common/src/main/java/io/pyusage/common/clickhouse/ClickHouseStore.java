@@ -77,12 +77,7 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
 
     @Override
     public void execute(String sql) {
-        String what = "statement failed: " + abbreviate(sql);
-        try (InputStream body = send(request(null).POST(HttpRequest.BodyPublishers.ofString(sql)), what)) {
-            body.transferTo(OutputStream.nullOutputStream());
-        } catch (IOException e) {
-            throw failure(what, e);
-        }
+        sendDiscardingAnswer(request(null).POST(HttpRequest.BodyPublishers.ofString(sql)), "statement failed: " + abbreviate(sql));
     }
 
     /** The format is named in the SQL text because 18.16 ignores the format asked for in request parameters. */
@@ -102,13 +97,8 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
         if (!Sql.isIdentifier(table)) {
             throw new IllegalArgumentException("not a table name: " + table);
         }
-        String what = "insert into " + table + " failed";
-        try (InputStream body = send(request("INSERT INTO " + table + " FORMAT JSONEachRow")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(ndjson)), what)) {
-            body.transferTo(OutputStream.nullOutputStream());
-        } catch (IOException e) {
-            throw failure(what, e);
-        }
+        sendDiscardingAnswer(request("INSERT INTO " + table + " FORMAT JSONEachRow").POST(HttpRequest.BodyPublishers.ofByteArray(ndjson)),
+                "insert into " + table + " failed");
     }
 
     /** True when the server answers a ping. */
@@ -137,6 +127,15 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
         return HttpRequest.newBuilder(URI.create(url))
                 .timeout(config.timeout())
                 .header("Authorization", basicAuthorization);
+    }
+
+    /** For requests that return no rows: the answer is read to its end (so the connection can be reused) and dropped. */
+    private void sendDiscardingAnswer(HttpRequest.Builder request, String what) {
+        try (InputStream body = send(request, what)) {
+            body.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            throw failure(what, e);
+        }
     }
 
     /** The response body of a request that succeeded; a failure, with the server's message and code, otherwise. */

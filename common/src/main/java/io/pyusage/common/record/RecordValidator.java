@@ -4,9 +4,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Reads one record from a JSON parser in a single pass, without building a tree, checks it against
@@ -44,8 +47,12 @@ public final class RecordValidator {
     record Outcome(StartupRecord record, long environmentId, int packageCount, List<FieldError> errors, boolean hasCollectorFields) {
     }
 
-    private final JsonToken[] tokens = new JsonToken[Field.values().length];
-    private final Object[] values = new Object[Field.values().length];
+    /** Looked up for every field of every record: one map, not a scan of a fresh {@code values()} copy. */
+    private static final Map<String, Field> FIELDS_BY_NAME = Arrays.stream(Field.values())
+            .collect(Collectors.toUnmodifiableMap(field -> field.json, field -> field));
+
+    private final JsonToken[] tokens = new JsonToken[FIELDS_BY_NAME.size()];
+    private final Object[] values = new Object[FIELDS_BY_NAME.size()];
     private final List<FieldError> errors = new ArrayList<>();
     private final boolean bindPackages;
     private JsonToken packagesToken;
@@ -105,12 +112,7 @@ public final class RecordValidator {
     }
 
     private static Field field(String name) {
-        for (Field field : Field.values()) {
-            if (field.json.equals(name)) {
-                return field;
-            }
-        }
-        return null;
+        return FIELDS_BY_NAME.get(name);
     }
 
     /**

@@ -91,7 +91,7 @@ public final class ChildProcess implements AutoCloseable {
 
     @Override
     public void close() {
-        terminate(process.toHandle());
+        terminate(process.toHandle(), GRACE);
         try {
             Files.deleteIfExists(pidFile);
         } catch (IOException ignored) {
@@ -111,17 +111,21 @@ public final class ChildProcess implements AutoCloseable {
         Optional<ProcessHandle> stale = text.matches("\\d+") ? ProcessHandle.of(Long.parseLong(text)) : Optional.empty();
         stale.filter(ProcessHandle::isAlive)
                 .filter(h -> h.info().commandLine().map(c -> c.contains(marker)).orElse(false))
-                .ifPresent(ChildProcess::terminate);
+                .ifPresent(handle -> terminate(handle, GRACE));
         Files.deleteIfExists(pidFile);
     }
 
-    private static void terminate(ProcessHandle handle) {
+    /** Asks the process to stop, and kills it if it has not within {@code grace}. */
+    static void terminate(ProcessHandle handle, Duration grace) {
         if (!handle.isAlive()) {
             return;
         }
         handle.destroy();
         try {
-            handle.onExit().get(GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            handle.onExit().get(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            handle.destroyForcibly();
         } catch (Exception e) {
             handle.destroyForcibly();
             handle.onExit().join();

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A pyusage service in a JVM of its own, started from the current class path and configured through
@@ -22,6 +21,8 @@ public final class ServiceProcess implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    /** A service drains its buffers and commits on SIGTERM; the aggregator alone may take most of this. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
     private final Process process;
     private final int httpPort;
@@ -110,16 +111,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        ChildProcess.terminate(process.toHandle(), STOP_GRACE);
     }
 
     public Path logFile() {
