@@ -41,10 +41,11 @@ public record QueryApiConfig(String bindHost, int httpPort, ClickHouseConfig cli
 
     /**
      * What every API query runs with: {@code readonly=2} (no writes, no DDL, settings allowed) and the
-     * limits, so that an expensive request gets a clear error and the server stays up.
+     * limits, so that an expensive request gets a clear error and the server stays up. Counts are
+     * answered as JSON numbers (ClickHouse quotes 64-bit integers by default).
      */
     public Map<String, String> querySettings() {
-        return Map.of("readonly", "2",
+        return Map.of("readonly", "2", "output_format_json_quote_64bit_integers", "0",
                 "max_execution_time", String.valueOf(maxQueryTime.toSeconds()),
                 "max_memory_usage", String.valueOf(maxQueryMemory));
     }

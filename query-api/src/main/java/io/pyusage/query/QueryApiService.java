@@ -18,6 +18,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -67,6 +68,9 @@ public final class QueryApiService implements Service {
         } else {
             LOG.warn("no PYUSAGE_QUERY_TOKENS: the API answers anyone who can reach it");
         }
+        // The built-in pages are static; they hold no data and ask the API with the reader's token.
+        router.get("/").handler(ctx -> ctx.redirect("/ui/"));
+        router.get("/ui/*").handler(StaticHandler.create("ui"));
         router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(OPENAPI));
         router.get("/api/v1/packages").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> PackageQueries.search(parameter.apply("prefix"), filters), Map.of()));
@@ -108,7 +112,12 @@ public final class QueryApiService implements Service {
             ctx.next();
             return;
         }
-        ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"pyusage\", Bearer realm=\"pyusage\"");
+        String authorization = ctx.request().getHeader("Authorization");
+        // A client that sent a Bearer token is answered in Bearer terms only: a Basic challenge would
+        // make a browser open its login box over the built-in pages' own token form.
+        boolean bearer = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7);
+        ctx.response().putHeader("WWW-Authenticate", bearer ? "Bearer realm=\"pyusage\", error=\"invalid_token\""
+                : "Basic realm=\"pyusage\", Bearer realm=\"pyusage\"");
         json(ctx, 401, new JsonObject().put("error", "a token is needed: Authorization: Bearer <token>, or the token as the password").encode());
     }
 

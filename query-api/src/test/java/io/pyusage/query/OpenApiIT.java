@@ -3,16 +3,12 @@ package io.pyusage.query;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.pyusage.common.TestClickHouse;
-import io.pyusage.common.config.Env;
-import io.pyusage.devstack.servers.FreePorts;
-import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -24,16 +20,10 @@ class OpenApiIT {
 
     @Test
     void theDocumentListsEveryRouteAndEveryDocumentedPathAnswers() throws Exception {
-        var clickHouse = TestClickHouse.freshDatabase("openapi");
-        int port = FreePorts.next();
-        QueryApiService service = new QueryApiService(QueryApiConfig.from(new Env(Map.of(
-                "PYUSAGE_QUERY_HOST", "127.0.0.1", "PYUSAGE_QUERY_HTTP_PORT", String.valueOf(port),
-                "PYUSAGE_CLICKHOUSE_URL", clickHouse.url().toString(), "PYUSAGE_CLICKHOUSE_DATABASE", clickHouse.database()))));
-        Vertx vertx = Vertx.vertx();
-        try {
-            service.start(vertx).await(60, TimeUnit.SECONDS);
+        try (RunningQueryApi api = RunningQueryApi.start(TestClickHouse.freshDatabase("openapi"), Map.of())) {
+            QueryApiService service = api.service();
+            String base = api.url();
             HttpClient http = HttpClient.newHttpClient();
-            String base = "http://127.0.0.1:" + port;
             HttpResponse<String> document = http.send(HttpRequest.newBuilder(URI.create(base + "/openapi.yaml")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, document.statusCode());
@@ -46,9 +36,6 @@ class OpenApiIT {
                 int status = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
                 assertEquals(200, status, url);
             }
-        } finally {
-            service.stop().await(30, TimeUnit.SECONDS);
-            vertx.close().await(30, TimeUnit.SECONDS);
         }
     }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pyusage.common.TestEngines;
 import io.pyusage.common.clickhouse.SchemaMigrations;
-import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -22,16 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class QueriesIT {
 
-    private static final LocalDate TODAY = LocalDate.now(ZoneOffset.UTC);
-    private static final LocalDate RECENT = TODAY.minusDays(3);
-    private static final LocalDate OLD = TODAY.minusDays(200);
-    /** Environments: 1 = numpy 1.26.4 + pandas, 2 = numpy 1.24.0, 3 = pandas only. */
-    private static final String PACKAGES = """
-            {"env_id":1,"name":"numpy","version":"1.26.4","first_seen":"2026-01-01"}
-            {"env_id":1,"name":"pandas","version":"2.2.2","first_seen":"2026-01-01"}
-            {"env_id":2,"name":"numpy","version":"1.24.0","first_seen":"2026-01-01"}
-            {"env_id":3,"name":"pandas","version":"2.2.2","first_seen":"2026-01-01"}
-            """;
+    private static final LocalDate TODAY = KnownStarts.TODAY;
+    private static final LocalDate RECENT = KnownStarts.RECENT;
 
     @ParameterizedTest(name = "ClickHouse {0}")
     @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
@@ -170,22 +161,8 @@ class QueriesIT {
     private static TestEngines.Engine loaded(String engine) throws Exception {
         TestEngines.Engine store = TestEngines.open(engine, "queries");
         SchemaMigrations.apply(store);
-        store.insertJsonEachRow("environment_packages", PACKAGES.getBytes(StandardCharsets.UTF_8));
-        String starts = start(RECENT, "ann", "h1", "2020.11", 1, false)
-                + start(RECENT, "ann", "h2", "2020.11", 2, false)
-                + start(RECENT, "ann", "h2", "2020.11", 2, false)
-                + start(RECENT, "bo", "h3", "2023.06", 1, false)
-                + start(RECENT, "ci-runner", "ci1", "2020.11", 1, true)
-                + start(OLD, "old-timer", "h9", "2020.11", 2, false);
-        store.insertJsonEachRow("starts", starts.getBytes(StandardCharsets.UTF_8));
+        KnownStarts.loadInto(store);
         return store;
-    }
-
-    private static String start(LocalDate day, String user, String host, String base, int envId, boolean ci) {
-        return """
-                {"day":"%s","ts":"%s 10:00:00","event_id":"00000000-0000-0000-0000-000000000000","user":"%s","host":"%s",\
-                "base":"%s","python":"3.11.7","prefix":"/home/%s/venv","venv":1,"startup_ms":20,"entry":"-c","ci":%d,"env_id":%d}
-                """.formatted(day, day, user, host, base, user, ci ? 1 : 0, envId);
     }
 
     private static Filters filters(Map<String, String> parameters) {

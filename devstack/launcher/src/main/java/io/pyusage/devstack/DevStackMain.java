@@ -42,6 +42,7 @@ public final class DevStackMain {
         String numpyUsers = stack.queryApiUrl() + "/api/v1/packages/numpy/users";
         say("demo: " + awaitStarts(numpyUsers, stack.apiToken(), starts));
         say("query API reader token (also in " + stateDir.resolve("api-token") + "): " + stack.apiToken());
+        say("the pages: " + stack.queryApiUrl() + "/ui/#/package/numpy  (they ask for the token once)");
         say("look at (curl -H \"Authorization: Bearer $(cat " + stateDir.resolve("api-token")
                 + ")\" URL; in a browser, any user name and the token as password):");
         DemoEnvironments.ENVIRONMENTS.stream().flatMap(e -> e.packages().keySet().stream()).distinct().sorted()
