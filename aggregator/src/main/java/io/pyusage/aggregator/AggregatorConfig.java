@@ -2,6 +2,7 @@ package io.pyusage.aggregator;
 
 import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.common.clickhouse.Retention;
+import io.pyusage.common.record.UserNames;
 import io.pyusage.common.config.Env;
 import io.pyusage.common.config.KafkaSettings;
 import java.time.Duration;
@@ -19,12 +20,14 @@ import java.time.Duration;
  *                    aggregator's partitions to the others (at least the broker's minimum, 6000 by default)
  * @param retention   {@code PYUSAGE_RETENTION_MONTHS}, default 13: months of raw starts kept, the current one included;
  *                    {@code PYUSAGE_ROLLUP_RETENTION_MONTHS}, default 120: months of daily rollups kept
+ * @param userNames   {@code PYUSAGE_PSEUDONYM_KEY}, default none: when set (16+ characters), user names are stored as
+ *                    keyed hashes (see {@link UserNames}); the query API needs the same key to resolve them
  * @param bindHost    {@code PYUSAGE_AGGREGATOR_HOST}, default {@code 0.0.0.0}
  * @param httpPort    {@code PYUSAGE_AGGREGATOR_HTTP_PORT}, default 8082 (/health, /metrics)
  */
 public record AggregatorConfig(KafkaSettings kafka, String groupId, ClickHouseConfig clickHouse, int batchRows,
                                Duration batchAge, Duration maxBackoff, Duration sessionTimeout, Retention retention,
-                               String bindHost, int httpPort) {
+                               UserNames userNames, String bindHost, int httpPort) {
 
     public static AggregatorConfig from(Env env) {
         AggregatorConfig config = new AggregatorConfig(KafkaSettings.from(env),
@@ -35,6 +38,7 @@ public record AggregatorConfig(KafkaSettings kafka, String groupId, ClickHouseCo
                 env.millis("PYUSAGE_AGGREGATOR_MAX_BACKOFF_MS", 30_000, 100, 600_000),
                 env.millis("PYUSAGE_AGGREGATOR_SESSION_TIMEOUT_MS", 45_000, 6_000, 300_000),
                 retention(env),
+                env.parsed("PYUSAGE_PSEUDONYM_KEY", "", UserNames::withKey),
                 env.string("PYUSAGE_AGGREGATOR_HOST", "0.0.0.0"),
                 env.port("PYUSAGE_AGGREGATOR_HTTP_PORT", 8082));
         // A batch older than the poll interval limit would get the consumer evicted while it waits.

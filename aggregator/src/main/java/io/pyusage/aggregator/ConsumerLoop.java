@@ -4,6 +4,7 @@ import io.pyusage.common.clickhouse.ClickHouseStore.ClickHouseException;
 import io.pyusage.common.record.DecodeResult;
 import io.pyusage.common.record.StartupRecord;
 import io.pyusage.common.record.StartupRecordCodec;
+import io.pyusage.common.record.UserNames;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -57,6 +58,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     private final int batchRows;
     private final long batchAgeNanos;
     private final Duration maxBackoff;
+    private final UserNames userNames;
     private final Map<Long, Boolean> knownEnvironments = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
@@ -82,6 +84,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         this.batchRows = config.batchRows();
         this.batchAgeNanos = config.batchAge().toNanos();
         this.maxBackoff = config.maxBackoff();
+        this.userNames = config.userNames();
     }
 
     @Override
@@ -143,7 +146,10 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         byte[] value = value(record);
         DecodeResult result = StartupRecordCodec.decodeWithoutPackages(value, 0, value.length);
         if (result instanceof DecodeResult.Valid valid) {
-            return RowMapper.map(valid, topicId, record.partition(), record.offset());
+            RowMapper.Rows rows = RowMapper.map(valid, topicId, record.partition(), record.offset());
+            String user = valid.record().user();
+            rows.start().put("user", userNames.stored(user)).put("prefix", userNames.storedPath(valid.record().prefix(), user));
+            return rows;
         }
         return result;
     }

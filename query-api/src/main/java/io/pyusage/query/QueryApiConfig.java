@@ -2,6 +2,7 @@ package io.pyusage.query;
 
 import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.common.config.Env;
+import io.pyusage.common.record.UserNames;
 import java.time.Duration;
 import java.util.Map;
 
@@ -16,16 +17,19 @@ import java.util.Map;
  * @param tokens      {@code PYUSAGE_QUERY_TOKENS}, default none (everything open): {@code token=reader,token=admin};
  *                    when set, {@code /api/*} and {@code /reports/*} need one (401 without)
  * @param openMetrics {@code PYUSAGE_QUERY_OPEN_METRICS}, default true: false puts {@code /metrics} behind the tokens too
+ * @param userNames   {@code PYUSAGE_PSEUDONYM_KEY}, default none: the aggregators' key when they store user names as
+ *                    keyed hashes; an admin token can then ask {@code /api/v1/pseudonyms/{user}} for a name's hash
  */
 public record QueryApiConfig(String bindHost, int httpPort, ClickHouseConfig clickHouse, Duration maxQueryTime, long maxQueryMemory,
-                             ApiTokens tokens, boolean openMetrics) {
+                             ApiTokens tokens, boolean openMetrics, UserNames userNames) {
 
     public static QueryApiConfig from(Env env) {
         QueryApiConfig config = new QueryApiConfig(env.string("PYUSAGE_QUERY_HOST", "0.0.0.0"),
                 env.port("PYUSAGE_QUERY_HTTP_PORT", 8081), ClickHouseConfig.from(env),
                 Duration.ofSeconds(env.integer("PYUSAGE_QUERY_MAX_SECONDS", 20, 1, 3600)),
                 env.integer("PYUSAGE_QUERY_MAX_MEMORY_MB", 2048, 16, 1_048_576) * 1024L * 1024L,
-                tokens(env), env.bool("PYUSAGE_QUERY_OPEN_METRICS", true));
+                tokens(env), env.bool("PYUSAGE_QUERY_OPEN_METRICS", true),
+                env.parsed("PYUSAGE_PSEUDONYM_KEY", "", UserNames::withKey));
         env.validate();
         return config;
     }

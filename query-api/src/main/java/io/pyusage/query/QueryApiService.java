@@ -12,6 +12,7 @@ import io.pyusage.common.service.Health;
 import io.pyusage.common.service.Service;
 import io.pyusage.common.service.ServiceEndpoints;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
@@ -28,7 +29,9 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,15 +62,15 @@ public final class QueryApiService implements Service {
     public Future<QueryApiService> start(Vertx vertx) {
         this.vertx = vertx;
         router = Router.router(vertx);
-        if (config.tokens().enabled()) {
-            router.route("/api/*").handler(this::requireReader);
-            router.route("/reports/*").handler(this::requireReader);
-            if (!config.openMetrics()) {
-                router.route("/metrics").handler(this::requireReader);
-            }
-        } else {
+        router.route("/api/*").handler(require(ApiTokens.Role.READER));
+        router.route("/reports/*").handler(require(ApiTokens.Role.READER));
+        if (!config.openMetrics()) {
+            router.route("/metrics").handler(require(ApiTokens.Role.READER));
+        }
+        if (!config.tokens().enabled()) {
             LOG.warn("no PYUSAGE_QUERY_TOKENS: the API answers anyone who can reach it");
         }
+        router.get("/api/v1/pseudonyms/:user").handler(require(ApiTokens.Role.ADMIN)).handler(this::pseudonym);
         // The built-in pages are static; they hold no data and ask the API with the reader's token.
         router.get("/").handler(ctx -> ctx.redirect("/ui/"));
         router.get("/ui/*").handler(StaticHandler.create("ui"));
@@ -106,19 +109,41 @@ public final class QueryApiService implements Service {
                 });
     }
 
-    /** Lets a request with a reader's (or admin's) token through; 401 otherwise, with both ways to give one. */
-    private void requireReader(RoutingContext ctx) {
-        if (config.tokens().role(ctx.request().getHeader("Authorization")).filter(role -> role.allows(ApiTokens.Role.READER)).isPresent()) {
-            ctx.next();
+    /**
+     * Lets a request through when its token's role allows {@code needed}: 401 without a known token,
+     * 403 with one whose role does not. With no tokens configured, everything but admin requests is open.
+     */
+    private Handler<RoutingContext> require(ApiTokens.Role needed) {
+        return ctx -> {
+            String authorization = ctx.request().getHeader("Authorization");
+            Optional<ApiTokens.Role> role = config.tokens().enabled() ? config.tokens().role(authorization) : Optional.of(ApiTokens.Role.READER);
+            if (role.isPresent() && role.get().allows(needed)) {
+                ctx.next();
+            } else if (role.isPresent()) {
+                json(ctx, 403, new JsonObject().put("error", "this needs an " + needed.name().toLowerCase(Locale.ROOT) + " token"
+                        + (config.tokens().enabled() ? "" : "; none is configured (PYUSAGE_QUERY_TOKENS)")).encode());
+            } else {
+                // A client that sent a Bearer token is answered in Bearer terms only: a Basic challenge would
+                // make a browser open its login box over the built-in pages' own token form.
+                boolean bearer = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7);
+                ctx.response().putHeader("WWW-Authenticate", bearer ? "Bearer realm=\"pyusage\", error=\"invalid_token\""
+                        : "Basic realm=\"pyusage\", Bearer realm=\"pyusage\"");
+                json(ctx, 401, new JsonObject().put("error", "a token is needed: Authorization: Bearer <token>, or the token as the password").encode());
+            }
+        };
+    }
+
+    /**
+     * {@code GET /api/v1/pseudonyms/{user}} (admin): the stored form of a user name, to look that
+     * user up when names are stored as keyed hashes.
+     */
+    private void pseudonym(RoutingContext ctx) {
+        if (!config.userNames().pseudonymised()) {
+            json(ctx, 404, new JsonObject().put("error", "user names are stored as given: no PYUSAGE_PSEUDONYM_KEY is configured").encode());
             return;
         }
-        String authorization = ctx.request().getHeader("Authorization");
-        // A client that sent a Bearer token is answered in Bearer terms only: a Basic challenge would
-        // make a browser open its login box over the built-in pages' own token form.
-        boolean bearer = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7);
-        ctx.response().putHeader("WWW-Authenticate", bearer ? "Bearer realm=\"pyusage\", error=\"invalid_token\""
-                : "Basic realm=\"pyusage\", Bearer realm=\"pyusage\"");
-        json(ctx, 401, new JsonObject().put("error", "a token is needed: Authorization: Bearer <token>, or the token as the password").encode());
+        String user = ctx.pathParam("user");
+        json(ctx, 200, new JsonObject().put("user", user).put("pseudonym", config.userNames().stored(user)).encode());
     }
 
     /** What a list endpoint asks for, from its path and query parameters and the filters. */

@@ -1,6 +1,7 @@
 package io.pyusage.query;
 
 import io.pyusage.common.clickhouse.SqlRunner;
+import io.pyusage.common.record.UserNames;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -27,13 +28,18 @@ final class KnownStarts {
 
     /** Writes the starts and their package sets into a migrated database. */
     static void loadInto(SqlRunner store) {
+        loadInto(store, UserNames.AS_GIVEN);
+    }
+
+    /** ...with user names stored as {@code names} stores them. */
+    static void loadInto(SqlRunner store, UserNames names) {
         store.insertJsonEachRow("environment_packages", PACKAGES.getBytes(StandardCharsets.UTF_8));
-        String starts = start(RECENT, "ann", "h1", "2020.11", 1, false)
-                + start(RECENT, "ann", "h2", "2020.11", 2, false)
-                + start(RECENT, "ann", "h2", "2020.11", 2, false)
-                + start(RECENT, "bo", "h3", "2023.06", 1, false)
-                + start(RECENT, "ci-runner", "ci1", "2020.11", 1, true)
-                + start(OLD, "old-timer", "h9", "2020.11", 2, false);
+        String starts = start(RECENT, names.stored("ann"), "h1", "2020.11", 1, false)
+                + start(RECENT, names.stored("ann"), "h2", "2020.11", 2, false)
+                + start(RECENT, names.stored("ann"), "h2", "2020.11", 2, false)
+                + start(RECENT, names.stored("bo"), "h3", "2023.06", 1, false)
+                + start(RECENT, names.stored("ci-runner"), "ci1", "2020.11", 1, true)
+                + start(OLD, names.stored("old-timer"), "h9", "2020.11", 2, false);
         store.insertJsonEachRow("starts", starts.getBytes(StandardCharsets.UTF_8));
     }
 

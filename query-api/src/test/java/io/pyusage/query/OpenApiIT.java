@@ -20,7 +20,9 @@ class OpenApiIT {
 
     @Test
     void theDocumentListsEveryRouteAndEveryDocumentedPathAnswers() throws Exception {
-        try (RunningQueryApi api = RunningQueryApi.start(TestClickHouse.freshDatabase("openapi"), Map.of())) {
+        String admin = "admin-token-for-the-openapi-test";
+        try (RunningQueryApi api = RunningQueryApi.start(TestClickHouse.freshDatabase("openapi"),
+                Map.of("PYUSAGE_QUERY_TOKENS", admin + "=admin", "PYUSAGE_PSEUDONYM_KEY", "a-key-of-sixteen-or-more"))) {
             QueryApiService service = api.service();
             String base = api.url();
             HttpClient http = HttpClient.newHttpClient();
@@ -33,7 +35,8 @@ class OpenApiIT {
             for (String path : documented) {
                 String url = base + path.replace("{name}", "numpy").replace("{user}", "ann").replace("{host}", "h1")
                         + (path.endsWith("deprecation") ? "?base=2020.11&target=2023.06" : "");
-                int status = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+                int status = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + admin).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode();
                 assertEquals(200, status, url);
             }
         }

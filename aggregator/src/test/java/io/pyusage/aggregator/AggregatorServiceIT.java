@@ -7,6 +7,7 @@ import io.pyusage.common.TestRecords;
 import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.common.clickhouse.ClickHouseStore;
 import io.pyusage.common.config.Env;
+import io.pyusage.common.record.UserNames;
 import io.pyusage.devstack.servers.EmbeddedKafka;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
@@ -29,12 +30,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Redelivery after a crash between an INSERT and its offset commit must not count a start twice.
- * The crash is reproduced exactly: an aggregator writes and commits, then the group's committed
- * offsets are rewound to the start of the topic (what a {@code kill -9} right after the INSERT
- * leaves behind), and a new aggregator in the same group reads everything again.
+ * Aggregator services on a real broker and ClickHouse: redelivery after a crash, and user names
+ * stored as keyed hashes.
  */
-class ExactlyOnceIT {
+class AggregatorServiceIT {
 
     private static final String TOPIC = "startups";
     private static final String GROUP = "exactly-once-it";
@@ -58,6 +57,12 @@ class ExactlyOnceIT {
         }
     }
 
+    /**
+     * Redelivery after a crash between an INSERT and its offset commit must not count a start twice.
+     * The crash is reproduced exactly: an aggregator writes and commits, then the group's committed
+     * offsets are rewound to the start of the topic (what a {@code kill -9} right after the INSERT
+     * leaves behind), and a new aggregator in the same group reads everything again.
+     */
     @Test
     void redeliveredRecordsAreNotWrittenAgain() throws Exception {
         ClickHouseConfig clickHouse = TestClickHouse.freshDatabase("exactly_once");
@@ -65,12 +70,12 @@ class ExactlyOnceIT {
 
         AggregatorService first = new AggregatorService(config);
         first.start(vertx).await(60, TimeUnit.SECONDS);
-        produce(30, "before-crash");
+        produce(TOPIC, 30, "before-crash");
         awaitStarts(clickHouse, 30);
         first.stop().await(60, TimeUnit.SECONDS);
 
         rewindGroupToTheStart();
-        produce(10, "after-crash");
+        produce(TOPIC, 10, "after-crash");
         AggregatorService second = new AggregatorService(config);
         second.start(vertx).await(60, TimeUnit.SECONDS);
         try {
@@ -86,12 +91,41 @@ class ExactlyOnceIT {
         }
     }
 
-    private static void produce(int count, String user) throws Exception {
+    @Test
+    void withAPseudonymKeyUserNamesAreStoredAsKeyedHashes() throws Exception {
+        String topic = "startups-pseudonymised";
+        String key = "a-pseudonym-key-for-the-test";
+        ClickHouseConfig clickHouse = TestClickHouse.freshDatabase("pseudonyms");
+        Map<String, String> env = TestAggregatorEnv.of(kafka.bootstrapServers(), topic, GROUP + "-pseudonyms", clickHouse);
+        env.put("PYUSAGE_PSEUDONYM_KEY", key);
+        AggregatorService aggregator = new AggregatorService(AggregatorConfig.from(new Env(env)));
+        aggregator.start(vertx).await(60, TimeUnit.SECONDS);
+        try {
+            produce(topic, 3, "ann");
+            produce(topic, 2, "bo");
+            awaitStarts(clickHouse, 5);
+            try (ClickHouseStore store = new ClickHouseStore(clickHouse)) {
+                Map<String, Integer> startsByUser = new HashMap<>();
+                store.query("SELECT user, count() AS n FROM starts GROUP BY user")
+                        .forEach(row -> startsByUser.put(row.get("user").asText(), row.get("n").asInt()));
+                UserNames names = UserNames.withKey(key);
+                assertEquals(Map.of(names.stored("ann"), 3, names.stored("bo"), 2), startsByUser);
+                assertEquals(0, store.query("SELECT count() AS n FROM starts WHERE position(prefix, 'ann') > 0 OR position(prefix, 'bo') > 0")
+                        .get(0).get("n").asInt(), "no path names the user");
+                assertEquals(2, store.query("SELECT uniqMerge(users) AS n FROM daily_starts").get(0).get("n").asInt(),
+                        "the rollup counts pseudonyms as users");
+            }
+        } finally {
+            aggregator.stop().await(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void produce(String topic, int count, String user) throws Exception {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < count; i++) {
                 String host = "host-" + i;
-                producer.send(new ProducerRecord<>(TOPIC, host, TestRecords.bytes(TestRecords.valid(user, host, List.of(List.of("numpy", "1.26.4"))))));
+                producer.send(new ProducerRecord<>(topic, host, TestRecords.bytes(TestRecords.valid(user, host, List.of(List.of("numpy", "1.26.4"))))));
             }
             producer.flush();
         }
