@@ -25,23 +25,38 @@ public final class DeprecationQueries {
                 ORDER BY user, host, prefix, entry""".formatted(onBase(filters).startsCondition()));
     }
 
-    /** The packages of those environments, with how many environments and starts each is in, and its readiness. */
+    /**
+     * The packages of those environments, with how many environments and starts each is in, and its
+     * readiness: whether the name and version is in an environment ever seen on the target base.
+     * One pass over {@code environment_packages} joined to every environment of either base; the
+     * starts per environment come from {@code daily_environments} when the filters allow. A package
+     * row written twice (before ClickHouse merges it away) counts once: environments are counted
+     * distinct, and starts summed over distinct (environment, starts) pairs.
+     */
     public static String packages(Filters filters, String target) {
-        String condition = onBase(filters).startsCondition();
+        Filters onBase = onBase(filters);
+        String used = onBase.fitsEnvironmentRollup()
+                ? "SELECT env_id, countMerge(starts) AS used, 0 AS target FROM daily_environments WHERE %s GROUP BY env_id"
+                        .formatted(onBase.environmentRollupCondition())
+                : "SELECT env_id, count() AS used, 0 AS target FROM starts WHERE %s GROUP BY env_id".formatted(onBase.startsCondition());
         return """
-                SELECT name, version, uniqExact(env_id) AS environments, sum(starts) AS starts,
-                       (name, version) IN (
-                           SELECT name, version FROM environment_packages
-                           WHERE env_id IN (SELECT env_id FROM starts WHERE base = %s)
-                       ) AS ready
-                FROM (SELECT env_id, count() AS starts FROM starts WHERE %s GROUP BY env_id) AS used
+                SELECT name, version, uniqExactIf(env_id, env_starts > 0) AS environments,
+                       arraySum(arrayMap(e -> tupleElement(e, 2), groupUniqArrayIf((env_id, env_starts), env_starts > 0))) AS starts,
+                       max(on_target) AS ready
+                FROM environment_packages
                 ALL INNER JOIN (
-                    SELECT DISTINCT env_id, name, version FROM environment_packages
-                    WHERE env_id IN (SELECT env_id FROM starts WHERE %s)
-                ) AS env USING env_id
+                    SELECT env_id, sum(used) AS env_starts, max(target) AS on_target
+                    FROM (
+                        %s
+                        UNION ALL
+                        SELECT env_id, 0 AS used, 1 AS target FROM daily_environments WHERE base = %s GROUP BY env_id
+                    ) AS flagged
+                    GROUP BY env_id
+                ) AS environments USING env_id
                 GROUP BY name, version
+                HAVING starts > 0
                 ORDER BY ready, environments DESC, name, version
-                LIMIT %d""".formatted(Sql.string(target(target)), condition, condition, MAX_PACKAGES);
+                LIMIT %d""".formatted(used, Sql.string(target(target)), MAX_PACKAGES);
     }
 
     private static Filters onBase(Filters filters) {

@@ -46,7 +46,7 @@ public record Filters(TimeWindow window, String base, String python, String host
 
     /** A WHERE condition on {@code starts}. */
     public String startsCondition() {
-        return condition(true);
+        return condition(Table.STARTS);
     }
 
     /** Whether a rollup without users and hosts ({@code daily_starts}) can answer under these filters. */
@@ -59,15 +59,34 @@ public record Filters(TimeWindow window, String base, String python, String host
         if (!fitsDailyRollup()) {
             throw new IllegalStateException("daily_starts has no user or host column");
         }
-        return condition(false);
+        return condition(Table.DAILY_STARTS);
     }
 
-    private String condition(boolean rawStarts) {
+    /** Whether {@code daily_environments} (environment, day, base) can answer under these filters. */
+    public boolean fitsEnvironmentRollup() {
+        return fitsDailyRollup() && python == null && ci.equals("include");
+    }
+
+    /** A WHERE condition on {@code daily_environments}; only when {@link #fitsEnvironmentRollup()}. */
+    public String environmentRollupCondition() {
+        if (!fitsEnvironmentRollup()) {
+            throw new IllegalStateException("daily_environments has no user, host, python or ci column");
+        }
+        return condition(Table.DAILY_ENVIRONMENTS);
+    }
+
+    /** The tables a condition is for, each with fewer columns than the one before. */
+    private enum Table { STARTS, DAILY_STARTS, DAILY_ENVIRONMENTS }
+
+    private String condition(Table table) {
         List<String> conditions = new ArrayList<>();
         conditions.add("day >= " + Sql.date(window.since()) + " AND day <= " + Sql.date(window.until()));
         equal(conditions, "base", base);
+        if (table == Table.DAILY_ENVIRONMENTS) {
+            return String.join(" AND ", conditions);
+        }
         equal(conditions, "python", python);
-        if (rawStarts) {
+        if (table == Table.STARTS) {
             equal(conditions, "host", host);
             equal(conditions, "user", user);
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pyusage.common.TestEngines;
 import io.pyusage.common.clickhouse.SchemaMigrations;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -117,6 +118,17 @@ class QueriesIT {
                     packages.stream().map(p -> p.get("name").asText() + "==" + p.get("version").asText() + " ready=" + p.get("ready").asInt())
                             .toList(), "not ready first");
             assertEquals(2, packages.get(0).get("starts").asInt());
+
+            // From the raw starts when a filter is one the environment rollup lacks: ann's starts only.
+            List<JsonNode> annPackages = store.query(DeprecationQueries.packages(filters(Map.of("base", "2020.11", "user", "ann")), "2023.06"));
+            assertEquals(List.of("numpy==1.24.0 starts=2", "numpy==1.26.4 starts=1", "pandas==2.2.2 starts=1"),
+                    annPackages.stream().map(p -> p.get("name").asText() + "==" + p.get("version").asText() + " starts=" + p.get("starts").asInt())
+                            .toList());
+            // A package set written twice (two aggregators saw it first) counts once until ClickHouse merges it away.
+            store.insertJsonEachRow("environment_packages", """
+                    {"env_id":2,"name":"numpy","version":"1.24.0","first_seen":"2026-01-01"}
+                    """.getBytes(StandardCharsets.UTF_8));
+            assertEquals(packages.toString(), store.query(DeprecationQueries.packages(onOldBase, "2023.06")).toString());
             assertEquals(List.of(), page(store, DeprecationQueries.remaining(filters(Map.of("base", "2023.06", "ci", "only"))), new Page(10, 0)));
         }
     }

@@ -56,7 +56,7 @@ public final class SchemaMigrations {
                         kafka_offset UInt64
                     ) ENGINE = MergeTree()
                     PARTITION BY toYYYYMM(day)
-                    ORDER BY (day, base, user, host)
+                    ORDER BY (base, user, host, day)
                     """),
                     // One row per (environment, package): package sets repeat across thousands of
                     // starts, so they are stored once and found by name.
