@@ -21,10 +21,15 @@ public final class PackageQueries {
         }
         // Starts are first reduced to one row per environment and user: joined to every package name raw,
         // a year of starts would fan out to billions of rows (a short prefix matches hundreds of names).
+        // That small set is the join's right side (the one ClickHouse holds in memory), the package rows
+        // stream past it; a package row written twice counts once (starts summed over distinct pairs).
         return new ListQuery("""
-                SELECT name, uniqExact(user) AS users, sum(user_starts) AS starts
-                FROM (SELECT env_id, user, count() AS user_starts FROM starts WHERE %s GROUP BY env_id, user) AS used
-                ALL INNER JOIN (SELECT DISTINCT env_id, name FROM environment_packages WHERE startsWith(name, %s)) AS env USING env_id
+                SELECT name, uniqExact(user) AS users,
+                       arraySum(arrayMap(e -> tupleElement(e, 3), groupUniqArray((env_id, user, user_starts)))) AS starts
+                FROM environment_packages
+                ALL INNER JOIN (SELECT env_id, user, count() AS user_starts FROM starts WHERE %s GROUP BY env_id, user) AS used
+                USING env_id
+                WHERE startsWith(name, %s)
                 GROUP BY name
                 ORDER BY users DESC, name""".formatted(filters.startsCondition(), Sql.string(normalised)));
     }

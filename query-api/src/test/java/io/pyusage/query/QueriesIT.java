@@ -49,6 +49,11 @@ class QueriesIT {
             List<JsonNode> search = page(store, PackageQueries.search("pan", recent), new Page(100, 0));
             assertEquals(List.of("pandas"), column(search, "name"));
             assertEquals(3, search.get(0).get("users").asInt());
+            store.insertJsonEachRow("environment_packages", """
+                    {"env_id":1,"name":"pandas","version":"2.2.2","first_seen":"2026-01-01"}
+                    """.getBytes(StandardCharsets.UTF_8));
+            assertEquals(search.toString(), page(store, PackageQueries.search("pan", recent), new Page(100, 0)).toString(),
+                    "a package row written twice counts once");
             assertEquals(List.of("numpy", "pandas"), column(page(store, PackageQueries.search(null, recent), new Page(100, 0)), "name").stream()
                     .sorted().toList());
 
