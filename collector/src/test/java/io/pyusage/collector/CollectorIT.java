@@ -1,6 +1,7 @@
 package io.pyusage.collector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,6 +37,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -258,6 +261,64 @@ class CollectorIT {
         assertEquals("UP", after.get("status").asText(), after.toString());
     }
 
+    /**
+     * With the buffer in front of Kafka full, a batch gets 503 with {@code Retry-After}, the lines
+     * to resend and the rest accepted; resent after the broker is back, every record is in the topic
+     * exactly once.
+     */
+    @Test
+    void aFullBufferAnswers503WithTheLinesToResend() throws Exception {
+        CollectorConfig tight = config(Map.of("PYUSAGE_COLLECTOR_BUFFER_RECORDS", "2"));
+        CollectorService small = new CollectorService(tight);
+        small.start(vertx).await(60, TimeUnit.SECONDS);
+        ScheduledExecutorService restarter = Executors.newSingleThreadScheduledExecutor();
+        try {
+            List<String> lines = new ArrayList<>();
+            List<Map<String, Object>> sent = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                lines.add(TestRecords.json(addTo(sent, TestRecords.valid("full-buffer", "full-buffer-host-" + i,
+                        List.of(List.of("numpy", "1.26.4"))))));
+            }
+            kafka.stop();
+            // The broker comes back while the request waits for the records the buffer took.
+            ScheduledFuture<EmbeddedKafka> restarted = restarter.schedule(() -> kafka.start(), 3, TimeUnit.SECONDS);
+            HttpResponse<String> full = post(tight, String.join("\n", lines).getBytes(StandardCharsets.UTF_8));
+            restarted.get(2, TimeUnit.MINUTES);
+            assertEquals(503, full.statusCode(), full.body());
+            assertTrue(full.headers().firstValue("Retry-After").isPresent());
+            JsonNode answer = json(full);
+            List<Integer> retry = new ArrayList<>();
+            answer.get("retry_lines").forEach(line -> retry.add(line.asInt()));
+            assertFalse(retry.isEmpty(), answer.toString());
+            assertEquals(10, answer.get("accepted").asInt() + retry.size(), answer.toString());
+
+            // A client resends what was refused until nothing is: a buffer of two takes a few rounds.
+            List<String> pending = retry.stream().map(line -> lines.get(line - 1)).toList();
+            for (int round = 0; !pending.isEmpty() && round < 100; round++) {
+                List<String> sending = pending;
+                HttpResponse<String> again = post(tight, String.join("\n", sending).getBytes(StandardCharsets.UTF_8));
+                List<String> refused = new ArrayList<>();
+                if (again.statusCode() == 503) {
+                    json(again).get("retry_lines").forEach(line -> refused.add(sending.get(line.asInt() - 1)));
+                } else {
+                    assertEquals(202, again.statusCode(), again.body());
+                }
+                assertTrue(refused.size() < pending.size(), "each round hands some records to Kafka: " + again.body());
+                pending = refused;
+            }
+            assertEquals(List.of(), pending);
+
+            Map<String, Integer> copies = new HashMap<>();
+            consume(ids(sent), Duration.ofSeconds(60), copies);
+            assertEquals(ids(sent), copies.keySet(), "every record arrived");
+            assertTrue(copies.values().stream().allMatch(n -> n == 1), "none twice: " + copies);
+        } finally {
+            restarter.shutdown();
+            restarter.awaitTermination(60, TimeUnit.SECONDS);
+            small.stop().await(60, TimeUnit.SECONDS);
+        }
+    }
+
     private static int sendUntilStopped(int sender, AtomicBoolean sending, Set<String> acknowledged) throws Exception {
         int failures = 0;
         for (int batch = 0; sending.get(); batch++) {
@@ -332,7 +393,12 @@ class CollectorIT {
     }
 
     private static HttpResponse<String> post(byte[] body, String... headers) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(HttpIngest.PATH))).timeout(Duration.ofMinutes(3))
+        return post(config, body, headers);
+    }
+
+    private static HttpResponse<String> post(CollectorConfig target, byte[] body, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.httpPort() + HttpIngest.PATH))
+                .timeout(Duration.ofMinutes(3))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (headers.length > 0) {
             request.headers(headers);
