@@ -35,10 +35,8 @@ public final class DeprecationQueries {
      */
     public static String packages(Filters filters, String target) {
         Filters onBase = onBase(filters);
-        String used = onBase.fitsEnvironmentRollup()
-                ? "SELECT env_id, countMerge(starts) AS used, 0 AS target FROM daily_environments WHERE %s GROUP BY env_id"
-                        .formatted(onBase.environmentRollupCondition())
-                : "SELECT env_id, count() AS used, 0 AS target FROM starts WHERE %s GROUP BY env_id".formatted(onBase.startsCondition());
+        EnvironmentDays days = EnvironmentDays.of(onBase);
+        String used = "SELECT env_id, %s AS used, 0 AS target FROM (%s) AS base_days GROUP BY env_id".formatted(days.starts(), days.rows());
         return """
                 SELECT name, version, uniqExactIf(env_id, env_starts > 0) AS environments,
                        arraySum(arrayMap(e -> tupleElement(e, 2), groupUniqArrayIf((env_id, env_starts), env_starts > 0))) AS starts,

@@ -51,50 +51,79 @@ public record Filters(TimeWindow window, String base, String python, String host
 
     /** Whether a rollup without users and hosts ({@code daily_starts}) can answer under these filters. */
     public boolean fitsDailyRollup() {
-        return host == null && user == null;
+        return fits(Table.DAILY_STARTS);
     }
 
     /** A WHERE condition on {@code daily_starts}; only when {@link #fitsDailyRollup()}. */
     public String dailyRollupCondition() {
-        if (!fitsDailyRollup()) {
-            throw new IllegalStateException("daily_starts has no user or host column");
-        }
-        return condition(Table.DAILY_STARTS);
+        return checkedCondition(Table.DAILY_STARTS);
     }
 
     /** Whether {@code daily_environments} (environment, day, base) can answer under these filters. */
     public boolean fitsEnvironmentRollup() {
-        return fitsDailyRollup() && python == null && ci.equals("include");
+        return fits(Table.DAILY_ENVIRONMENTS);
     }
 
     /** A WHERE condition on {@code daily_environments}; only when {@link #fitsEnvironmentRollup()}. */
     public String environmentRollupCondition() {
-        if (!fitsEnvironmentRollup()) {
-            throw new IllegalStateException("daily_environments has no user, host, python or ci column");
-        }
-        return condition(Table.DAILY_ENVIRONMENTS);
+        return checkedCondition(Table.DAILY_ENVIRONMENTS);
     }
 
-    /** The tables a condition is for, each with fewer columns than the one before. */
-    private enum Table { STARTS, DAILY_STARTS, DAILY_ENVIRONMENTS }
+    /** Whether {@code daily_hosts} (every filtered column but {@code ci}) can answer under these filters. */
+    public boolean fitsHostRollup() {
+        return fits(Table.DAILY_HOSTS);
+    }
+
+    /** A WHERE condition on {@code daily_hosts}; only when {@link #fitsHostRollup()}. */
+    public String hostRollupCondition() {
+        return checkedCondition(Table.DAILY_HOSTS);
+    }
+
+    /** The tables a condition is for, with the filtered columns each has besides day and base. */
+    private enum Table {
+        STARTS(true, true, true), DAILY_STARTS(true, false, true), DAILY_ENVIRONMENTS(false, false, false), DAILY_HOSTS(true, true, false);
+
+        private final boolean python;
+        private final boolean userAndHost;
+        private final boolean ci;
+
+        Table(boolean python, boolean userAndHost, boolean ci) {
+            this.python = python;
+            this.userAndHost = userAndHost;
+            this.ci = ci;
+        }
+    }
+
+    private boolean fits(Table table) {
+        return (table.python || python == null) && (table.userAndHost || host == null && user == null)
+                && (table.ci || ci.equals("include"));
+    }
+
+    private String checkedCondition(Table table) {
+        if (!fits(table)) {
+            throw new IllegalStateException(table + " lacks a column these filters need");
+        }
+        return condition(table);
+    }
 
     private String condition(Table table) {
         List<String> conditions = new ArrayList<>();
         conditions.add("day >= " + Sql.date(window.since()) + " AND day <= " + Sql.date(window.until()));
         equal(conditions, "base", base);
-        if (table == Table.DAILY_ENVIRONMENTS) {
-            return String.join(" AND ", conditions);
+        if (table.python) {
+            equal(conditions, "python", python);
         }
-        equal(conditions, "python", python);
-        if (table == Table.STARTS) {
+        if (table.userAndHost) {
             equal(conditions, "host", host);
             equal(conditions, "user", user);
         }
-        switch (ci) {
-            case "exclude" -> conditions.add("ci = 0");
-            case "only" -> conditions.add("ci = 1");
-            default -> {
-                // every start
+        if (table.ci) {
+            switch (ci) {
+                case "exclude" -> conditions.add("ci = 0");
+                case "only" -> conditions.add("ci = 1");
+                default -> {
+                    // every start
+                }
             }
         }
         return String.join(" AND ", conditions);

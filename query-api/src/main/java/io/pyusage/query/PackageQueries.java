@@ -34,15 +34,19 @@ public final class PackageQueries {
                 ORDER BY users DESC, name""".formatted(filters.startsCondition(), Sql.string(normalised)));
     }
 
-    /** {@code GET /api/v1/packages/{name}}: per version, users, hosts, environments, starts, first and last seen. */
+    /**
+     * {@code GET /api/v1/packages/{name}}: per version, users, hosts, environments, starts, and the
+     * first and last day seen; from the environment rollup when the filters allow.
+     */
     public static ListQuery versions(String name, Filters filters) {
+        EnvironmentDays days = EnvironmentDays.of(filters);
         return new ListQuery("""
-                SELECT version, uniqExact(user) AS users, uniqExact(host) AS hosts, uniqExact(env_id) AS environments,
-                       count() AS starts, toString(min(ts)) AS first_seen, toString(max(ts)) AS last_seen
-                FROM (SELECT user, host, env_id, ts FROM starts WHERE %s) AS used
+                SELECT version, %s AS users, %s AS hosts, uniqExact(env_id) AS environments,
+                       %s AS starts, toString(min(day)) AS first_seen, toString(max(day)) AS last_seen
+                FROM (%s) AS used
                 ALL INNER JOIN (%s) AS env USING env_id
                 GROUP BY version
-                ORDER BY users DESC, version""".formatted(filters.startsCondition(), environments(name, null)));
+                ORDER BY users DESC, version""".formatted(days.users(), days.hosts(), days.starts(), days.rows(), environments(name, null)));
     }
 
     /** {@code GET /api/v1/packages/{name}/users?version=}: who uses it, with hosts, versions, environments, bases, starts, last seen. */

@@ -17,9 +17,21 @@ public final class SubjectQueries {
         return environments(filters, "groupUniqArray(host) AS hosts");
     }
 
-    /** {@code GET /api/v1/hosts/{host}}: the host's environments, with the users who ran them. */
+    /**
+     * {@code GET /api/v1/hosts/{host}}: the host's environments, with the users who ran them; from
+     * {@code daily_hosts} (sorted by host) unless a {@code ci} filter needs the raw starts.
+     */
     public static ListQuery hostEnvironments(Filters filters) {
-        return environments(filters, "groupUniqArray(user) AS users");
+        if (!filters.fitsHostRollup()) {
+            return environments(filters, "groupUniqArray(user) AS users");
+        }
+        return new ListQuery("""
+                SELECT prefix, base, python, groupUniqArray(user) AS users, maxMerge(packages) AS packages,
+                       uniqExact(env_id) AS package_sets, countMerge(starts) AS starts, toString(maxMerge(last_seen)) AS last_seen
+                FROM daily_hosts
+                WHERE %s
+                GROUP BY prefix, base, python
+                ORDER BY starts DESC, prefix, base, python""".formatted(filters.hostRollupCondition()));
     }
 
     private static ListQuery environments(Filters filters, String who) {
@@ -32,18 +44,24 @@ public final class SubjectQueries {
                 ORDER BY starts DESC, prefix, base, python""".formatted(who, filters.startsCondition()));
     }
 
-    /** The packages in the most starts under {@code filters}, with their versions. */
+    /**
+     * The packages in the most starts under {@code filters}, with their versions; a host's from
+     * {@code daily_hosts} when the filters allow.
+     */
     public static String topPackages(Filters filters) {
-        String condition = filters.startsCondition();
+        boolean byHost = filters.host() != null && filters.fitsHostRollup();
+        String perEnvironment = byHost
+                ? "SELECT env_id, countMerge(starts) AS starts FROM daily_hosts WHERE %s GROUP BY env_id".formatted(filters.hostRollupCondition())
+                : "SELECT env_id, count() AS starts FROM starts WHERE %s GROUP BY env_id".formatted(filters.startsCondition());
         return """
                 SELECT name, groupUniqArray(version) AS versions, sum(starts) AS starts
-                FROM (SELECT env_id, count() AS starts FROM starts WHERE %s GROUP BY env_id) AS used
+                FROM (%s) AS used
                 ALL INNER JOIN (
                     SELECT DISTINCT env_id, name, version FROM environment_packages
-                    WHERE env_id IN (SELECT env_id FROM starts WHERE %s)
+                    WHERE env_id IN (SELECT env_id FROM (%s) AS environments)
                 ) AS env USING env_id
                 GROUP BY name
                 ORDER BY starts DESC, name
-                LIMIT %d""".formatted(condition, condition, TOP_PACKAGES);
+                LIMIT %d""".formatted(perEnvironment, perEnvironment, TOP_PACKAGES);
     }
 }

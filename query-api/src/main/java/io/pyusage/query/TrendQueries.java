@@ -27,14 +27,19 @@ public final class TrendQueries {
         return new ListQuery(UsageQueries.startsAndUsers("toString(%s) AS period, %s AS key".formatted(period, column), "period, key", filters));
     }
 
-    /** {@code GET /api/v1/packages/{name}/trend?interval=day|week}: per period and version, starts and users. */
+    /**
+     * {@code GET /api/v1/packages/{name}/trend?interval=day|week}: per period and version, starts and
+     * users; from the environment rollup when the filters allow.
+     */
     public static ListQuery packageTrend(String name, String interval, Filters filters) {
+        EnvironmentDays days = EnvironmentDays.of(filters);
         return new ListQuery("""
-                SELECT toString(%s) AS period, version, count() AS starts, uniqExact(user) AS users
-                FROM (SELECT day, user, env_id FROM starts WHERE %s) AS used
+                SELECT toString(%s) AS period, version, %s AS starts, %s AS users
+                FROM (%s) AS used
                 ALL INNER JOIN (%s) AS env USING env_id
                 GROUP BY period, version
-                ORDER BY period, version""".formatted(period(interval), filters.startsCondition(), PackageQueries.environments(name, null)));
+                ORDER BY period, version""".formatted(period(interval), days.starts(), days.users(), days.rows(),
+                PackageQueries.environments(name, null)));
     }
 
     private static String period(String interval) {

@@ -138,6 +138,32 @@ class QueriesIT {
         }
     }
 
+    /** Every start of the known data runs Python 3.11.7: with that filter the lists read the raw starts. */
+    @ParameterizedTest(name = "ClickHouse {0}")
+    @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
+    void theEnvironmentRollupAndTheRawStartsGiveTheSameAnswers(String engine) throws Exception {
+        try (TestEngines.Engine store = loaded(engine)) {
+            Filters rollup = filters(Map.of("base", "2020.11"));
+            Filters raw = filters(Map.of("base", "2020.11", "python", "3.11.7"));
+            assertTrue(rollup.fitsEnvironmentRollup() && !raw.fitsEnvironmentRollup());
+            assertEquals(page(store, PackageQueries.versions("numpy", raw), new Page(100, 0)).toString(),
+                    page(store, PackageQueries.versions("numpy", rollup), new Page(100, 0)).toString());
+            assertEquals(page(store, TrendQueries.packageTrend("numpy", "week", raw), new Page(100, 0)).toString(),
+                    page(store, TrendQueries.packageTrend("numpy", "week", rollup), new Page(100, 0)).toString());
+            assertEquals(store.query(DeprecationQueries.packages(raw, "2023.06")).toString(),
+                    store.query(DeprecationQueries.packages(rollup, "2023.06")).toString());
+
+            // A host's lists from daily_hosts, and from the raw starts under a ci filter that keeps them all.
+            Filters hostRollup = filters(Map.of()).forHost("h2");
+            Filters hostRaw = filters(Map.of("ci", "exclude")).forHost("h2");
+            assertTrue(hostRollup.fitsHostRollup() && !hostRaw.fitsHostRollup());
+            List<JsonNode> environments = page(store, SubjectQueries.hostEnvironments(hostRollup), new Page(100, 0));
+            assertEquals(page(store, SubjectQueries.hostEnvironments(hostRaw), new Page(100, 0)).toString(), environments.toString());
+            assertEquals(2, environments.get(0).get("starts").asInt());
+            assertEquals(store.query(SubjectQueries.topPackages(hostRaw)).toString(), store.query(SubjectQueries.topPackages(hostRollup)).toString());
+        }
+    }
+
     @ParameterizedTest(name = "ClickHouse {0}")
     @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
     void pagesDoNotOverlapAndTheTotalCountsEveryRow(String engine) throws Exception {

@@ -27,6 +27,13 @@ public final class SchemaMigrations {
             GROUP BY env_id, day, base
             """;
 
+    private static final String DAILY_HOSTS_SELECT = """
+            SELECT host, day, base, python, prefix, user, env_id,
+                   countState() AS starts, maxState(ts) AS last_seen, maxState(package_count) AS packages
+            FROM starts
+            GROUP BY host, day, base, python, prefix, user, env_id
+            """;
+
     public static final List<Migration> ALL = List.of(
             new Migration(1, "starts and environment packages",
                     Migration.sql("""
@@ -125,7 +132,28 @@ public final class SchemaMigrations {
             // no report, and being random they cost 8 of about 40 bytes a stored start.
             new Migration(4, "starts without pid and received_at",
                     Migration.dropColumn("starts", "pid"),
-                    Migration.dropColumn("starts", "received_at")));
+                    Migration.dropColumn("starts", "received_at")),
+            // What ran on a host, sorted by host: starts are sorted by user, and a host is used by
+            // many users, so a host's starts are otherwise read from the whole window.
+            new Migration(5, "daily hosts",
+                    Migration.sql("""
+                    CREATE TABLE IF NOT EXISTS daily_hosts (
+                        host String,
+                        day Date,
+                        base String,
+                        python String,
+                        prefix String,
+                        user String,
+                        env_id UInt64,
+                        starts AggregateFunction(count),
+                        last_seen AggregateFunction(max, DateTime('UTC')),
+                        packages AggregateFunction(max, UInt16)
+                    ) ENGINE = AggregatingMergeTree()
+                    PARTITION BY toYYYYMM(day)
+                    ORDER BY (host, day, base, python, prefix, user, env_id)
+                    """),
+                    Migration.sql("CREATE MATERIALIZED VIEW IF NOT EXISTS daily_hosts_mv TO daily_hosts AS " + DAILY_HOSTS_SELECT),
+                    Migration.backfill("daily_hosts", "INSERT INTO daily_hosts " + DAILY_HOSTS_SELECT)));
 
     private SchemaMigrations() {
     }

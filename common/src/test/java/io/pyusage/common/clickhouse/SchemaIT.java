@@ -24,7 +24,7 @@ class SchemaIT {
             // The materialized view's inner table is named differently across releases; leave it out.
             List<JsonNode> tables = store.query("SELECT name FROM system.tables WHERE database = currentDatabase()"
                     + " AND name NOT LIKE '.inner%' ORDER BY name");
-            assertEquals(List.of("daily_environments", "daily_environments_mv", "daily_starts", "daily_starts_mv",
+            assertEquals(List.of("daily_environments", "daily_environments_mv", "daily_hosts", "daily_hosts_mv", "daily_starts", "daily_starts_mv",
                             "environment_packages", "kafka_positions", "schema_migrations", "starts"),
                     tables.stream().map(t -> t.get("name").asText()).toList());
             // Every step is safe to run again, as after a migration that stopped half-way.
@@ -70,6 +70,13 @@ class SchemaIT {
             assertEquals(3, perEnvironment.get(0).get("starts").asLong());
             assertEquals(2, perEnvironment.get(0).get("users").asLong());
             assertEquals(1, perEnvironment.get(1).get("starts").asLong());
+            List<JsonNode> perHost = store.query("""
+                    SELECT host, countMerge(starts) AS starts, groupUniqArray(user) AS users, toString(maxMerge(last_seen)) AS last_seen
+                    FROM daily_hosts GROUP BY host ORDER BY host""");
+            assertEquals(2, perHost.size(), "filled by its view since the first migration run");
+            assertEquals(3, perHost.get(0).get("starts").asLong());
+            assertEquals(2, perHost.get(0).get("users").size());
+            assertEquals("2026-03-01 12:00:00", perHost.get(0).get("last_seen").asText());
             // Running the backfill step again must not count the stored starts twice.
             SchemaMigrations.ALL.get(2).steps().forEach(step -> step.apply(store));
             assertEquals(4, store.query("SELECT countMerge(starts) AS n FROM daily_starts").get(0).get("n").asLong());
@@ -87,7 +94,8 @@ class SchemaIT {
             List<String> dropped = new Retention(6, 24).dropExpired(store, LocalDate.parse("2026-04-20"));
 
             // Six months up to April 2026 start with November 2025.
-            assertEquals(List.of("starts/202401", "starts/202510", "daily_starts/202401", "daily_environments/202401"), dropped);
+            assertEquals(List.of("starts/202401", "starts/202510", "daily_hosts/202401", "daily_hosts/202510",
+                    "daily_starts/202401", "daily_environments/202401"), dropped);
             assertEquals(List.of("kept", "new"), store.query("SELECT user FROM starts ORDER BY user").stream()
                     .map(row -> row.get("user").asText()).toList());
             assertEquals(3, store.query("SELECT countMerge(starts) AS n FROM daily_starts").get(0).get("n").asLong());
