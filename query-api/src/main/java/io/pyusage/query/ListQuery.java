@@ -1,15 +1,34 @@
 package io.pyusage.query;
 
+import java.util.function.UnaryOperator;
+
 /**
  * A list the API answers a page of, with the number of rows in all. {@code sql} is a complete,
  * ordered SELECT without LIMIT; ties in its ORDER BY are broken by a unique column so that pages do
  * not overlap.
+ *
+ * @param sql     the list, or for a ranked list its cheap ranking (the key column first, then the order)
+ * @param details for a ranked list: the page's rows from the page of the ranking (given as a
+ *                subquery; never spliced into text that holds values); null for a plain list
  */
-public record ListQuery(String sql) {
+public record ListQuery(String sql, UnaryOperator<String> details) {
+
+    public ListQuery(String sql) {
+        this(sql, null);
+    }
+
+    /**
+     * A list whose page is chosen by a cheap ranking and then detailed for the page's keys only, so
+     * the expensive columns (arrays of names, say) are computed for a page, not for every row.
+     */
+    public static ListQuery ranked(String ranking, UnaryOperator<String> details) {
+        return new ListQuery(ranking, details);
+    }
 
     /** {@code LIMIT offset, count}: the form ClickHouse 18.16 and current releases both read. */
     public String page(Page page) {
-        return sql + "\nLIMIT " + page.offset() + ", " + page.limit();
+        String limited = sql + "\nLIMIT " + page.offset() + ", " + page.limit();
+        return details == null ? limited : details.apply(limited);
     }
 
     public String count() {

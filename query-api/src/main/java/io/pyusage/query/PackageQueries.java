@@ -49,9 +49,21 @@ public final class PackageQueries {
                 ORDER BY users DESC, version""".formatted(days.users(), days.hosts(), days.starts(), days.rows(), environments(name, null)));
     }
 
-    /** {@code GET /api/v1/packages/{name}/users?version=}: who uses it, with hosts, versions, environments, bases, starts, last seen. */
+    /**
+     * {@code GET /api/v1/packages/{name}/users?version=}: who uses it, with hosts, versions,
+     * environments, bases, starts, last seen. The page of users is ranked by starts first (a count),
+     * then only its users' starts are read again for the name lists: grouping every start of a
+     * popular package by user with its hosts and prefixes is what would make the list slow.
+     */
     public static ListQuery users(String name, String version, Filters filters) {
-        return new ListQuery("""
+        String environments = environments(name, version);
+        String condition = filters.startsCondition();
+        return ListQuery.ranked("""
+                SELECT user, count() AS starts
+                FROM starts
+                WHERE %s AND env_id IN (SELECT env_id FROM (%s) AS with_package)
+                GROUP BY user
+                ORDER BY starts DESC, user""".formatted(condition, environments), page -> """
                 SELECT user,
                        groupUniqArray(host) AS hosts,
                        groupUniqArray(version) AS versions,
@@ -59,13 +71,13 @@ public final class PackageQueries {
                        groupUniqArray(base) AS bases,
                        count() AS starts,
                        toString(max(ts)) AS last_seen
-                FROM (SELECT user, host, prefix, base, ts, env_id FROM starts WHERE %s) AS used
+                FROM (SELECT user, host, prefix, base, ts, env_id FROM starts
+                      WHERE %s AND user IN (SELECT user FROM (%s) AS ranked)) AS used
                 ALL INNER JOIN (%s) AS env USING env_id
                 GROUP BY user
-                ORDER BY starts DESC, user""".formatted(filters.startsCondition(), environments(name, version)));
+                ORDER BY starts DESC, user""".formatted(condition, page, environments));
     }
 
-    /** The environments that have the package (at {@code version}, when given), with its version there. */
     static String environments(String name, String version) {
         String normalised = PackageNames.normalise(name);
         if (!PackageNames.isNormalised(normalised) || normalised.length() > 200) {

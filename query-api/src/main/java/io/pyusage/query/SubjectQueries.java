@@ -14,34 +14,35 @@ public final class SubjectQueries {
 
     /** {@code GET /api/v1/users/{user}}: the user's environments, with the hosts it ran them on. */
     public static ListQuery userEnvironments(Filters filters) {
-        return environments(filters, "groupUniqArray(host) AS hosts");
+        return environments(filters, "groupUniqArray(host) AS hosts", "toString(max(ts))");
     }
 
     /**
      * {@code GET /api/v1/hosts/{host}}: the host's environments, with the users who ran them; from
-     * {@code daily_hosts} (sorted by host) unless a {@code ci} filter needs the raw starts.
+     * {@code daily_hosts} (sorted by host) unless a {@code ci} filter needs the raw starts. Its
+     * {@code last_seen} is a day either way: the rollup keeps no time of day.
      */
     public static ListQuery hostEnvironments(Filters filters) {
         if (!filters.fitsHostRollup()) {
-            return environments(filters, "groupUniqArray(user) AS users");
+            return environments(filters, "groupUniqArray(user) AS users", "toString(max(day))");
         }
         return new ListQuery("""
-                SELECT prefix, base, python, groupUniqArray(user) AS users, maxMerge(packages) AS packages,
-                       uniqExact(env_id) AS package_sets, countMerge(starts) AS starts, toString(maxMerge(last_seen)) AS last_seen
+                SELECT prefix, base, python, groupUniqArray(user) AS users, max(package_count) AS packages,
+                       uniqExact(env_id) AS package_sets, countMerge(starts) AS starts, toString(max(day)) AS last_seen
                 FROM daily_hosts
                 WHERE %s
                 GROUP BY prefix, base, python
                 ORDER BY starts DESC, prefix, base, python""".formatted(filters.hostRollupCondition()));
     }
 
-    private static ListQuery environments(Filters filters, String who) {
+    private static ListQuery environments(Filters filters, String who, String lastSeen) {
         return new ListQuery("""
                 SELECT prefix, base, python, %s, max(package_count) AS packages, uniqExact(env_id) AS package_sets,
-                       count() AS starts, toString(max(ts)) AS last_seen
+                       count() AS starts, %s AS last_seen
                 FROM starts
                 WHERE %s
                 GROUP BY prefix, base, python
-                ORDER BY starts DESC, prefix, base, python""".formatted(who, filters.startsCondition()));
+                ORDER BY starts DESC, prefix, base, python""".formatted(who, lastSeen, filters.startsCondition()));
     }
 
     /**

@@ -182,7 +182,7 @@ class QueriesIT {
     @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
     void hostileStringsInEveryParameterAreValuesNotSql(String engine) throws Exception {
         List<String> hostile = List.of("'; DROP TABLE starts; --", "\\' OR 1=1 --", "ann' OR '1'='1", "` \" $1 {p:String}", "\u0000",
-                "x\\", "é ✓ 𝄞");
+                "x\\", "é ✓ 𝄞", "100% %s %n {page}");
         try (TestEngines.Engine store = loaded(engine)) {
             for (String value : hostile) {
                 Filters filters = filters(Map.of("base", value, "python", value, "host", value, "user", value));

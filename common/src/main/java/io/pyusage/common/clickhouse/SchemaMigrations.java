@@ -28,10 +28,9 @@ public final class SchemaMigrations {
             """;
 
     private static final String DAILY_HOSTS_SELECT = """
-            SELECT host, day, base, python, prefix, user, env_id,
-                   countState() AS starts, maxState(ts) AS last_seen, maxState(package_count) AS packages
+            SELECT host, day, base, python, prefix, user, env_id, package_count, countState() AS starts
             FROM starts
-            GROUP BY host, day, base, python, prefix, user, env_id
+            GROUP BY host, day, base, python, prefix, user, env_id, package_count
             """;
 
     public static final List<Migration> ALL = List.of(
@@ -134,7 +133,9 @@ public final class SchemaMigrations {
                     Migration.dropColumn("starts", "pid"),
                     Migration.dropColumn("starts", "received_at")),
             // What ran on a host, sorted by host: starts are sorted by user, and a host is used by
-            // many users, so a host's starts are otherwise read from the whole window.
+            // many users, so a host's starts are otherwise read from the whole window. Days last in
+            // the key, so a host's rows for one environment lie together and compress; no last-seen
+            // time (a random DateTime a row would cost a third of the table): the last day is kept.
             new Migration(5, "daily hosts",
                     Migration.sql("""
                     CREATE TABLE IF NOT EXISTS daily_hosts (
@@ -145,12 +146,11 @@ public final class SchemaMigrations {
                         prefix String,
                         user String,
                         env_id UInt64,
-                        starts AggregateFunction(count),
-                        last_seen AggregateFunction(max, DateTime('UTC')),
-                        packages AggregateFunction(max, UInt16)
+                        package_count UInt16,
+                        starts AggregateFunction(count)
                     ) ENGINE = AggregatingMergeTree()
                     PARTITION BY toYYYYMM(day)
-                    ORDER BY (host, day, base, python, prefix, user, env_id)
+                    ORDER BY (host, user, prefix, base, python, env_id, package_count, day)
                     """),
                     Migration.sql("CREATE MATERIALIZED VIEW IF NOT EXISTS daily_hosts_mv TO daily_hosts AS " + DAILY_HOSTS_SELECT),
                     Migration.backfill("daily_hosts", "INSERT INTO daily_hosts " + DAILY_HOSTS_SELECT)));

@@ -71,12 +71,12 @@ class SchemaIT {
             assertEquals(2, perEnvironment.get(0).get("users").asLong());
             assertEquals(1, perEnvironment.get(1).get("starts").asLong());
             List<JsonNode> perHost = store.query("""
-                    SELECT host, countMerge(starts) AS starts, groupUniqArray(user) AS users, toString(maxMerge(last_seen)) AS last_seen
+                    SELECT host, countMerge(starts) AS starts, groupUniqArray(user) AS users, toString(max(day)) AS last_seen
                     FROM daily_hosts GROUP BY host ORDER BY host""");
             assertEquals(2, perHost.size(), "filled by its view since the first migration run");
             assertEquals(3, perHost.get(0).get("starts").asLong());
             assertEquals(2, perHost.get(0).get("users").size());
-            assertEquals("2026-03-01 12:00:00", perHost.get(0).get("last_seen").asText());
+            assertEquals("2026-03-01", perHost.get(0).get("last_seen").asText());
             // Running the backfill step again must not count the stored starts twice.
             SchemaMigrations.ALL.get(2).steps().forEach(step -> step.apply(store));
             assertEquals(4, store.query("SELECT countMerge(starts) AS n FROM daily_starts").get(0).get("n").asLong());
