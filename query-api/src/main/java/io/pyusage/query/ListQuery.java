@@ -3,15 +3,25 @@ package io.pyusage.query;
 import java.util.function.UnaryOperator;
 
 /**
- * A list the API answers a page of, with the number of rows in all. {@code sql} is a complete,
- * ordered SELECT without LIMIT; ties in its ORDER BY are broken by a unique column so that pages do
- * not overlap.
+ * A list the API answers a page of, with the number of rows in all. {@code sql} is a complete
+ * SELECT without LIMIT that ends with its ORDER BY line; ties in that order are broken by a unique
+ * column so that pages do not overlap.
  *
  * @param sql     the list, or for a ranked list its cheap ranking (the key column first, then the order)
  * @param details for a ranked list: the page's rows from the page of the ranking (given as a
  *                subquery; never spliced into text that holds values); null for a plain list
  */
 public record ListQuery(String sql, UnaryOperator<String> details) {
+
+    private static final String ORDER_BY = "\nORDER BY ";
+
+    public ListQuery {
+        int order = sql.lastIndexOf(ORDER_BY);
+        // No parenthesis after it: the last ORDER BY is the outer query's, not a subquery's.
+        if (order < 0 || sql.indexOf(')', order) >= 0) {
+            throw new IllegalArgumentException("a list ends with its ORDER BY line: " + sql);
+        }
+    }
 
     public ListQuery(String sql) {
         this(sql, null);
@@ -31,7 +41,8 @@ public record ListQuery(String sql, UnaryOperator<String> details) {
         return details == null ? limited : details.apply(limited);
     }
 
+    /** The number of rows, counted without the final ORDER BY: sorting every row would not change it. */
     public String count() {
-        return "SELECT count() AS total FROM (" + sql + ") AS list";
+        return "SELECT count() AS total FROM (" + sql.substring(0, sql.lastIndexOf(ORDER_BY)) + ") AS list";
     }
 }
