@@ -14,9 +14,9 @@ package io.pyusage.query;
 record EnvironmentDays(String rows, String starts, String users, String hosts) {
 
     static EnvironmentDays of(Filters filters) {
-        if (filters.fitsEnvironmentRollup()) {
+        if (filters.fits(Filters.Table.DAILY_ENVIRONMENTS)) {
             return new EnvironmentDays("SELECT env_id, day, starts, users, hosts FROM daily_environments WHERE "
-                    + filters.environmentRollupCondition(), "countMerge(starts)", "uniqMerge(users)", "uniqMerge(hosts)");
+                    + filters.condition(Filters.Table.DAILY_ENVIRONMENTS), "countMerge(starts)", "uniqMerge(users)", "uniqMerge(hosts)");
         }
         return new EnvironmentDays("SELECT env_id, day, user, host FROM starts WHERE " + filters.startsCondition(),
                 "count()", "uniqExact(user)", "uniqExact(host)");

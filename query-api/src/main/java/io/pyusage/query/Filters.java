@@ -44,44 +44,18 @@ public record Filters(TimeWindow window, String base, String python, String host
         return new Filters(window, base, python, checked("host", name), user, ci);
     }
 
-    /** A WHERE condition on {@code starts}. */
-    public String startsCondition() {
-        return condition(Table.STARTS);
-    }
-
-    /** Whether a rollup without users and hosts ({@code daily_starts}) can answer under these filters. */
-    public boolean fitsDailyRollup() {
-        return fits(Table.DAILY_STARTS);
-    }
-
-    /** A WHERE condition on {@code daily_starts}; only when {@link #fitsDailyRollup()}. */
-    public String dailyRollupCondition() {
-        return checkedCondition(Table.DAILY_STARTS);
-    }
-
-    /** Whether {@code daily_environments} (environment, day, base) can answer under these filters. */
-    public boolean fitsEnvironmentRollup() {
-        return fits(Table.DAILY_ENVIRONMENTS);
-    }
-
-    /** A WHERE condition on {@code daily_environments}; only when {@link #fitsEnvironmentRollup()}. */
-    public String environmentRollupCondition() {
-        return checkedCondition(Table.DAILY_ENVIRONMENTS);
-    }
-
-    /** Whether {@code daily_hosts} (every filtered column but {@code ci}) can answer under these filters. */
-    public boolean fitsHostRollup() {
-        return fits(Table.DAILY_HOSTS);
-    }
-
-    /** A WHERE condition on {@code daily_hosts}; only when {@link #fitsHostRollup()}. */
-    public String hostRollupCondition() {
-        return checkedCondition(Table.DAILY_HOSTS);
-    }
-
-    /** The tables a condition is for, with the filtered columns each has besides day and base. */
-    private enum Table {
-        STARTS(true, true, true), DAILY_STARTS(true, false, true), DAILY_ENVIRONMENTS(false, false, false), DAILY_HOSTS(true, true, false);
+    /**
+     * The tables the lists read, with the filtered columns each has besides day and base: a rollup
+     * answers a list only when it has every column the filters name.
+     */
+    public enum Table {
+        STARTS(true, true, true),
+        /** Day, base, Python, CI, interactive. */
+        DAILY_STARTS(true, false, true),
+        /** Environment, day, base. */
+        DAILY_ENVIRONMENTS(false, false, false),
+        /** Every filtered column but {@code ci}. */
+        DAILY_HOSTS(true, true, false);
 
         private final boolean python;
         private final boolean userAndHost;
@@ -94,19 +68,22 @@ public record Filters(TimeWindow window, String base, String python, String host
         }
     }
 
-    private boolean fits(Table table) {
+    /** A WHERE condition on {@code starts}. */
+    public String startsCondition() {
+        return condition(Table.STARTS);
+    }
+
+    /** Whether {@code table} has every column these filters need. */
+    public boolean fits(Table table) {
         return (table.python || python == null) && (table.userAndHost || host == null && user == null)
                 && (table.ci || ci.equals("include"));
     }
 
-    private String checkedCondition(Table table) {
+    /** A WHERE condition on {@code table}; only when it {@link #fits(Table) fits} these filters. */
+    public String condition(Table table) {
         if (!fits(table)) {
             throw new IllegalStateException(table + " lacks a column these filters need");
         }
-        return condition(table);
-    }
-
-    private String condition(Table table) {
         List<String> conditions = new ArrayList<>();
         conditions.add("day >= " + Sql.date(window.since()) + " AND day <= " + Sql.date(window.until()));
         equal(conditions, "base", base);

@@ -23,7 +23,7 @@ public final class SubjectQueries {
      * {@code last_seen} is a day either way: the rollup keeps no time of day.
      */
     public static ListQuery hostEnvironments(Filters filters) {
-        if (!filters.fitsHostRollup()) {
+        if (!filters.fits(Filters.Table.DAILY_HOSTS)) {
             return environments(filters, "groupUniqArray(user) AS users", "toString(max(day))");
         }
         return new ListQuery("""
@@ -32,7 +32,7 @@ public final class SubjectQueries {
                 FROM daily_hosts
                 WHERE %s
                 GROUP BY prefix, base, python
-                ORDER BY starts DESC, prefix, base, python""".formatted(filters.hostRollupCondition()));
+                ORDER BY starts DESC, prefix, base, python""".formatted(filters.condition(Filters.Table.DAILY_HOSTS)));
     }
 
     private static ListQuery environments(Filters filters, String who, String lastSeen) {
@@ -50,19 +50,18 @@ public final class SubjectQueries {
      * {@code daily_hosts} when the filters allow.
      */
     public static String topPackages(Filters filters) {
-        boolean byHost = filters.host() != null && filters.fitsHostRollup();
-        String perEnvironment = byHost
-                ? "SELECT env_id, countMerge(starts) AS starts FROM daily_hosts WHERE %s GROUP BY env_id".formatted(filters.hostRollupCondition())
-                : "SELECT env_id, count() AS starts FROM starts WHERE %s GROUP BY env_id".formatted(filters.startsCondition());
+        boolean byHost = filters.host() != null && filters.fits(Filters.Table.DAILY_HOSTS);
+        String table = byHost ? "daily_hosts" : "starts";
+        String condition = filters.condition(byHost ? Filters.Table.DAILY_HOSTS : Filters.Table.STARTS);
         return """
                 SELECT name, groupUniqArray(version) AS versions, sum(starts) AS starts
-                FROM (%s) AS used
+                FROM (SELECT env_id, %s AS starts FROM %s WHERE %s GROUP BY env_id) AS used
                 ALL INNER JOIN (
                     SELECT DISTINCT env_id, name, version FROM environment_packages
-                    WHERE env_id IN (SELECT env_id FROM (%s) AS environments)
+                    WHERE env_id IN (SELECT env_id FROM %s WHERE %s)
                 ) AS env USING env_id
                 GROUP BY name
                 ORDER BY starts DESC, name
-                LIMIT %d""".formatted(perEnvironment, perEnvironment, TOP_PACKAGES);
+                LIMIT %d""".formatted(byHost ? "countMerge(starts)" : "count()", table, condition, table, condition, TOP_PACKAGES);
     }
 }

@@ -31,11 +31,11 @@ public final class UsageQueries {
      * what the rollup does not keep. The numbers are the same either way.
      */
     static String startsAndUsers(String keys, String grouping, Filters filters) {
-        boolean rollup = filters.fitsDailyRollup();
+        boolean rollup = filters.fits(Filters.Table.DAILY_STARTS);
         String starts = rollup ? "countMerge(starts)" : "count()";
         String users = rollup ? "uniqMerge(users)" : "uniqExact(user)";
         String table = rollup ? "daily_starts" : "starts";
-        String condition = rollup ? filters.dailyRollupCondition() : filters.startsCondition();
+        String condition = rollup ? filters.condition(Filters.Table.DAILY_STARTS) : filters.startsCondition();
         return """
                 SELECT %s, %s AS starts, %s AS users
                 FROM %s

@@ -145,7 +145,7 @@ class QueriesIT {
         try (TestEngines.Engine store = loaded(engine)) {
             Filters rollup = filters(Map.of("base", "2020.11"));
             Filters raw = filters(Map.of("base", "2020.11", "python", "3.11.7"));
-            assertTrue(rollup.fitsEnvironmentRollup() && !raw.fitsEnvironmentRollup());
+            assertTrue(rollup.fits(Filters.Table.DAILY_ENVIRONMENTS) && !raw.fits(Filters.Table.DAILY_ENVIRONMENTS));
             assertEquals(page(store, PackageQueries.versions("numpy", raw), new Page(100, 0)).toString(),
                     page(store, PackageQueries.versions("numpy", rollup), new Page(100, 0)).toString());
             assertEquals(page(store, TrendQueries.packageTrend("numpy", "week", raw), new Page(100, 0)).toString(),
@@ -156,7 +156,7 @@ class QueriesIT {
             // A host's lists from daily_hosts, and from the raw starts under a ci filter that keeps them all.
             Filters hostRollup = filters(Map.of()).forHost("h2");
             Filters hostRaw = filters(Map.of("ci", "exclude")).forHost("h2");
-            assertTrue(hostRollup.fitsHostRollup() && !hostRaw.fitsHostRollup());
+            assertTrue(hostRollup.fits(Filters.Table.DAILY_HOSTS) && !hostRaw.fits(Filters.Table.DAILY_HOSTS));
             List<JsonNode> environments = page(store, SubjectQueries.hostEnvironments(hostRollup), new Page(100, 0));
             assertEquals(page(store, SubjectQueries.hostEnvironments(hostRaw), new Page(100, 0)).toString(), environments.toString());
             assertEquals(2, environments.get(0).get("starts").asInt());

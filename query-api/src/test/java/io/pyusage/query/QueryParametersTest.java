@@ -59,7 +59,7 @@ class QueryParametersTest {
         parameters.put("user", "ann");
         String condition = Filters.from(parameters::get, TODAY).startsCondition();
         assertTrue(condition.contains("user = 'ann'") && condition.contains("ci = 1"), condition);
-        assertThrows(IllegalStateException.class, () -> Filters.from(parameters::get, TODAY).dailyRollupCondition());
+        assertThrows(IllegalStateException.class, () -> Filters.from(parameters::get, TODAY).condition(Filters.Table.DAILY_STARTS));
 
         assertEquals(new Page(100, 0), Page.from(name -> null));
         assertEquals(new Page(5, 10), Page.from(Map.of("limit", "5", "offset", "10")::get));
