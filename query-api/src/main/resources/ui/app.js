@@ -38,12 +38,18 @@ function query(parameters) {
   return search.toString();
 }
 
-/** One API answer as JSON. The token goes as Bearer, so a refusal never opens the browser's login box. */
-async function api(path, parameters) {
+/** An API request. The token goes as Bearer, so a refusal never opens the browser's login box. */
+async function request(path, parameters) {
   const response = await fetch(path + "?" + query(parameters), {
     headers: { Authorization: "Bearer " + (localStorage.getItem(TOKEN_KEY) || "none") }
   });
   if (response.status === 401) throw new NeedToken();
+  return response;
+}
+
+/** One API answer as JSON. */
+async function api(path, parameters) {
+  const response = await request(path, parameters);
   const body = await response.json().catch(() => ({ error: response.status + " " + response.statusText }));
   if (!response.ok) throw new Error(body.error + (body.parameter ? " (" + body.parameter + ")" : ""));
   return body;
@@ -240,10 +246,7 @@ async function deprecationView(parameters) {
 
 /** The report's rows as a CSV file: fetched with the token, then saved by the browser. */
 async function downloadCsv(report) {
-  const response = await fetch("/api/v1/reports/deprecation?" + query(Object.assign({ format: "csv", limit: 10000 }, report)), {
-    headers: { Authorization: "Bearer " + (localStorage.getItem(TOKEN_KEY) || "none") }
-  });
-  if (response.status === 401) throw new NeedToken();
+  const response = await request("/api/v1/reports/deprecation", Object.assign({ format: "csv", limit: 10000 }, report));
   if (!response.ok) throw new Error(response.status + " " + response.statusText);
   const url = URL.createObjectURL(await response.blob());
   const save = el("a", { href: url, download: "deprecation-" + report.base + ".csv" });

@@ -147,8 +147,10 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         DecodeResult result = StartupRecordCodec.decodeWithoutPackages(value, 0, value.length);
         if (result instanceof DecodeResult.Valid valid) {
             RowMapper.Rows rows = RowMapper.map(valid, topicId, record.partition(), record.offset());
-            String user = valid.record().user();
-            rows.start().put("user", userNames.stored(user)).put("prefix", userNames.storedPath(valid.record().prefix(), user));
+            if (userNames.pseudonymised()) {
+                String user = valid.record().user();
+                rows.start().put("user", userNames.stored(user)).put("prefix", userNames.storedPath(valid.record().prefix(), user));
+            }
             return rows;
         }
         return result;

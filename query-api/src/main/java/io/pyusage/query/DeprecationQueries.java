@@ -31,7 +31,8 @@ public final class DeprecationQueries {
      * One pass over {@code environment_packages} joined to every environment of either base; the
      * starts per environment come from {@code daily_environments} when the filters allow. A package
      * row written twice (before ClickHouse merges it away) counts once: environments are counted
-     * distinct, and starts summed over distinct (environment, starts) pairs.
+     * distinct, and starts {@link PackageQueries#summedOnce summed once} per environment (an environment only
+     * on the target adds 0).
      */
     public static String packages(Filters filters, String target) {
         Filters onBase = onBase(filters);
@@ -39,7 +40,7 @@ public final class DeprecationQueries {
         String used = "SELECT env_id, %s AS used, 0 AS target FROM (%s) AS base_days GROUP BY env_id".formatted(days.starts(), days.rows());
         return """
                 SELECT name, version, uniqExactIf(env_id, env_starts > 0) AS environments,
-                       arraySum(arrayMap(e -> tupleElement(e, 2), groupUniqArrayIf((env_id, env_starts), env_starts > 0))) AS starts,
+                       %s AS starts,
                        max(on_target) AS ready
                 FROM environment_packages
                 ALL INNER JOIN (
@@ -54,7 +55,7 @@ public final class DeprecationQueries {
                 GROUP BY name, version
                 HAVING starts > 0
                 ORDER BY ready, environments DESC, name, version
-                LIMIT %d""".formatted(used, Sql.string(target(target)), MAX_PACKAGES);
+                LIMIT %d""".formatted(PackageQueries.summedOnce("env_id", "env_starts"), used, Sql.string(target(target)), MAX_PACKAGES);
     }
 
     private static Filters onBase(Filters filters) {

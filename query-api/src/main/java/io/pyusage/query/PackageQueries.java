@@ -24,14 +24,14 @@ public final class PackageQueries {
         // That small set is the join's right side (the one ClickHouse holds in memory), the package rows
         // stream past it; a package row written twice counts once (starts summed over distinct pairs).
         return new ListQuery("""
-                SELECT name, uniqExact(user) AS users,
-                       arraySum(arrayMap(e -> tupleElement(e, 3), groupUniqArray((env_id, user, user_starts)))) AS starts
+                SELECT name, uniqExact(user) AS users, %s AS starts
                 FROM environment_packages
                 ALL INNER JOIN (SELECT env_id, user, count() AS user_starts FROM starts WHERE %s GROUP BY env_id, user) AS used
                 USING env_id
                 WHERE startsWith(name, %s)
                 GROUP BY name
-                ORDER BY users DESC, name""".formatted(filters.startsCondition(), Sql.string(normalised)));
+                ORDER BY users DESC, name""".formatted(summedOnce("env_id, user", "user_starts"), filters.startsCondition(),
+                Sql.string(normalised)));
     }
 
     /**
@@ -78,6 +78,16 @@ public final class PackageQueries {
                 ORDER BY starts DESC, user""".formatted(condition, page, environments));
     }
 
+    /**
+     * {@code value} summed once per distinct {@code distinctBy} and value, for rows joined to
+     * {@code environment_packages}: a package row written twice (until ClickHouse merges it away)
+     * joins its environment's rows twice, and counts once here.
+     */
+    static String summedOnce(String distinctBy, String value) {
+        return "arraySum(arrayMap(e -> tupleElement(e, 2), groupUniqArray(((%s), %s))))".formatted(distinctBy, value);
+    }
+
+    /** The environments that have the package (at {@code version}, when given), with its version there. */
     static String environments(String name, String version) {
         String normalised = PackageNames.normalise(name);
         if (!PackageNames.isNormalised(normalised) || normalised.length() > 200) {
