@@ -25,11 +25,15 @@ final class Batch {
     private final long createdNanos = System.nanoTime();
     private double oldestReceivedAt = Double.MAX_VALUE;
 
-    /** Adds a start; its environment's package rows only when {@code includePackages}. */
-    void add(RowMapper.Rows rows, double receivedAt, boolean includePackages, TopicPartition partition, long offset) {
-        starts.add(rows.start());
-        if (includePackages && envIds.add(rows.envId())) {
-            rows.packages().forEach(packages::add);
+    /**
+     * Adds a start; with its environment's package rows when {@code packageRows} is given and this
+     * batch does not hold them yet.
+     */
+    void add(long envId, RowBuffer.Encoded startRow, RowBuffer.Encoded packageRows, double receivedAt, TopicPartition partition,
+             long offset) {
+        starts.add(startRow);
+        if (packageRows != null && envIds.add(envId)) {
+            packages.add(packageRows);
         }
         oldestReceivedAt = Math.min(oldestReceivedAt, receivedAt);
         cover(partition, offset);

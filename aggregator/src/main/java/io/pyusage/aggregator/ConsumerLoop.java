@@ -1,9 +1,9 @@
 package io.pyusage.aggregator;
 
 import io.pyusage.common.clickhouse.ClickHouseStore.ClickHouseException;
+import io.pyusage.common.record.CheckedPackagesHeaders;
 import io.pyusage.common.record.DecodeResult;
 import io.pyusage.common.record.StartupRecord;
-import io.pyusage.common.record.StartupRecordCodec;
 import io.pyusage.common.record.UserNames;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -45,7 +46,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
     /** Below this many records a poll is decoded on the loop's own thread: splitting would cost more. */
-    private static final int PARALLEL_DECODE_MIN = 64;
+    private static final int PARALLEL_MIN = 16;
     /** Environments whose package rows are known to be stored; beyond this many, the oldest are forgotten. */
     private static final int KNOWN_ENVIRONMENTS = 200_000;
 
@@ -127,31 +128,65 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     }
 
     /**
-     * Decoding and mapping (most of the loop's CPU) run in parallel over a poll's records; the
-     * results join the batch in the order the records came, so offsets stay in order.
+     * Decoding, mapping and encoding rows (most of the loop's CPU) run in parallel over a poll's
+     * records; the results join the batch in the order the records came, so offsets stay in order.
+     * A record whose package set is neither stored nor in the batch yet (rare once running) is read
+     * a second time, with its packages, for its environment's rows.
      */
     private void acceptAll(ConsumerRecords<String, byte[]> polled) {
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>(polled.count());
         polled.forEach(records::add);
         Object[] decoded = new Object[records.size()];
-        IntStream indexes = IntStream.range(0, records.size());
-        (records.size() >= PARALLEL_DECODE_MIN ? indexes.parallel() : indexes).forEach(i -> decoded[i] = decode(records.get(i)));
+        inParallel(records.size(), i -> decoded[i] = decode(records.get(i)));
+        List<Integer> firstOfNewEnvironment = new ArrayList<>();
+        Set<Long> newEnvironments = new HashSet<>();
+        for (int i = 0; i < decoded.length; i++) {
+            if (decoded[i] instanceof Prepared prepared && !knownEnvironments.containsKey(prepared.envId())
+                    && !batch.containsEnvironment(prepared.envId()) && newEnvironments.add(prepared.envId())) {
+                firstOfNewEnvironment.add(i);
+            }
+        }
+        inParallel(firstOfNewEnvironment.size(), j -> {
+            int i = firstOfNewEnvironment.get(j);
+            decoded[i] = withPackages(records.get(i), (Prepared) decoded[i]);
+        });
         for (int i = 0; i < decoded.length; i++) {
             accept(records.get(i), decoded[i]);
         }
     }
 
-    /** The record's rows (without its packages), or why it is invalid. */
+    private static void inParallel(int count, IntConsumer task) {
+        IntStream indexes = IntStream.range(0, count);
+        (count >= PARALLEL_MIN ? indexes.parallel() : indexes).forEach(task);
+    }
+
+    /**
+     * A valid record ready for a batch: its environment, its encoded {@code starts} row, and the
+     * environment's encoded package rows when they are to be stored with it (else null).
+     */
+    private record Prepared(long envId, RowBuffer.Encoded startRow, RowBuffer.Encoded packageRows, double receivedAt) {
+    }
+
+    /** The record ready for a batch, without its package rows, or why it is invalid. */
     private Object decode(ConsumerRecord<String, byte[]> record) {
-        byte[] value = value(record);
-        DecodeResult result = StartupRecordCodec.decodeWithoutPackages(value, 0, value.length);
+        DecodeResult result = CheckedPackagesHeaders.decodeWithoutPackages(value(record), record.headers());
         if (result instanceof DecodeResult.Valid valid) {
             RowMapper.Rows rows = RowMapper.map(valid, topicId, record.partition(), record.offset());
+            StartupRecord start = valid.record();
             if (userNames.pseudonymised()) {
-                String user = valid.record().user();
-                rows.start().put("user", userNames.stored(user)).put("prefix", userNames.storedPath(valid.record().prefix(), user));
+                rows.start().put("user", userNames.stored(start.user())).put("prefix", userNames.storedPath(start.prefix(), start.user()));
             }
-            return rows;
+            return new Prepared(rows.envId(), rows.encodedStart(), null, start.receivedAt() == null ? start.ts() : start.receivedAt());
+        }
+        return result;
+    }
+
+    /** The record read again with its packages for its environment's rows, or why its package list is invalid. */
+    private static Object withPackages(ConsumerRecord<String, byte[]> record, Prepared prepared) {
+        DecodeResult result = CheckedPackagesHeaders.decodeWithPackages(value(record), record.headers());
+        if (result instanceof DecodeResult.Valid valid) {
+            RowBuffer.Encoded packageRows = RowBuffer.encode(RowMapper.packageRows(prepared.envId(), valid.record()));
+            return new Prepared(prepared.envId(), prepared.startRow(), packageRows, prepared.receivedAt());
         }
         return result;
     }
@@ -162,14 +197,8 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
 
     private void accept(ConsumerRecord<String, byte[]> record, Object decoded) {
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-        if (decoded instanceof RowMapper.Rows rows) {
-            boolean packagesNeeded = !knownEnvironments.containsKey(rows.envId()) && !batch.containsEnvironment(rows.envId());
-            if (packagesNeeded) {
-                // A package set not seen before (rare once running): read the record again, with its packages.
-                rows = rows.withPackages(((DecodeResult.Valid) StartupRecordCodec.decode(value(record))).record());
-            }
-            StartupRecord start = rows.record();
-            batch.add(rows, start.receivedAt() == null ? start.ts() : start.receivedAt(), packagesNeeded, partition, record.offset());
+        if (decoded instanceof Prepared prepared) {
+            batch.add(prepared.envId(), prepared.startRow(), prepared.packageRows(), prepared.receivedAt(), partition, record.offset());
         } else if (decoded instanceof DecodeResult.Invalid invalid) {
             batch.add(deadLetters.send(record, invalid.reason(), invalid.errors().toString()), partition, record.offset());
             metrics.deadLettered(invalid.reason()).increment();

@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Newline-delimited JSON rows for one table, written whole in the normal case and in slices when
@@ -19,11 +20,30 @@ final class RowBuffer {
     /** Built once: mapper.writeValue() would set up a serializer provider for every row. */
     private static final SerializerProvider SERIALIZERS = StartupRecordCodec.mapper().getSerializerProviderInstance();
 
+    /** Per thread, for {@link #encode}: its generator and buffer are reused for every record. */
+    private static final ThreadLocal<RowBuffer> SCRATCH = ThreadLocal.withInitial(RowBuffer::new);
+
     private final ExposedBuffer out = new ExposedBuffer();
     private final JsonGenerator generator = newGenerator(out);
     private int[] ends = new int[1024];
     private int rows;
     private int written;
+
+    /** Rows as JSON lines: {@code bytes}, and where each row ends in them. */
+    record Encoded(byte[] bytes, int[] ends) {
+    }
+
+    /**
+     * Encodes rows on any thread, so that they are encoded where records are decoded, in parallel,
+     * and a batch only copies bytes ({@link #add(Encoded)}).
+     */
+    static Encoded encode(List<ObjectNode> rows) {
+        RowBuffer scratch = SCRATCH.get();
+        scratch.out.reset();
+        scratch.rows = 0;
+        rows.forEach(scratch::add);
+        return new Encoded(scratch.out.toByteArray(), Arrays.copyOf(scratch.ends, scratch.rows));
+    }
 
     void add(ObjectNode row) {
         try {
@@ -33,10 +53,22 @@ final class RowBuffer {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        ended(out.size());
+    }
+
+    void add(Encoded encoded) {
+        int base = out.size();
+        out.write(encoded.bytes(), 0, encoded.bytes().length);
+        for (int end : encoded.ends()) {
+            ended(base + end);
+        }
+    }
+
+    private void ended(int end) {
         if (rows == ends.length) {
             ends = Arrays.copyOf(ends, rows * 2);
         }
-        ends[rows++] = out.size();
+        ends[rows++] = end;
     }
 
     private static JsonGenerator newGenerator(ByteArrayOutputStream out) {

@@ -30,9 +30,14 @@ public final class RowMapper {
             return packageRows(envId, record);
         }
 
-        /** The same start with its packages bound, for its environment's rows. */
-        public Rows withPackages(StartupRecord full) {
-            return new Rows(envId, start, full);
+        /** The start row, encoded. */
+        RowBuffer.Encoded encodedStart() {
+            return RowBuffer.encode(List.of(start));
+        }
+
+        /** The package rows, encoded. */
+        RowBuffer.Encoded encodedPackages() {
+            return RowBuffer.encode(packages());
         }
     }
 

@@ -74,8 +74,8 @@ class RowMapperTest {
         TopicPartition p0 = new TopicPartition("startups", 0);
         TopicPartition p1 = new TopicPartition("startups", 1);
         RowMapper.Rows rows = RowMapper.map(decode(TestRecords.valid()), "topic-id", 0, 5);
-        batch.add(rows, 1.0, true, p0, 5);
-        batch.add(rows, 1.0, true, p0, 6);
+        batch.add(rows.envId(), rows.encodedStart(), rows.encodedPackages(), 1.0, p0, 5);
+        batch.add(rows.envId(), rows.encodedStart(), rows.encodedPackages(), 1.0, p0, 6);
         batch.add(new DeadLetters.Letter(new ProducerRecord<>("startups.dlq", new byte[0])), p1, 9);
         assertEquals(6, batch.commitOffsets().get(p0).offset() - 1);
         assertEquals(10, batch.commitOffsets().get(p1).offset());
@@ -98,6 +98,12 @@ class RowMapperTest {
         assertEquals("{\"n\":1}\n{\"n\":2}\n", new String(rows.slice(1, 3), StandardCharsets.UTF_8));
         assertEquals("{\"n\":2999}", new String(rows.row(2999), StandardCharsets.UTF_8));
         assertEquals("{\"n\":0}", new String(rows.row(0), StandardCharsets.UTF_8));
+        // Rows encoded elsewhere join whole, each still its own slice.
+        rows.add(RowBuffer.encode(List.of(StartupRecordCodec.mapper().createObjectNode().put("n", "a"),
+                StartupRecordCodec.mapper().createObjectNode().put("n", "b"))));
+        assertEquals(3002, rows.size());
+        assertEquals("{\"n\":\"b\"}", new String(rows.row(3001), StandardCharsets.UTF_8));
+        assertEquals("{\"n\":2999}\n{\"n\":\"a\"}\n", new String(rows.slice(2999, 3001), StandardCharsets.UTF_8));
         rows.markWritten(10);
         rows.markWritten(4);
         assertEquals(10, rows.written(), "the written prefix never shrinks");

@@ -8,6 +8,8 @@ import io.pyusage.common.clickhouse.ClickHouseStore;
 import io.pyusage.common.clickhouse.SchemaMigrations;
 import io.pyusage.common.config.KafkaSettings;
 import io.pyusage.common.config.KafkaTopics;
+import io.pyusage.common.record.CheckedPackagesHeaders;
+import io.pyusage.common.record.DecodeResult;
 import io.pyusage.common.record.StartupRecordCodec;
 import io.pyusage.devstack.servers.EmbeddedClickHouse;
 import io.pyusage.devstack.servers.EmbeddedKafka;
@@ -111,7 +113,7 @@ public final class AggregatorBenchmark {
         }
     }
 
-    /** The records as the collector forwards them: stamped with receipt time and sender, keyed by host. */
+    /** The records as the collector forwards them: stamped with receipt time and sender, keyed by host, checked packages in headers. */
     private static void fill(String bootstrap, SyntheticYear.Settings settings) throws Exception {
         long begin = System.nanoTime();
         AtomicLong bytes = new AtomicLong();
@@ -123,7 +125,8 @@ public final class AggregatorBenchmark {
             new SyntheticYear(settings).forEachStart(RECORDS, record -> {
                 byte[] value = StartupRecordCodec.encode(record.received(record.ts() + 0.05, "10.1.2.3"));
                 bytes.addAndGet(value.length);
-                producer.send(new ProducerRecord<>(TOPIC, record.host(), value));
+                DecodeResult.Valid valid = (DecodeResult.Valid) StartupRecordCodec.decodeWithoutPackages(value, 0, value.length);
+                producer.send(new ProducerRecord<>(TOPIC, null, record.host(), value, CheckedPackagesHeaders.of(valid)));
             });
             producer.flush();
         }

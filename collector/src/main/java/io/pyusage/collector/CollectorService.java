@@ -73,7 +73,9 @@ public final class CollectorService implements Service {
         Router router = Router.router(vertx);
         http.mount(router);
         ServiceEndpoints.mount(router, NAME, registry, this::health);
-        return vertx.createHttpServer(new HttpServerOptions().setDecompressionSupported(true))
+        // HTTP/1.1 only: on a connection upgraded to cleartext HTTP/2 (which clients such as Java's
+        // attempt unasked) gzip bodies reached the handler still compressed and were refused.
+        return vertx.createHttpServer(new HttpServerOptions().setDecompressionSupported(true).setHttp2ClearTextEnabled(false))
                 .requestHandler(router)
                 .listen(config.httpPort(), config.bindHost());
     }

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
@@ -106,16 +107,16 @@ public final class KafkaPublisher implements AutoCloseable {
     }
 
     /**
-     * Queues one encoded record keyed by host; {@code acknowledgement} is told when Kafka has it.
+     * Queues one encoded record keyed by host, with its headers; {@code acknowledgement} is told when Kafka has it.
      *
      * @return false, at once and without calling {@code acknowledgement}, when the buffer is full
      */
-    public boolean publish(String key, byte[] value, Acknowledgement acknowledgement) {
+    public boolean publish(String key, byte[] value, Iterable<Header> headers, Acknowledgement acknowledgement) {
         if (closing || bufferedBytes.addAndGet(value.length) > maxBufferBytes) {
             bufferedBytes.addAndGet(-value.length);
             return false;
         }
-        if (!buffer.offer(new Pending(key, value, acknowledgement, System.nanoTime()))) {
+        if (!buffer.offer(new Pending(key, value, headers, acknowledgement, System.nanoTime()))) {
             bufferedBytes.addAndGet(-value.length);
             return false;
         }
@@ -144,7 +145,7 @@ public final class KafkaPublisher implements AutoCloseable {
             lastAckNanos = System.nanoTime();
         }
         try {
-            producer.send(new ProducerRecord<>(settings.topic(), pending.key, pending.value), (metadata, error) -> {
+            producer.send(new ProducerRecord<>(settings.topic(), null, pending.key, pending.value, pending.headers), (metadata, error) -> {
                 unacknowledged.decrementAndGet();
                 acknowledged(pending, error);
             });
@@ -219,6 +220,6 @@ public final class KafkaPublisher implements AutoCloseable {
         kafkaMeters.close();
     }
 
-    private record Pending(String key, byte[] value, Acknowledgement acknowledgement, long enqueuedNanos) {
+    private record Pending(String key, byte[] value, Iterable<Header> headers, Acknowledgement acknowledgement, long enqueuedNanos) {
     }
 }

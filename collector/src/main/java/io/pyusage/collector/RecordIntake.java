@@ -1,5 +1,6 @@
 package io.pyusage.collector;
 
+import io.pyusage.common.record.CheckedPackagesHeaders;
 import io.pyusage.common.record.DecodeResult;
 import io.pyusage.common.record.StartupRecordCodec;
 
@@ -44,7 +45,8 @@ public final class RecordIntake {
 
     /**
      * Stamps and queues a valid record (decoded from {@code bytes[offset, offset + length)}) for
-     * Kafka, keyed by host so one host's starts stay in order.
+     * Kafka, keyed by host so one host's starts stay in order, with the fingerprint of its checked
+     * package list in its headers (so the aggregator need not read the list again).
      *
      * @return false (counted as dropped) when the buffer in front of Kafka is full; then
      *         {@code acknowledgement} is never called
@@ -53,7 +55,7 @@ public final class RecordIntake {
                            KafkaPublisher.Acknowledgement acknowledgement) {
         byte[] stamped = StartupRecordCodec.encodeReceived(valid, bytes, offset, length,
                 System.currentTimeMillis() / 1000.0, sourceIp);
-        boolean queued = publisher.publish(valid.host(), stamped, error -> {
+        boolean queued = publisher.publish(valid.host(), stamped, CheckedPackagesHeaders.of(valid), error -> {
             if (error == null) {
                 metrics.accepted();
             } else {

@@ -25,7 +25,7 @@ class KafkaPublisherTest {
         List<Exception> outcomes = new CopyOnWriteArrayList<>();
         int queued = 0;
         for (int i = 0; i < 10; i++) {
-            if (publisher.publish("host", new byte[100], outcomes::add)) {
+            if (publisher.publish("host", new byte[100], List.of(), outcomes::add)) {
                 queued++;
             }
         }
@@ -36,7 +36,7 @@ class KafkaPublisherTest {
         awaitSize(outcomes, queued);
         assertTrue(outcomes.stream().allMatch(e -> e != null), "every held record must be reported as failed");
         assertNotNull(publisher.problem());
-        assertFalse(publisher.publish("host", new byte[1], outcomes::add), "a closed publisher takes nothing");
+        assertFalse(publisher.publish("host", new byte[1], List.of(), outcomes::add), "a closed publisher takes nothing");
     }
 
     @Test
@@ -45,14 +45,14 @@ class KafkaPublisherTest {
         List<Exception> outcomes = new CopyOnWriteArrayList<>();
         List<Boolean> answers = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            answers.add(publisher.publish("host", new byte[400], outcomes::add));
+            answers.add(publisher.publish("host", new byte[400], List.of(), outcomes::add));
         }
         // 1000 bytes hold two records of 400; the sender may take one or two off the buffer meanwhile
         // (a send with no broker can fail fast), so up to four fit, never all five: the record bound
         // (1000) alone would take them all.
         long accepted = answers.stream().filter(a -> a).count();
         assertTrue(accepted >= 2 && accepted <= 4, "accepted " + accepted + ": " + answers);
-        assertFalse(publisher.publish("host", new byte[1001], outcomes::add), "one record larger than the bound");
+        assertFalse(publisher.publish("host", new byte[1001], List.of(), outcomes::add), "one record larger than the bound");
         publisher.close(Duration.ZERO);
         awaitSize(outcomes, (int) accepted);
     }

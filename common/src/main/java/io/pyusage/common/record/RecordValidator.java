@@ -55,13 +55,20 @@ public final class RecordValidator {
     private final Object[] values = new Object[FIELDS_BY_NAME.size()];
     private final List<FieldError> errors = new ArrayList<>();
     private final boolean bindPackages;
+    /** The package set's fingerprint and size as the collector found them; null: check the packages here. */
+    private final CheckedPackages checked;
     private JsonToken packagesToken;
     private List<InstalledPackage> packages;
     private int packageCount;
     private long environmentId;
 
-    private RecordValidator(boolean bindPackages) {
+    private RecordValidator(boolean bindPackages, CheckedPackages checked) {
         this.bindPackages = bindPackages;
+        this.checked = checked;
+    }
+
+    /** A package set already checked (by the collector): its fingerprint and number of packages. */
+    public record CheckedPackages(long environmentId, int count) {
     }
 
     /**
@@ -69,7 +76,18 @@ public final class RecordValidator {
      * such); everything well-formed yields an outcome.
      */
     static Outcome read(JsonParser parser, boolean bindPackages) throws IOException {
-        RecordValidator reader = new RecordValidator(bindPackages);
+        return read(parser, new RecordValidator(bindPackages, null));
+    }
+
+    /**
+     * Reads a record whose package list was checked before: the list is skipped unread (most of a
+     * record's bytes) and {@code checked} taken as its fingerprint and size; every other field is checked.
+     */
+    static Outcome readChecked(JsonParser parser, CheckedPackages checked) throws IOException {
+        return read(parser, new RecordValidator(false, checked));
+    }
+
+    private static Outcome read(JsonParser parser, RecordValidator reader) throws IOException {
         if (parser.nextToken() != JsonToken.START_OBJECT) {
             if (parser.currentToken() == null) {
                 throw new IOException("empty input");
@@ -88,7 +106,11 @@ public final class RecordValidator {
     private void capture(String name, JsonToken token, JsonParser parser) throws IOException {
         if ("packages".equals(name)) {
             packagesToken = token;
-            if (token == JsonToken.START_ARRAY) {
+            if (token == JsonToken.START_ARRAY && checked != null) {
+                parser.skipChildren();
+                packageCount = checked.count();
+                environmentId = checked.environmentId();
+            } else if (token == JsonToken.START_ARRAY) {
                 readPackages(parser);
             } else {
                 parser.skipChildren();

@@ -65,13 +65,30 @@ public final class StartupRecordCodec {
         return decode(json, offset, length, false);
     }
 
+    /**
+     * Like {@link #decodeWithoutPackages}, for a record whose package list was checked before (by the
+     * collector, see {@link CheckedPackagesHeaders}): the list is skipped, {@code checked} is taken
+     * as its fingerprint and size, every other field is checked.
+     */
+    public static DecodeResult decodeChecked(byte[] json, RecordValidator.CheckedPackages checked) {
+        return decode(json, 0, json.length, parser -> RecordValidator.readChecked(parser, checked));
+    }
+
     private static DecodeResult decode(byte[] json, int offset, int length, boolean bindPackages) {
+        return decode(json, offset, length, parser -> RecordValidator.read(parser, bindPackages));
+    }
+
+    private interface Reader {
+        RecordValidator.Outcome read(JsonParser parser) throws IOException;
+    }
+
+    private static DecodeResult decode(byte[] json, int offset, int length, Reader reader) {
         if (length > MAX_RECORD_BYTES) {
             return new DecodeResult.Invalid(DecodeResult.Invalid.TOO_LARGE,
                     List.of(new FieldError("$", "record is " + length + " bytes, at most " + MAX_RECORD_BYTES)));
         }
         try (JsonParser parser = MAPPER.getFactory().createParser(json, offset, length)) {
-            RecordValidator.Outcome outcome = RecordValidator.read(parser, bindPackages);
+            RecordValidator.Outcome outcome = reader.read(parser);
             if (parser.nextToken() != null) {
                 return new DecodeResult.Invalid(DecodeResult.Invalid.MALFORMED_JSON,
                         List.of(new FieldError("$", "trailing content after the record")));

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pyusage.common.TestRecords;
+import io.pyusage.common.record.CheckedPackagesHeaders;
+import io.pyusage.common.record.DecodeResult;
+import io.pyusage.common.record.StartupRecordCodec;
 import java.io.ByteArrayOutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -13,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -85,7 +89,8 @@ class PipelineIT {
         try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
             out.write(TestRecords.bytes(TestRecords.valid("erin", "node10", onlyPackage(pkg, "0.2"))));
         }
-        assertEquals(202, TestStack.post(stack.collectorHttpUrl() + "/v1/startups", gz.toByteArray(), "Content-Encoding", "gzip").statusCode());
+        HttpResponse<String> gzipped = TestStack.post(stack.collectorHttpUrl() + "/v1/startups", gz.toByteArray(), "Content-Encoding", "gzip");
+        assertEquals(202, gzipped.statusCode(), gzipped.body());
         assertEquals(400, TestStack.post(stack.collectorHttpUrl() + "/v1/startups", new byte[0]).statusCode());
         assertEquals(413, TestStack.post(stack.collectorHttpUrl() + "/v1/startups", new byte[2 * 1024 * 1024]).statusCode());
 
@@ -105,10 +110,15 @@ class PipelineIT {
         DevStack stack = TestStack.get();
         String pkg = "dlq-" + UUID.randomUUID().toString().substring(0, 8);
         String poison = "{\"schema\":1,\"this is\":\"not a start " + pkg + "\"}";
+        // Headers that claim another package set than the record holds: refused when the list is read.
+        byte[] mislabelled = TestRecords.bytes(TestRecords.valid("mallory", "node11", onlyPackage(pkg, "2")));
+        DecodeResult.Valid other = (DecodeResult.Valid) StartupRecordCodec.decode(
+                TestRecords.bytes(TestRecords.valid("mallory", "node11", onlyPackage(pkg + "-other", "2"))));
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()),
                 new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>("startups", "node11", poison.getBytes(StandardCharsets.UTF_8))).get();
+            producer.send(new ProducerRecord<>("startups", null, "node11", mislabelled, CheckedPackagesHeaders.of(other))).get();
             producer.send(new ProducerRecord<>("startups", "node11",
                     TestRecords.bytes(TestRecords.valid("frank", "node11", onlyPackage(pkg, "1"))))).get();
         }
@@ -124,14 +134,19 @@ class PipelineIT {
             consumer.subscribe(List.of("startups.dlq"));
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             ConsumerRecord<String, byte[]> found = null;
-            while (found == null && System.nanoTime() < deadline) {
+            ConsumerRecord<String, byte[]> foundMislabelled = null;
+            while ((found == null || foundMislabelled == null) && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     if (new String(record.value(), StandardCharsets.UTF_8).equals(poison)) {
                         found = record;
+                    } else if (Arrays.equals(record.value(), mislabelled)) {
+                        foundMislabelled = record;
                     }
                 }
             }
             assertTrue(found != null, "poison record not in startups.dlq");
+            assertTrue(foundMislabelled != null, "record with mismatched package headers not in startups.dlq");
+            assertTrue(new String(foundMislabelled.headers().lastHeader("pyusage.error").value(), StandardCharsets.UTF_8).contains("fingerprint"));
             assertEquals("schema", new String(found.headers().lastHeader("pyusage.reason").value(), StandardCharsets.UTF_8));
             assertTrue(new String(found.headers().lastHeader("pyusage.error").value(), StandardCharsets.UTF_8).contains("event_id"));
         }

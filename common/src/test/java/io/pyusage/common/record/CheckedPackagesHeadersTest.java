@@ -1,0 +1,69 @@
+package io.pyusage.common.record;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pyusage.common.TestRecords;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.junit.jupiter.api.Test;
+
+class CheckedPackagesHeadersTest {
+
+    private static final List<List<String>> PACKAGES = List.of(List.of("numpy", "1.26.4"), List.of("pandas", "2.2.1"));
+
+    @Test
+    void aRecordWithTheCollectorsHeadersIsDecodedWithItsFingerprintWithoutReadingThePackages() {
+        byte[] good = TestRecords.bytes(TestRecords.valid("ada", "h1", PACKAGES));
+        DecodeResult.Valid checked = (DecodeResult.Valid) StartupRecordCodec.decode(good);
+        // The same fields with a package list the collector would have refused: skipped, so not seen.
+        Map<String, Object> other = TestRecords.valid("ada", "h1", List.of(List.of("Not Normalised", "1")));
+        RecordHeaders headers = new RecordHeaders(CheckedPackagesHeaders.of(checked));
+
+        DecodeResult.Valid trusted = assertInstanceOf(DecodeResult.Valid.class,
+                CheckedPackagesHeaders.decodeWithoutPackages(TestRecords.bytes(other), headers));
+        assertEquals(checked.environmentId(), trusted.environmentId());
+        assertEquals(2, trusted.packageCount());
+        assertEquals("ada", trusted.record().user());
+    }
+
+    @Test
+    void otherFieldsAreStillCheckedWhenThePackagesAreTrusted() {
+        Map<String, Object> input = TestRecords.valid("ada", "h1", PACKAGES);
+        DecodeResult.Valid checked = (DecodeResult.Valid) StartupRecordCodec.decode(TestRecords.bytes(input));
+        input.put("ts", "yesterday");
+        DecodeResult.Invalid invalid = assertInstanceOf(DecodeResult.Invalid.class, CheckedPackagesHeaders.decodeWithoutPackages(
+                TestRecords.bytes(input), new RecordHeaders(CheckedPackagesHeaders.of(checked))));
+        assertEquals("ts", invalid.errors().get(0).field());
+    }
+
+    @Test
+    void withoutHeadersThePackagesAreChecked() {
+        byte[] bad = TestRecords.bytes(TestRecords.valid("ada", "h1", List.of(List.of("Not Normalised", "1"))));
+        DecodeResult.Invalid invalid = assertInstanceOf(DecodeResult.Invalid.class,
+                CheckedPackagesHeaders.decodeWithoutPackages(bad, new RecordHeaders()));
+        assertEquals("packages[0][0]", invalid.errors().get(0).field());
+        // Headers of the wrong size are no headers.
+        RecordHeaders broken = new RecordHeaders();
+        broken.add(CheckedPackagesHeaders.ENVIRONMENT, new byte[3]);
+        broken.add(CheckedPackagesHeaders.PACKAGE_COUNT, new byte[4]);
+        assertInstanceOf(DecodeResult.Invalid.class, CheckedPackagesHeaders.decodeWithoutPackages(bad, broken));
+    }
+
+    @Test
+    void readWithPackagesTheListIsCheckedAndMustMatchTheHeaders() {
+        byte[] good = TestRecords.bytes(TestRecords.valid("ada", "h1", PACKAGES));
+        DecodeResult.Valid checked = (DecodeResult.Valid) StartupRecordCodec.decode(good);
+        RecordHeaders headers = new RecordHeaders(CheckedPackagesHeaders.of(checked));
+        DecodeResult.Valid full = assertInstanceOf(DecodeResult.Valid.class, CheckedPackagesHeaders.decodeWithPackages(good, headers));
+        assertEquals(2, full.record().packages().size());
+
+        byte[] other = TestRecords.bytes(TestRecords.valid("ada", "h1", List.of(List.of("numpy", "2.0.0"), List.of("pandas", "2.2.1"))));
+        DecodeResult.Invalid mismatch = assertInstanceOf(DecodeResult.Invalid.class, CheckedPackagesHeaders.decodeWithPackages(other, headers));
+        assertTrue(mismatch.errors().get(0).message().contains("fingerprint"), mismatch.errors().toString());
+        byte[] bad = TestRecords.bytes(TestRecords.valid("ada", "h1", List.of(List.of("Not Normalised", "1"))));
+        assertInstanceOf(DecodeResult.Invalid.class, CheckedPackagesHeaders.decodeWithPackages(bad, headers));
+    }
+}
