@@ -15,6 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
@@ -31,7 +35,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Poll, batch, write, commit. Offsets are committed only after ClickHouse accepted the batch. While
+ * Poll, batch, write, commit. A full batch is written on a writer thread while the next one fills
+ * (one batch in flight at a time, so batches are written and committed in order); offsets are
+ * committed only after ClickHouse accepted the batch. While
  * ClickHouse fails, the partitions are paused and the loop keeps polling (so the consumer stays in
  * its group) and retries with capped exponential backoff; a batch whose partitions are taken away
  * in a rebalance is dropped and re-read by their new owner.
@@ -68,7 +74,14 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     };
     private volatile boolean running = true;
     private volatile String lastError;
+    /** The batch records are added to. */
     private Batch batch = new Batch();
+    /** The batch before it, being written on the writer thread while the next one fills; null when none is. */
+    private Batch writing;
+    /** How many of {@link #writing}'s starts ClickHouse refused, once written. */
+    private Future<Integer> writeResult;
+    /** Writes batches in order, one at a time, so decoding the next batch overlaps writing this one. */
+    private final ExecutorService writerThread = Executors.newSingleThreadExecutor(task -> new Thread(task, "aggregator-writer"));
     /** Offsets of written batches whose commit failed; committed with the next batch. */
     private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
     /** Assigned partitions whose stored position is not yet applied; paused until it is. */
@@ -95,13 +108,15 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
             while (running) {
                 resolvePositions();
                 acceptAll(consumer.poll(POLL));
+                if (writing != null && writeResult.isDone()) {
+                    finishWrite(); // commit as soon as the write is done
+                }
                 if (batch.isDue(batchRows, batchAgeNanos)) {
-                    flushUntilWritten();
+                    finishWrite();
+                    startWrite();
                 }
             }
-            if (!batch.isEmpty()) {
-                flushUntilWritten();
-            }
+            finishWrite();
         } catch (WakeupException e) {
             // stop() woke us up; the unwritten batch is re-read after restart
         } catch (InterruptException e) {
@@ -110,6 +125,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
             LOG.error("consumer loop stopped", e);
             lastError = e.toString();
         } finally {
+            writerThread.shutdownNow();
             consumer.close();
         }
     }
@@ -142,7 +158,8 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         Set<Long> newEnvironments = new HashSet<>();
         for (int i = 0; i < decoded.length; i++) {
             if (decoded[i] instanceof Prepared prepared && !knownEnvironments.containsKey(prepared.envId())
-                    && !batch.containsEnvironment(prepared.envId()) && newEnvironments.add(prepared.envId())) {
+                    && !batch.containsEnvironment(prepared.envId()) && (writing == null || !writing.containsEnvironment(prepared.envId()))
+                    && newEnvironments.add(prepared.envId())) {
                 firstOfNewEnvironment.add(i);
             }
         }
@@ -205,28 +222,64 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         }
     }
 
-    private void flushUntilWritten() {
-        Duration backoff = FIRST_BACKOFF;
+    /** Hands the batch to the writer thread and starts a new one. */
+    private void startWrite() {
         Batch target = batch;
-        while (running && target == batch && !target.isEmpty()) {
-            try {
-                writeAndCommit(target);
-                lastError = null;
-                if (metrics.paused.getAndSet(0) == 1) {
-                    consumer.resume(resumable(consumer.assignment()));
-                    LOG.info("writes succeed again; partitions resumed");
-                }
-                return;
-            } catch (ClickHouseException | DeadLetters.DeliveryException e) {
-                metrics.insertErrors.increment();
-                lastError = e.getMessage();
-                if (metrics.paused.getAndSet(1) == 0) {
-                    LOG.warn("batch write failed, pausing partitions and retrying: {}", e.getMessage());
-                    consumer.pause(consumer.assignment());
-                }
-                waitPolling(backoff);
-                backoff = nextBackoff(backoff);
+        writing = target;
+        batch = new Batch();
+        writeResult = writerThread.submit(() -> write(target));
+    }
+
+    /**
+     * Waits for the batch being written and commits it; when its write failed, retries it here
+     * (see {@link #retryUntilWritten}) before anything after it is written.
+     */
+    private void finishWrite() {
+        if (writing == null) {
+            return;
+        }
+        Batch target = writing;
+        try {
+            committed(target, writeResult.get());
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof ClickHouseException || e.getCause() instanceof DeadLetters.DeliveryException)) {
+                throw new IllegalStateException("writing a batch failed", e.getCause());
             }
+            writeFailed((RuntimeException) e.getCause());
+            retryUntilWritten(target);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptException(e);
+        }
+    }
+
+    /**
+     * Retries a failed batch with capped exponential backoff, its partitions paused, polling
+     * meanwhile so the consumer stays in its group. Stops when written, when stopped, or when a
+     * rebalance has dealt with the batch (see {@link #onPartitionsRevoked}).
+     */
+    private void retryUntilWritten(Batch target) {
+        Duration backoff = FIRST_BACKOFF;
+        while (running && target == writing) {
+            waitPolling(backoff);
+            backoff = nextBackoff(backoff);
+            if (target != writing) {
+                return;
+            }
+            try {
+                committed(target, write(target));
+            } catch (ClickHouseException | DeadLetters.DeliveryException e) {
+                writeFailed(e);
+            }
+        }
+    }
+
+    private void writeFailed(RuntimeException e) {
+        metrics.insertErrors.increment();
+        lastError = e.getMessage();
+        if (metrics.paused.getAndSet(1) == 0) {
+            LOG.warn("batch write failed, pausing partitions and retrying: {}", e.getMessage());
+            consumer.pause(consumer.assignment());
         }
     }
 
@@ -237,10 +290,11 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     }
 
     /**
-     * Dead letters first (the stored positions would skip them), then the rows, then the offsets.
-     * Already written parts of a retried batch are not written again (see {@link RowBuffer}).
+     * Dead letters first (the stored positions would skip them), then the rows. Already written
+     * parts of a retried batch are not written again (see {@link RowBuffer}). Returns how many
+     * starts ClickHouse refused (they are in the dead-letter topic).
      */
-    private void writeAndCommit(Batch target) {
+    private int write(Batch target) {
         long start = System.nanoTime();
         deadLetters.deliver(target.letters());
         int[] refusedStarts = {0};
@@ -251,9 +305,14 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
             refusedStarts[0] += "starts".equals(table) ? 1 : 0;
         });
         metrics.insertLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        return refusedStarts[0];
+    }
+
+    /** After a batch is written: commit its offsets, count it, remember its environments, resume if paused. */
+    private void committed(Batch target, int refusedStarts) {
         metrics.batchAge.record(target.ageNanos(), TimeUnit.NANOSECONDS);
         commit(target.commitOffsets());
-        metrics.startsWritten.increment(target.startRows() - refusedStarts[0]);
+        metrics.startsWritten.increment(target.startRows() - refusedStarts);
         metrics.packageRowsWritten.increment(target.packageRows());
         metrics.batchSize.record(target.startRows());
         if (target.startRows() > 0) {
@@ -261,7 +320,14 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
             metrics.endToEndLag.record(Math.max(0, lagMillis), TimeUnit.MILLISECONDS);
         }
         target.envIds().forEach(id -> knownEnvironments.put(id, Boolean.TRUE));
-        batch = new Batch();
+        if (target == writing) {
+            writing = null;
+        }
+        lastError = null;
+        if (metrics.paused.getAndSet(0) == 1) {
+            consumer.resume(resumable(consumer.assignment()));
+            LOG.info("writes succeed again; partitions resumed");
+        }
     }
 
     /**
@@ -334,23 +400,58 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         return partitions;
     }
 
+    /**
+     * Before partitions go: the batch being written and the one filling are written and committed
+     * (one attempt each: no polling is allowed here). Whatever cannot be written is dropped and the
+     * partitions kept are rewound to its first records, to be read again.
+     */
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
         unresolved.removeAll(revoked);
-        if (batch.isEmpty()) {
+        try {
+            if (writing != null) {
+                Batch target = writing;
+                committed(target, writtenOrWriteAgain(target));
+            }
+        } catch (RuntimeException e) {
+            dropAndRewind(revoked, e, writing, batch);
             return;
         }
         try {
-            writeAndCommit(batch);
+            if (!batch.isEmpty()) {
+                committed(batch, write(batch));
+                batch = new Batch();
+            }
         } catch (RuntimeException e) {
-            LOG.warn("could not write the batch before a rebalance; its records will be read again: {}", e.getMessage());
-            // Partitions we keep must be read again from the batch's first offsets, or they would skip it.
-            batch.firstOffsets().forEach((partition, offset) -> {
-                if (!revoked.contains(partition) && consumer.assignment().contains(partition)) {
-                    consumer.seek(partition, offset);
-                }
-            });
-            batch = new Batch();
+            dropAndRewind(revoked, e, batch);
+        }
+    }
+
+    /** Drops unwritten batches (oldest first) and rewinds the partitions kept to their first records. */
+    private void dropAndRewind(Collection<TopicPartition> revoked, RuntimeException cause, Batch... unwritten) {
+        LOG.warn("could not write before a rebalance; the records not written will be read again: {}", cause.getMessage());
+        Map<TopicPartition, Long> rewind = new HashMap<>();
+        for (Batch dropped : unwritten) {
+            dropped.firstOffsets().forEach(rewind::putIfAbsent);
+        }
+        rewind.forEach((partition, offset) -> {
+            if (!revoked.contains(partition) && consumer.assignment().contains(partition)) {
+                consumer.seek(partition, offset);
+            }
+        });
+        writing = null;
+        batch = new Batch();
+    }
+
+    /** The refused starts of the batch on the writer thread; if its write failed, one more attempt here. */
+    private int writtenOrWriteAgain(Batch target) {
+        try {
+            return writeResult.get();
+        } catch (ExecutionException e) {
+            return write(target);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptException(e);
         }
     }
 
@@ -364,6 +465,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     @Override
     public void onPartitionsLost(Collection<TopicPartition> lost) {
         unresolved.removeAll(lost);
+        writing = null;
         batch = new Batch();
     }
 }
