@@ -53,9 +53,9 @@ public final class RecordIntake {
      */
     public boolean publish(DecodeResult.Valid valid, byte[] bytes, int offset, int length, String sourceIp,
                            KafkaPublisher.Acknowledgement acknowledgement) {
-        byte[] stamped = StartupRecordCodec.encodeReceived(valid, bytes, offset, length,
+        StartupRecordCodec.Received stamped = StartupRecordCodec.encodeReceived(valid, bytes, offset, length,
                 System.currentTimeMillis() / 1000.0, sourceIp);
-        boolean queued = publisher.publish(valid.host(), stamped, CheckedPackagesHeaders.of(valid), error -> {
+        boolean queued = publisher.publish(valid.host(), stamped.bytes(), CheckedPackagesHeaders.of(valid, stamped), error -> {
             if (error == null) {
                 metrics.accepted();
             } else {

@@ -14,26 +14,68 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  * them (written to the topic by anything but the collector) is checked in full. When the aggregator
  * does read the list of such a record, for a package set it has not stored yet, it checks the list
  * and that the fingerprint matches ({@link #decodeWithPackages}).
+ *
+ * <p>A third header says where the list lies in the record's bytes, so that the other fields are
+ * read without even scanning past it: the bytes before and after it are joined around an empty
+ * list and only those are parsed.
  */
 public final class CheckedPackagesHeaders {
 
     static final String ENVIRONMENT = "pyusage.env";
     static final String PACKAGE_COUNT = "pyusage.packages";
+    static final String PACKAGES_SPAN = "pyusage.packages-span";
+    private static final byte[] EMPTY_LIST = {'[', ']'};
 
     private CheckedPackagesHeaders() {
     }
 
-    /** The headers for a record the collector decoded as {@code valid}. */
+    /** The headers for a record decoded as {@code valid} and forwarded as it was decoded. */
     public static List<Header> of(DecodeResult.Valid valid) {
-        return List.of(new RecordHeader(ENVIRONMENT, ByteBuffer.allocate(Long.BYTES).putLong(valid.environmentId()).array()),
-                new RecordHeader(PACKAGE_COUNT, ByteBuffer.allocate(Integer.BYTES).putInt(valid.packageCount()).array()));
+        return of(valid, valid.packagesSpan());
+    }
+
+    /** The headers for a record decoded as {@code valid} and forwarded as {@code received}. */
+    public static List<Header> of(DecodeResult.Valid valid, StartupRecordCodec.Received received) {
+        return of(valid, received.packagesSpan());
+    }
+
+    private static List<Header> of(DecodeResult.Valid valid, RecordValidator.Span span) {
+        Header environment = new RecordHeader(ENVIRONMENT, ByteBuffer.allocate(Long.BYTES).putLong(valid.environmentId()).array());
+        Header count = new RecordHeader(PACKAGE_COUNT, ByteBuffer.allocate(Integer.BYTES).putInt(valid.packageCount()).array());
+        if (span == null) {
+            return List.of(environment, count);
+        }
+        return List.of(environment, count,
+                new RecordHeader(PACKAGES_SPAN, ByteBuffer.allocate(2 * Integer.BYTES).putInt(span.start()).putInt(span.end()).array()));
     }
 
     /** A record from the topic, decoded without its packages: trusting the headers where it has them. */
     public static DecodeResult decodeWithoutPackages(byte[] value, Headers headers) {
         RecordValidator.CheckedPackages checked = checked(headers);
         return checked == null ? StartupRecordCodec.decodeWithoutPackages(value, 0, value.length)
-                : StartupRecordCodec.decodeChecked(value, checked);
+                : StartupRecordCodec.decodeChecked(withoutPackageList(value, headers.lastHeader(PACKAGES_SPAN)), checked);
+    }
+
+    /**
+     * The record's bytes with its package list replaced by an empty one, when the span header
+     * points at a list ({@code [} to {@code ]}); else the bytes as they are. A span that points
+     * elsewhere can only cut the record into invalid JSON or drop fields, which the checks catch.
+     */
+    private static byte[] withoutPackageList(byte[] value, Header spanHeader) {
+        if (spanHeader == null || spanHeader.value() == null || spanHeader.value().length != 2 * Integer.BYTES) {
+            return value;
+        }
+        ByteBuffer span = ByteBuffer.wrap(spanHeader.value());
+        int start = span.getInt();
+        int end = span.getInt();
+        if (start < 0 || end > value.length || end - start < 2 || value[start] != '[' || value[end - 1] != ']') {
+            return value;
+        }
+        byte[] slim = new byte[value.length - (end - start) + EMPTY_LIST.length];
+        System.arraycopy(value, 0, slim, 0, start);
+        System.arraycopy(EMPTY_LIST, 0, slim, start, EMPTY_LIST.length);
+        System.arraycopy(value, end, slim, start + EMPTY_LIST.length, value.length - end);
+        return slim;
     }
 
     /**

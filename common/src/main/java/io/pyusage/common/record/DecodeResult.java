@@ -11,12 +11,14 @@ public sealed interface DecodeResult {
         private final long environmentId;
         private final int packageCount;
         private final boolean collectorFields;
+        private final RecordValidator.Span packagesSpan;
 
-        Valid(StartupRecord record, long environmentId, int packageCount, boolean collectorFields) {
+        Valid(StartupRecord record, long environmentId, int packageCount, boolean collectorFields, RecordValidator.Span packagesSpan) {
             this.record = record;
             this.environmentId = environmentId;
             this.packageCount = packageCount;
             this.collectorFields = collectorFields;
+            this.packagesSpan = packagesSpan;
         }
 
         /** The record; {@code packages()} is null when it was decoded without them. */
@@ -35,6 +37,11 @@ public sealed interface DecodeResult {
 
         public String host() {
             return record.host();
+        }
+
+        /** Where the package list lies in the bytes decoded (counted from the first byte given). */
+        RecordValidator.Span packagesSpan() {
+            return packagesSpan;
         }
 
         /** Whether the sender filled in a field that only the collector may set. */

@@ -44,7 +44,8 @@ public final class RecordValidator {
      * What the reader found: a record (its {@code packages} null unless bound), the fingerprint and
      * size of its package set, or the errors that kept it from being one.
      */
-    record Outcome(StartupRecord record, long environmentId, int packageCount, List<FieldError> errors, boolean hasCollectorFields) {
+    record Outcome(StartupRecord record, long environmentId, int packageCount, List<FieldError> errors, boolean hasCollectorFields,
+                   Span packagesSpan) {
     }
 
     /** Looked up for every field of every record: one map, not a scan of a fresh {@code values()} copy. */
@@ -61,10 +62,18 @@ public final class RecordValidator {
     private List<InstalledPackage> packages;
     private int packageCount;
     private long environmentId;
+    private Span packagesSpan;
 
     private RecordValidator(boolean bindPackages, CheckedPackages checked) {
         this.bindPackages = bindPackages;
         this.checked = checked;
+    }
+
+    /** Where a value lies in the bytes read: {@code [start, end)}. */
+    public record Span(int start, int end) {
+        Span shifted(int by) {
+            return new Span(start + by, end + by);
+        }
     }
 
     /** A package set already checked (by the collector): its fingerprint and number of packages. */
@@ -93,7 +102,7 @@ public final class RecordValidator {
                 throw new IOException("empty input");
             }
             parser.skipChildren();
-            return new Outcome(null, 0, 0, List.of(new FieldError("$", "a record must be a JSON object")), false);
+            return new Outcome(null, 0, 0, List.of(new FieldError("$", "a record must be a JSON object")), false, null);
         }
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String name = parser.currentName();
@@ -106,6 +115,7 @@ public final class RecordValidator {
     private void capture(String name, JsonToken token, JsonParser parser) throws IOException {
         if ("packages".equals(name)) {
             packagesToken = token;
+            long start = parser.currentTokenLocation().getByteOffset();
             if (token == JsonToken.START_ARRAY && checked != null) {
                 parser.skipChildren();
                 packageCount = checked.count();
@@ -114,6 +124,9 @@ public final class RecordValidator {
                 readPackages(parser);
             } else {
                 parser.skipChildren();
+            }
+            if (token == JsonToken.START_ARRAY && start >= 0) {
+                packagesSpan = new Span((int) start, (int) parser.currentTokenLocation().getByteOffset() + 1);
             }
             return;
         }
@@ -228,11 +241,11 @@ public final class RecordValidator {
         }
         boolean collectorFields = tokens[Field.RECEIVED_AT.ordinal()] != null || tokens[Field.SOURCE_IP.ordinal()] != null;
         if (!errors.isEmpty()) {
-            return new Outcome(null, 0, 0, List.copyOf(errors), collectorFields);
+            return new Outcome(null, 0, 0, List.copyOf(errors), collectorFields, null);
         }
         return new Outcome(new StartupRecord(StartupRecord.SCHEMA_VERSION, eventId, ts, user, host, pid, python, impl, executable,
                 base, prefix, venv, startupMs, entry, ci, interactive, packages == null ? null : List.copyOf(packages), truncated,
-                receivedAt, sourceIp), environmentId, packageCount, List.of(), collectorFields);
+                receivedAt, sourceIp), environmentId, packageCount, List.of(), collectorFields, packagesSpan);
     }
 
     private String string(Field field, boolean required, int maxLength, Pattern pattern, String patternText) {

@@ -96,25 +96,34 @@ public final class StartupRecordCodec {
             if (!outcome.errors().isEmpty()) {
                 return new DecodeResult.Invalid(DecodeResult.Invalid.SCHEMA, outcome.errors());
             }
-            return new DecodeResult.Valid(outcome.record(), outcome.environmentId(), outcome.packageCount(), outcome.hasCollectorFields());
+            return new DecodeResult.Valid(outcome.record(), outcome.environmentId(), outcome.packageCount(), outcome.hasCollectorFields(),
+                    outcome.packagesSpan());
         } catch (IOException e) {
             return new DecodeResult.Invalid(DecodeResult.Invalid.MALFORMED_JSON, List.of(new FieldError("$", describe(e))));
         }
     }
 
     /**
+     * A record as the collector forwards it: its bytes, and where its package list lies in them
+     * (null when not known).
+     */
+    public record Received(byte[] bytes, RecordValidator.Span packagesSpan) {
+    }
+
+    /**
      * The record as received ({@code json[offset, offset + length)}, already decoded into
      * {@code valid}) with the collector's {@code received_at} and {@code source_ip} added. The
      * received bytes are kept as they are and the two fields spliced in after the opening brace,
-     * which costs a copy instead of a second encoding; a record that carries either field itself is
-     * re-encoded with the collector's values instead.
+     * which costs a copy instead of a second encoding (and moves the package list by as many
+     * bytes as were added); a record that carries either field itself is re-encoded with the
+     * collector's values instead.
      */
-    public static byte[] encodeReceived(DecodeResult.Valid valid, byte[] json, int offset, int length,
-                                        double receivedAt, String sourceIp) {
+    public static Received encodeReceived(DecodeResult.Valid valid, byte[] json, int offset, int length,
+                                          double receivedAt, String sourceIp) {
         if (valid.hasCollectorFields()) {
             StartupRecord record = valid.record().packages() != null ? valid.record()
                     : ((DecodeResult.Valid) decode(json, offset, length)).record();
-            return encode(record.received(receivedAt, sourceIp));
+            return new Received(encode(record.received(receivedAt, sourceIp)), null);
         }
         int brace = offset;
         while (json[brace] != '{') {
@@ -127,7 +136,8 @@ public final class StartupRecordCodec {
         byte[] out = new byte[prefix.length + rest];
         System.arraycopy(prefix, 0, out, 0, prefix.length);
         System.arraycopy(json, brace + 1, out, prefix.length, rest);
-        return out;
+        RecordValidator.Span packages = valid.packagesSpan();
+        return new Received(out, packages == null ? null : packages.shifted(out.length - length));
     }
 
     public static byte[] encode(StartupRecord record) {

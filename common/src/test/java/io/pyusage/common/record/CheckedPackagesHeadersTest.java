@@ -30,6 +30,33 @@ class CheckedPackagesHeadersTest {
     }
 
     @Test
+    void withTheListsSpanOnlyTheBytesAroundTheListAreReadAndTheRecordIsTheSame() {
+        byte[] json = TestRecords.bytes(TestRecords.valid("ada", "h1", PACKAGES));
+        DecodeResult.Valid received = (DecodeResult.Valid) StartupRecordCodec.decode(json);
+        StartupRecordCodec.Received stamped = StartupRecordCodec.encodeReceived(received, json, 0, json.length, 1_795_000_000.5, "10.0.0.9");
+        RecordHeaders headers = new RecordHeaders(CheckedPackagesHeaders.of(received, stamped));
+        assertEquals(3, headers.toArray().length, "fingerprint, count and span");
+
+        DecodeResult.Valid read = assertInstanceOf(DecodeResult.Valid.class, CheckedPackagesHeaders.decodeWithoutPackages(stamped.bytes(), headers));
+        DecodeResult.Valid readInFull = (DecodeResult.Valid) StartupRecordCodec.decodeWithoutPackages(stamped.bytes(), 0, stamped.bytes().length);
+        assertEquals(readInFull.record(), read.record());
+        assertEquals(received.environmentId(), read.environmentId());
+        assertEquals(2, read.packageCount());
+    }
+
+    @Test
+    void aSpanThatDoesNotPointAtAListIsIgnored() {
+        byte[] json = TestRecords.bytes(TestRecords.valid("ada", "h1", PACKAGES));
+        DecodeResult.Valid checked = (DecodeResult.Valid) StartupRecordCodec.decode(json);
+        for (int[] span : new int[][] {{-1, 5}, {0, json.length + 1}, {3, 3}, {0, 1}}) {
+            RecordHeaders headers = new RecordHeaders(CheckedPackagesHeaders.of(checked).subList(0, 2));
+            headers.add(CheckedPackagesHeaders.PACKAGES_SPAN, java.nio.ByteBuffer.allocate(8).putInt(span[0]).putInt(span[1]).array());
+            assertInstanceOf(DecodeResult.Valid.class, CheckedPackagesHeaders.decodeWithoutPackages(json, headers),
+                    "ignored span " + span[0] + ".." + span[1]);
+        }
+    }
+
+    @Test
     void otherFieldsAreStillCheckedWhenThePackagesAreTrusted() {
         Map<String, Object> input = TestRecords.valid("ada", "h1", PACKAGES);
         DecodeResult.Valid checked = (DecodeResult.Valid) StartupRecordCodec.decode(TestRecords.bytes(input));

@@ -128,9 +128,14 @@ class StartupRecordCodecTest {
         byte[] framed = new byte[json.length + 6];
         System.arraycopy(json, 0, framed, 3, json.length);
         DecodeResult.Valid valid = (DecodeResult.Valid) StartupRecordCodec.decode(framed, 3, json.length);
-        byte[] stamped = StartupRecordCodec.encodeReceived(valid, framed, 3, json.length, 1_795_000_000.25, "fd00::1");
-        StartupRecord back = ((DecodeResult.Valid) StartupRecordCodec.decode(stamped)).record();
+        StartupRecordCodec.Received stamped = StartupRecordCodec.encodeReceived(valid, framed, 3, json.length, 1_795_000_000.25, "fd00::1");
+        StartupRecord back = ((DecodeResult.Valid) StartupRecordCodec.decode(stamped.bytes())).record();
         assertEquals(valid.record().received(1_795_000_000.25, "fd00::1"), back);
+        // The package list is where the span says, in the stamped bytes as in the received ones.
+        String list = "[[\"numpy\",\"1.26.4\"],[\"pandas\",\"2.2.2\"]]";
+        RecordValidator.Span span = stamped.packagesSpan();
+        assertEquals(list, new String(stamped.bytes(), span.start(), span.end() - span.start(), StandardCharsets.UTF_8));
+        assertEquals(list, new String(framed, 3 + valid.packagesSpan().start(), list.length(), StandardCharsets.UTF_8));
     }
 
     @Test
@@ -141,7 +146,7 @@ class StartupRecordCodecTest {
         byte[] json = TestRecords.bytes(input);
         DecodeResult.Valid valid = (DecodeResult.Valid) StartupRecordCodec.decode(json);
         StartupRecord back = ((DecodeResult.Valid) StartupRecordCodec.decode(
-                StartupRecordCodec.encodeReceived(valid, json, 0, json.length, 1_795_000_000.0, "10.0.0.7"))).record();
+                StartupRecordCodec.encodeReceived(valid, json, 0, json.length, 1_795_000_000.0, "10.0.0.7").bytes())).record();
         assertEquals("10.0.0.7", back.sourceIp());
         assertEquals(1_795_000_000.0, back.receivedAt());
     }
