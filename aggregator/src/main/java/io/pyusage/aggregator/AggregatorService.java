@@ -81,7 +81,7 @@ public final class AggregatorService implements Service {
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 // A new group starts from the oldest record: nothing the collector acknowledged is skipped.
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                // Small polls: a decoded record holds its package list (~30 KB), and a poll is decoded at once.
+                // A poll is decoded at once, in parallel; a thousand records keep both cores busy and bound the memory.
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(config.batchRows(), 1_000),
                 // Records are ~5 KB: the default 1 MiB a partition per fetch leaves the loop waiting on the network.
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024,
