@@ -14,6 +14,8 @@ import java.time.Duration;
  * @param groupId     {@code PYUSAGE_AGGREGATOR_GROUP}, default {@code pyusage-aggregator}: aggregators sharing it split the partitions
  * @param clickHouse  where rows go
  * @param batchRows   {@code PYUSAGE_AGGREGATOR_BATCH_ROWS}, default 10000: a batch is written when it has this many starts...
+ * @param batchBytes  {@code PYUSAGE_AGGREGATOR_BATCH_BYTES}, default 16777216 (16 MiB): ...or when its rows take this many
+ *                    bytes (package rows of many new environments are large; this bounds the memory a batch takes)...
  * @param batchAge    {@code PYUSAGE_AGGREGATOR_BATCH_MS}, default 1000: ...or when its first record is this old
  * @param maxBackoff  {@code PYUSAGE_AGGREGATOR_MAX_BACKOFF_MS}, default 30000: longest wait between write retries
  * @param sessionTimeout {@code PYUSAGE_AGGREGATOR_SESSION_TIMEOUT_MS}, default 45000: how soon the group gives a dead
@@ -26,7 +28,7 @@ import java.time.Duration;
  * @param httpPort    {@code PYUSAGE_AGGREGATOR_HTTP_PORT}, default 8082 (/health, /metrics)
  */
 public record AggregatorConfig(KafkaSettings kafka, String groupId, ClickHouseConfig clickHouse, int batchRows,
-                               Duration batchAge, Duration maxBackoff, Duration sessionTimeout, Retention retention,
+                               int batchBytes, Duration batchAge, Duration maxBackoff, Duration sessionTimeout, Retention retention,
                                UserNames userNames, String bindHost, int httpPort) {
 
     public static AggregatorConfig from(Env env) {
@@ -34,6 +36,7 @@ public record AggregatorConfig(KafkaSettings kafka, String groupId, ClickHouseCo
                 env.string("PYUSAGE_AGGREGATOR_GROUP", "pyusage-aggregator"),
                 ClickHouseConfig.from(env),
                 env.integer("PYUSAGE_AGGREGATOR_BATCH_ROWS", 10_000, 1, 1_000_000),
+                env.integer("PYUSAGE_AGGREGATOR_BATCH_BYTES", 16 * 1024 * 1024, 64 * 1024, 512 * 1024 * 1024),
                 env.millis("PYUSAGE_AGGREGATOR_BATCH_MS", 1_000, 10, 600_000),
                 env.millis("PYUSAGE_AGGREGATOR_MAX_BACKOFF_MS", 30_000, 100, 600_000),
                 env.millis("PYUSAGE_AGGREGATOR_SESSION_TIMEOUT_MS", 45_000, 6_000, 300_000),

@@ -58,8 +58,8 @@ final class Batch {
         return lastOffsets.isEmpty();
     }
 
-    boolean isDue(int maxRows, long maxAgeNanos) {
-        return starts.size() >= maxRows || (!isEmpty() && ageNanos() >= maxAgeNanos);
+    boolean isDue(int maxRows, long maxBytes, long maxAgeNanos) {
+        return !isEmpty() && (starts.size() >= maxRows || starts.bytes() + packages.bytes() >= maxBytes || ageNanos() >= maxAgeNanos);
     }
 
     long ageNanos() {

@@ -63,6 +63,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     private final DeadLetters deadLetters;
     private final AggregatorMetrics metrics;
     private final int batchRows;
+    private final int batchBytes;
     private final long batchAgeNanos;
     private final Duration maxBackoff;
     private final UserNames userNames;
@@ -96,6 +97,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         this.deadLetters = deadLetters;
         this.metrics = metrics;
         this.batchRows = config.batchRows();
+        this.batchBytes = config.batchBytes();
         this.batchAgeNanos = config.batchAge().toNanos();
         this.maxBackoff = config.maxBackoff();
         this.userNames = config.userNames();
@@ -111,7 +113,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
                 if (writing != null && writeResult.isDone()) {
                     finishWrite(); // commit as soon as the write is done
                 }
-                if (batch.isDue(batchRows, batchAgeNanos)) {
+                if (batch.isDue(batchRows, batchBytes, batchAgeNanos)) {
                     finishWrite();
                     startWrite();
                 }

@@ -85,6 +85,11 @@ final class RowBuffer {
         return rows;
     }
 
+    /** The bytes of all rows. */
+    int bytes() {
+        return out.size();
+    }
+
     /** Rows {@code [from, to)} as one request body. */
     byte[] slice(int from, int to) {
         return Arrays.copyOfRange(out.buffer(), start(from), ends[to - 1]);

@@ -82,9 +82,12 @@ class RowMapperTest {
         assertEquals(5L, batch.firstOffsets().get(p0));
         assertEquals(2, batch.startRows());
         assertEquals(2, batch.packageRows(), "the same environment's packages are written once per batch");
-        assertTrue(batch.isDue(2, Long.MAX_VALUE));
-        assertTrue(!batch.isDue(3, Long.MAX_VALUE));
-        assertTrue(!new Batch().isDue(1, 0), "an empty batch is never due");
+        assertTrue(batch.isDue(2, Long.MAX_VALUE, Long.MAX_VALUE));
+        assertTrue(!batch.isDue(3, Long.MAX_VALUE, Long.MAX_VALUE));
+        int bytes = batch.starts().bytes() + batch.packages().bytes();
+        assertTrue(batch.isDue(3, bytes, Long.MAX_VALUE), "due by its size in bytes");
+        assertTrue(!batch.isDue(3, bytes + 1, Long.MAX_VALUE));
+        assertTrue(!new Batch().isDue(1, 0, 0), "an empty batch is never due");
         assertEquals(1, batch.letters().size());
     }
 

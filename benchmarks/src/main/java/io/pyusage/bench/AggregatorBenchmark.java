@@ -42,6 +42,8 @@ public final class AggregatorBenchmark {
     private static final int RECORDS = Integer.getInteger("bench.records", 1_000_000);
     private static final int BATCH = 10_000;
     private static final String TOPIC = "startups";
+    /** No start written for this long: the aggregator is stuck, the figures would mean nothing. */
+    private static final Duration STALLED = Duration.ofSeconds(60);
 
     private AggregatorBenchmark() {
     }
@@ -86,9 +88,18 @@ public final class AggregatorBenchmark {
                 long begin = System.nanoTime();
                 double written = 0;
                 long deadline = begin + Duration.ofMinutes(30).toNanos();
-                while (written < RECORDS && System.nanoTime() < deadline && aggregator.isAlive()) {
+                long lastProgress = begin;
+                while (written < RECORDS && System.nanoTime() < deadline && aggregator.isAlive()
+                        && System.nanoTime() - lastProgress < STALLED.toNanos()) {
                     Thread.sleep(100);
-                    written = aggregator.metric("pyusage_aggregator_starts_written_total", "");
+                    double now = aggregator.metric("pyusage_aggregator_starts_written_total", "");
+                    if (now > written) {
+                        written = now;
+                        lastProgress = System.nanoTime();
+                    }
+                }
+                if (written < RECORDS) {
+                    say("the aggregator stopped writing at %,.0f starts (see %s)", written, dir.resolve("aggregator.log"));
                 }
                 double seconds = (System.nanoTime() - begin) / 1e9;
                 double drainRate = written / seconds;
