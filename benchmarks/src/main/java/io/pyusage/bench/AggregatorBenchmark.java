@@ -99,7 +99,7 @@ public final class AggregatorBenchmark {
                     }
                 }
                 if (written < RECORDS) {
-                    say("the aggregator stopped writing at %,.0f starts (see %s)", written, dir.resolve("aggregator.log"));
+                    say("the aggregator stopped writing at %,.0f starts (its log: %s, kept with -Dbench.keep=true)", written, dir.resolve("aggregator.log"));
                 }
                 double seconds = (System.nanoTime() - begin) / 1e9;
                 double drainRate = written / seconds;
