@@ -34,6 +34,12 @@ def fake_distribution(site_dir, folder):
     os.makedirs(os.path.join(site_dir, folder), exist_ok=True)
 
 
+def settle(directory):
+    """Dates the directory back, as one not changed for a while (only such listings are cached)."""
+    past = os.stat(directory).st_mtime - 60
+    os.utime(directory, (past, past))
+
+
 def clean_env(**extra):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("PYUSAGE_") and k not in ("DO_NOT_TRACK", "PYTHONPATH") and k not in hook.CI_VARIABLES}
@@ -80,6 +86,50 @@ class InstalledPackagesTest(unittest.TestCase):
             packages = hook.installed_packages([first, second, "/does/not/exist"])
         self.assertEqual([["foo-bar", "1.2.3"], ["legacy", "0.9"], ["other", "2.0"]], packages)
 
+    def test_listings_are_cached_until_a_directory_changes(self):
+        with tempfile.TemporaryDirectory() as site, tempfile.TemporaryDirectory() as cache:
+            os.environ["XDG_CACHE_HOME"] = cache
+            try:
+                fake_distribution(site, "alpha-1.0.dist-info")
+                settle(site)
+                self.assertEqual([["alpha", "1.0"]], hook.cached_packages([site]))
+                cache_file = hook._cache_file("packages", sys.prefix)
+                self.assertTrue(os.path.exists(cache_file), "a settled directory's listing is cached")
+                # Proof that the cache is what answers: an entry made behind the directory's back is not seen...
+                with open(cache_file, encoding="utf-8") as f:
+                    cached = f.read()
+                with open(cache_file, "w", encoding="utf-8") as f:
+                    f.write(cached.replace("alpha\t1.0", "alpha\t1.0-cached"))
+                self.assertEqual([["alpha", "1.0-cached"]], hook.cached_packages([site]))
+                # ...until the directory changes, as installing a distribution changes it.
+                fake_distribution(site, "beta-2.0.dist-info")
+                self.assertEqual([["alpha", "1.0"], ["beta", "2.0"]], hook.cached_packages([site]))
+                with open(cache_file, encoding="utf-8") as f:
+                    self.assertNotIn("beta", f.read(), "a directory changed a moment ago is not cached")
+                settle(site)
+                self.assertEqual([["alpha", "1.0"], ["beta", "2.0"]], hook.cached_packages([site]))
+                with open(cache_file, encoding="utf-8") as f:
+                    self.assertIn("beta\t2.0", f.read())
+            finally:
+                del os.environ["XDG_CACHE_HOME"]
+
+    def test_cached_listings_keep_the_path_order_and_a_broken_cache_is_ignored(self):
+        with tempfile.TemporaryDirectory() as first, tempfile.TemporaryDirectory() as second, \
+                tempfile.TemporaryDirectory() as cache:
+            os.environ["XDG_CACHE_HOME"] = cache
+            try:
+                fake_distribution(first, "shared-1.0.dist-info")
+                fake_distribution(second, "shared-2.0.dist-info")
+                settle(first)
+                settle(second)
+                self.assertEqual([["shared", "1.0"]], hook.cached_packages([first, second]))
+                self.assertEqual([["shared", "2.0"]], hook.cached_packages([second, first]), "from the cache, in path order")
+                with open(hook._cache_file("packages", sys.prefix), "wb") as f:
+                    f.write(b"\xff\x00 not a cache\nD\tnot-a-number\t" + first.encode())
+                self.assertEqual([["shared", "1.0"]], hook.cached_packages([first, second]))
+            finally:
+                del os.environ["XDG_CACHE_HOME"]
+
     def test_oversized_record_is_truncated_with_a_flag(self):
         record = hook.build_record({})
         record["packages"] = [["package-%05d" % i, "1.0.0"] for i in range(10000)]
@@ -115,8 +165,23 @@ class RealInterpreterTest(unittest.TestCase):
         self.receiver.close()
 
     def start(self, *args, **env):
+        env.setdefault("XDG_CACHE_HOME", os.path.join(self.root, "cache"))
         return subprocess.run([self.python] + list(args), capture_output=True, text=True, timeout=60,
                               env=clean_env(**env))
+
+    def test_a_distribution_installed_between_starts_is_in_the_next_record(self):
+        settle(self.site_dir)
+        self.start("-c", "pass", PYUSAGE_ENDPOINT=self.endpoint)
+        self.assertIn(["demo-package", "4.5.6"], self.receive()["packages"])
+        self.assertTrue(os.listdir(os.path.join(self.root, "cache", "pyusage")), "the listing is cached")
+        fake_distribution(self.site_dir, "Fresh.Install-0.1.dist-info")
+        try:
+            self.start("-c", "pass", PYUSAGE_ENDPOINT=self.endpoint)
+            self.assertIn(["fresh-install", "0.1"], self.receive()["packages"])
+        finally:
+            os.rmdir(os.path.join(self.site_dir, "Fresh.Install-0.1.dist-info"))
+        self.start("-c", "pass", PYUSAGE_ENDPOINT=self.endpoint)
+        self.assertNotIn(["fresh-install", "0.1"], self.receive()["packages"], "an uninstalled distribution is gone")
 
     def receive(self):
         data, _ = self.receiver.recvfrom(65536)
