@@ -34,6 +34,11 @@ def fake_distribution(site_dir, folder):
     os.makedirs(os.path.join(site_dir, folder), exist_ok=True)
 
 
+def as_list(packages):
+    """A package list as the hook returns it: a list, or the cached JSON of one."""
+    return json.loads(packages) if isinstance(packages, str) else packages
+
+
 def settle(directory):
     """Dates the directory back, as one not changed for a while (only such listings are cached)."""
     past = os.stat(directory).st_mtime - 60
@@ -86,34 +91,36 @@ class InstalledPackagesTest(unittest.TestCase):
             packages = hook.installed_packages([first, second, "/does/not/exist"])
         self.assertEqual([["foo-bar", "1.2.3"], ["legacy", "0.9"], ["other", "2.0"]], packages)
 
-    def test_listings_are_cached_until_a_directory_changes(self):
+    def test_the_package_list_is_cached_until_a_directory_on_the_path_changes(self):
         with tempfile.TemporaryDirectory() as site, tempfile.TemporaryDirectory() as cache:
             os.environ["XDG_CACHE_HOME"] = cache
             try:
                 fake_distribution(site, "alpha-1.0.dist-info")
                 settle(site)
-                self.assertEqual([["alpha", "1.0"]], hook.cached_packages([site]))
+                self.assertEqual([["alpha", "1.0"]], as_list(hook.cached_packages([site])))
                 cache_file = hook._cache_file("packages", sys.prefix)
-                self.assertTrue(os.path.exists(cache_file), "a settled directory's listing is cached")
-                # Proof that the cache is what answers: an entry made behind the directory's back is not seen...
+                self.assertTrue(os.path.exists(cache_file), "a settled path's list is cached")
+                self.assertIsInstance(hook.cached_packages([site]), hook.EncodedPackages, "the next start reads the cache")
+                # Proof that the cache is what answers: a list changed behind the directory's back is what comes...
                 with open(cache_file, encoding="utf-8") as f:
                     cached = f.read()
                 with open(cache_file, "w", encoding="utf-8") as f:
-                    f.write(cached.replace("alpha\t1.0", "alpha\t1.0-cached"))
-                self.assertEqual([["alpha", "1.0-cached"]], hook.cached_packages([site]))
+                    f.write(cached.replace('["alpha","1.0"]', '["alpha","1.0-cached"]'))
+                self.assertEqual([["alpha", "1.0-cached"]], as_list(hook.cached_packages([site])))
                 # ...until the directory changes, as installing a distribution changes it.
                 fake_distribution(site, "beta-2.0.dist-info")
-                self.assertEqual([["alpha", "1.0"], ["beta", "2.0"]], hook.cached_packages([site]))
+                self.assertEqual([["alpha", "1.0"], ["beta", "2.0"]], as_list(hook.cached_packages([site])))
                 with open(cache_file, encoding="utf-8") as f:
                     self.assertNotIn("beta", f.read(), "a directory changed a moment ago is not cached")
                 settle(site)
-                self.assertEqual([["alpha", "1.0"], ["beta", "2.0"]], hook.cached_packages([site]))
+                self.assertEqual([["alpha", "1.0"], ["beta", "2.0"]], as_list(hook.cached_packages([site])))
+                self.assertEqual([["alpha", "1.0"], ["beta", "2.0"]], as_list(hook.cached_packages([site])))
                 with open(cache_file, encoding="utf-8") as f:
-                    self.assertIn("beta\t2.0", f.read())
+                    self.assertIn('["beta","2.0"]', f.read())
             finally:
                 del os.environ["XDG_CACHE_HOME"]
 
-    def test_cached_listings_keep_the_path_order_and_a_broken_cache_is_ignored(self):
+    def test_each_path_state_has_its_list_and_a_broken_cache_is_ignored(self):
         with tempfile.TemporaryDirectory() as first, tempfile.TemporaryDirectory() as second, \
                 tempfile.TemporaryDirectory() as cache:
             os.environ["XDG_CACHE_HOME"] = cache
@@ -122,13 +129,41 @@ class InstalledPackagesTest(unittest.TestCase):
                 fake_distribution(second, "shared-2.0.dist-info")
                 settle(first)
                 settle(second)
-                self.assertEqual([["shared", "1.0"]], hook.cached_packages([first, second]))
-                self.assertEqual([["shared", "2.0"]], hook.cached_packages([second, first]), "from the cache, in path order")
+                for _ in range(2):
+                    self.assertEqual([["shared", "1.0"]], as_list(hook.cached_packages([first, second])))
+                    self.assertEqual([["shared", "2.0"]], as_list(hook.cached_packages([second, first])), "the first on the path wins")
+                self.assertIsInstance(hook.cached_packages([first, second]), hook.EncodedPackages)
                 with open(hook._cache_file("packages", sys.prefix), "wb") as f:
-                    f.write(b"\xff\x00 not a cache\nD\tnot-a-number\t" + first.encode())
-                self.assertEqual([["shared", "1.0"]], hook.cached_packages([first, second]))
+                    f.write(b"\xff\x00 not a cache\n\x1e" + first.encode())
+                self.assertEqual([["shared", "1.0"]], as_list(hook.cached_packages([first, second])))
             finally:
                 del os.environ["XDG_CACHE_HOME"]
+
+    def test_without_user_variables_the_account_name_is_looked_up_once_a_day(self):
+        saved = {k: os.environ.pop(k) for k in ("USER", "LOGNAME", "USERNAME") if k in os.environ}
+        with tempfile.TemporaryDirectory() as cache:
+            os.environ["XDG_CACHE_HOME"] = cache
+            try:
+                import pwd
+                self.assertEqual(pwd.getpwuid(os.getuid()).pw_name, hook.user())
+                cached = hook._cache_file("user", str(os.getuid()))
+                with open(cached, "w", encoding="utf-8") as f:
+                    f.write("renamed-in-cache")
+                self.assertEqual("renamed-in-cache", hook.user(), "the kept name answers")
+                old = os.stat(cached).st_mtime - hook.USER_TTL_SECONDS - 60
+                os.utime(cached, (old, old))
+                self.assertEqual(pwd.getpwuid(os.getuid()).pw_name, hook.user(), "a day later it is looked up again")
+            finally:
+                del os.environ["XDG_CACHE_HOME"]
+                os.environ.update(saved)
+
+    def test_a_cached_list_too_large_for_a_datagram_is_truncated_too(self):
+        record = hook.build_record({})
+        record["packages"] = hook.EncodedPackages(json.dumps([["package-%05d" % i, "1.0.0"] for i in range(10000)]))
+        decoded = json.loads(hook.encode(record, hook.MAX_DATAGRAM))
+        self.assertTrue(decoded["truncated"])
+        self.assertLess(len(decoded["packages"]), 10000)
+        self.assertEqual(["package-00000", "1.0.0"], decoded["packages"][0])
 
     def test_oversized_record_is_truncated_with_a_flag(self):
         record = hook.build_record({})

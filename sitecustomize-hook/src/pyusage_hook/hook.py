@@ -20,13 +20,14 @@ CI_VARIABLES = ("CI", "GITLAB_CI", "JENKINS_URL", "GITHUB_ACTIONS", "BUILDKITE",
 MAX_DATAGRAM = 60000
 # How long a resolved collector address is reused before it is looked up again (off the hot path).
 ADDRESS_TTL_SECONDS = 3600
+# How long a user name looked up in the account database is reused (a renamed account shows within a day).
+USER_TTL_SECONDS = 86400
 # A site directory changed this recently may change again within its file system's time resolution
 # without its modification time moving, so a listing that includes it is not cached.
 SETTLED_NS = 2 * 10**9
-PACKAGES_CACHE_FORMAT = "pyusage packages 1"
-# Directories whose listings are cached: a script's own directory is on sys.path too, so there are more
-# than the site directories; the most recently listed are kept.
-CACHED_DIRECTORIES = 32
+PACKAGES_CACHE_FORMAT = "pyusage packages 2"
+# Path states (directories on sys.path and their modification times) whose package lists are cached.
+CACHED_STATES = 8
 SETTINGS = ("endpoint", "http_endpoint", "base", "entry", "debug", "disable")
 
 
@@ -80,109 +81,79 @@ def _site_dirs(paths):
 
 def installed_packages(paths=None):
     """[name, version] of every *.dist-info / *.egg-info on sys.path; the first on sys.path wins."""
-    return _first_on_path(_listing(entry) for entry in _site_dirs(sys.path if paths is None else paths))
-
-
-def _first_on_path(listings):
     seen = {}
-    for listing in listings:
-        for name, version in listing:
-            if name not in seen:
-                seen[name] = version
+    for entry in _site_dirs(sys.path if paths is None else paths):
+        try:
+            names = os.listdir(entry or ".")
+        except (OSError, ValueError):
+            continue
+        for item in names:
+            if item.endswith(".dist-info"):
+                stem = item[:-10]
+            elif item.endswith(".egg-info"):
+                stem = item[:-9]
+            else:
+                continue
+            # name-version[-pyX.Y]: in these folder names the name itself never holds a '-'
+            name, sep, rest = stem.partition("-")
+            key = normalise(name)
+            if key and key not in seen:
+                seen[key] = rest.split("-py", 1)[0] if sep else ""
     return [[name, seen[name]] for name in sorted(seen)]
 
 
-def _listing(directory):
-    """[name, version] of the distributions in one directory."""
-    try:
-        names = os.listdir(directory or ".")
-    except (OSError, ValueError):
-        return []
-    found = []
-    for item in names:
-        if item.endswith(".dist-info"):
-            stem = item[:-10]
-        elif item.endswith(".egg-info"):
-            stem = item[:-9]
-        else:
-            continue
-        # name-version[-pyX.Y]: in these folder names the name itself never holds a '-'
-        name, sep, rest = stem.partition("-")
-        key = normalise(name)
-        if key:
-            found.append([key, rest.split("-py", 1)[0] if sep else ""])
-    return found
+class EncodedPackages(str):
+    """The package list already encoded as JSON, as the cache keeps it; encode() writes it as it is."""
+
+    def packages(self):
+        """The list itself, for the rare record that has to be truncated."""
+        import json
+        return json.loads(self)
 
 
 def cached_packages(paths=None):
-    """installed_packages(), with each directory's listing kept in the user's cache between starts and
-    made again only when the directory was modified since (installing or removing a distribution adds
-    or removes an entry, which moves the directory's modification time): a stat per directory instead
-    of a listing and a name check per distribution, most of the hook's time."""
-    path = _cache_file("packages", sys.prefix)
-    cached = _read_listings(path)
-    listings = []
-    fresh = {}
+    """installed_packages(), encoded, kept in the user's cache between starts and listed again only
+    when a directory on the path was modified since (installing or removing a distribution adds or
+    removes an entry, which moves the directory's modification time). A hit costs a stat per directory
+    and one small file read instead of a listing, a name check and the encoding of every distribution:
+    most of the hook's time. The cache keeps the last few path states of the interpreter (a script's
+    own directory is on the path too)."""
+    dirs = _site_dirs(sys.path if paths is None else paths)
     import time
     settled = time.time_ns() - SETTLED_NS
-    for entry in _site_dirs(sys.path if paths is None else paths):
+    state = []
+    cacheable = True
+    for entry in dirs:
         try:
-            directory = entry if os.path.isabs(entry) else os.path.join(os.getcwd(), entry)
-            mtime = os.stat(directory).st_mtime_ns
+            mtime = os.stat(entry or ".").st_mtime_ns
         except (OSError, ValueError):
-            continue
-        known = cached.get(directory)
-        if known is not None and known[0] == mtime:
-            listings.append(known[1])
-            continue
-        listing = _listing(directory)
-        listings.append(listing)
-        if mtime < settled:
-            fresh[directory] = (mtime, listing)
-    if fresh:
-        _write_listings(path, fresh, cached)
-    return _first_on_path(listings)
-
-
-def _read_listings(path):
-    """{directory: (mtime_ns, listing)} from the cache file; empty when there is none or it is unreadable."""
-    listings = {}
+            mtime = -1
+        directory = entry if os.path.isabs(entry) else os.path.join(os.getcwd(), entry)
+        cacheable = cacheable and mtime < settled and "\n" not in directory and "\x1e" not in directory
+        state.append("%d %s" % (mtime, directory))
+    key = "\x1e" + "\t".join(state) + "\n"
+    path = _cache_file("packages", sys.prefix)
+    cached = ""
     try:
         with open(path, encoding="utf-8", errors="surrogateescape") as f:
-            lines = f.read().split("\n")
-        if lines[0] != PACKAGES_CACHE_FORMAT:
-            return {}
-        listing = None
-        for line in lines[1:]:
-            fields = line.split("\t")
-            if fields[0] == "D" and len(fields) == 3:
-                listing = []
-                listings[fields[2]] = (int(fields[1]), listing)
-            elif len(fields) == 2 and listing is not None:
-                listing.append(fields)
-    except (OSError, ValueError):
-        return {}
-    return listings
-
-
-def _write_listings(path, fresh, cached):
-    """The fresh listings and, after them, the most recent others, up to CACHED_DIRECTORIES; written whole, atomically."""
-    kept = list(fresh.items()) + [item for item in cached.items() if item[0] not in fresh]
-    lines = [PACKAGES_CACHE_FORMAT]
-    for directory, (mtime, listing) in kept[:CACHED_DIRECTORIES]:
-        texts = [directory] + [text for pair in listing for text in pair]
-        if any("\n" in text or "\t" in text for text in texts):
-            continue
-        lines.append("D\t%d\t%s" % (mtime, directory))
-        lines.extend(name + "\t" + version for name, version in listing)
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        temporary = path + ".tmp%d" % os.getpid()
-        with open(temporary, "w", encoding="utf-8", errors="surrogateescape") as f:
-            f.write("\n".join(lines) + "\n")
-        os.replace(temporary, path)
+            cached = f.read()
+        start = cached.find(key)
+        if cached.startswith(PACKAGES_CACHE_FORMAT + "\n") and start >= 0:
+            start += len(key)
+            return EncodedPackages(cached[start:cached.index("\n", start)])
     except (OSError, ValueError):
         pass
+    packages = installed_packages(dirs)
+    if cacheable:
+        _write_packages_cache(key + _json(packages) + "\n", cached)
+    return packages
+
+
+def _write_packages_cache(entry, cached):
+    """This path state first, then up to CACHED_STATES - 1 earlier ones."""
+    earlier = cached.split("\n", 1)[1] if cached.startswith(PACKAGES_CACHE_FORMAT + "\n") else ""
+    kept = [e for e in earlier.split("\x1e") if e.endswith("\n")][:CACHED_STATES - 1]
+    _write_cached("packages", sys.prefix, PACKAGES_CACHE_FORMAT + "\n" + entry + "".join("\x1e" + e for e in kept))
 
 
 def startup_ms():
@@ -217,18 +188,27 @@ def entry():
 
 
 def user():
+    """The user's name: from the environment, else from the account database (through NSS, so
+    directory users are named too), kept in the user's cache for a day, as services often have no
+    USER and the lookup costs a tenth of a millisecond."""
     for key in ("USER", "LOGNAME", "USERNAME"):
         if os.environ.get(key):
             return os.environ[key]
+    uid = str(os.getuid()) if hasattr(os, "getuid") else ""
+    name = _read_cached("user", uid, USER_TTL_SECONDS)
+    if name:
+        return name
     loaded_before = "pwd" in sys.modules
     try:
-        import pwd  # through NSS, so directory (LDAP) users are named too
-        return pwd.getpwuid(os.getuid()).pw_name
-    except (ImportError, KeyError, OSError):
+        import pwd
+        name = pwd.getpwuid(int(uid)).pw_name
+    except (ImportError, KeyError, OSError, ValueError):
         return "unknown"
     finally:
         if not loaded_before:
             sys.modules.pop("pwd", None)  # leave sys.modules as the program will expect it
+    _write_cached("user", uid, name)
+    return name
 
 
 def build_record(settings):
@@ -288,6 +268,8 @@ def _json(value):
         return "false"
     if value is None:
         return "null"
+    if isinstance(value, EncodedPackages):
+        return value
     if isinstance(value, str):
         return _string(value)
     if isinstance(value, int):
@@ -308,7 +290,9 @@ def encode(record, limit=None):
     """Compact UTF-8 JSON; with a limit, packages are dropped (and 'truncated' set) until it fits."""
     data = _json(record).encode("utf-8", "surrogatepass")
     if limit is not None and len(data) > limit:
-        record = dict(record, truncated=True, packages=list(record["packages"]))
+        packages = record["packages"]
+        record = dict(record, truncated=True,
+                      packages=packages.packages() if isinstance(packages, EncodedPackages) else list(packages))
         while record["packages"] and len(data) > limit:
             del record["packages"][len(record["packages"]) // 2:]
             data = _json(record).encode("utf-8", "surrogatepass")
@@ -332,15 +316,33 @@ def _cache_file(kind, name):
 
 def _cached_address(host):
     """The address resolved for host by an earlier start, if recent; never a DNS lookup."""
+    return _read_cached("address", host, ADDRESS_TTL_SECONDS)
+
+
+def _read_cached(kind, name, ttl_seconds):
+    """What an earlier start kept in the user's cache under kind and name, if younger than ttl_seconds."""
     try:
-        path = _cache_file("address", host)
+        path = _cache_file(kind, name)
         import time
-        if time.time() - os.stat(path).st_mtime < ADDRESS_TTL_SECONDS:
-            with open(path, encoding="ascii") as f:
+        if time.time() - os.stat(path).st_mtime < ttl_seconds:
+            with open(path, encoding="utf-8", errors="surrogateescape") as f:
                 return f.read().strip() or None
     except (OSError, ValueError):
         pass
     return None
+
+
+def _write_cached(kind, name, text):
+    """Keeps text in the user's cache, replacing the file at once (other starts may be reading it)."""
+    try:
+        path = _cache_file(kind, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temporary = path + ".tmp%d" % os.getpid()
+        with open(temporary, "w", encoding="utf-8", errors="surrogateescape") as f:
+            f.write(text)
+        os.replace(temporary, path)
+    except (OSError, ValueError):
+        pass
 
 
 def _resolve_and_send(host, port, data):
@@ -351,11 +353,7 @@ def _resolve_and_send(host, port, data):
         # IPv4 first where both exist: collectors usually listen on it (as the devstack does)
         address = sorted(found, key=lambda info: info[0] != _socket.AF_INET)[0][4][0]
         _udp_send(address, port, data)
-        path = _cache_file("address", host)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path + ".tmp%d" % os.getpid(), "w", encoding="ascii") as f:
-            f.write(address)
-        os.replace(path + ".tmp%d" % os.getpid(), path)
+        _write_cached("address", host, address)
     except Exception:
         pass
 
