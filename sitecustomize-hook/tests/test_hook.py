@@ -279,12 +279,16 @@ class RealInterpreterTest(unittest.TestCase):
         with open(os.path.join(self.site_dir, "pyusage_hook", hook.CONFIG_FILE), "wb") as f:
             f.write(b"\xff\xfe[pyusage\nendpoint == = \x00\n")
         try:
-            for env in ({"PYTHONPATH": "/etc/hostname"}, {"HOME": "/proc", "PYUSAGE_ENDPOINT": "udp://no-such-host.invalid:1"},
+            settle(self.site_dir)  # so that the package list would be cached, where the home is read-only
+            for env in ({"PYTHONPATH": "/etc/hostname"},
+                        {"HOME": "/proc", "XDG_CACHE_HOME": "", "PYUSAGE_ENDPOINT": "udp://no-such-host.invalid:1"},
+                        {"HOME": "/proc", "XDG_CACHE_HOME": "", "PYUSAGE_ENDPOINT": self.endpoint},
                         {"PYUSAGE_ENDPOINT": self.endpoint}):
                 result = self.start("-c", "import sys; print('ok'); sys.exit(4)", **env)
                 self.assertEqual(4, result.returncode, env)
                 self.assertEqual("ok\n", result.stdout, env)
                 self.assertEqual("", result.stderr, env)
+            self.assertIn(["demo-package", "4.5.6"], self.receive()["packages"], "sent without a writable cache")
             self.assertEqual(1, self.receive()["schema"], "variables still work beside a broken config file")
         finally:
             os.remove(os.path.join(self.site_dir, "pyusage_hook", hook.CONFIG_FILE))
