@@ -9,6 +9,7 @@ import io.pyusage.common.service.KafkaClientMeters;
 import io.pyusage.common.service.Service;
 import io.pyusage.common.service.ServiceEndpoints;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
@@ -43,6 +44,8 @@ public final class AggregatorService implements Service {
     private DeadLetters deadLetters;
     private ConsumerLoop loop;
     private Thread loopThread;
+    private final Promise<Void> loopEnded = Promise.promise();
+    private volatile boolean stopping;
     private ScheduledExecutorService retention;
     private final Counter retentionDropped = Counter.builder("pyusage_aggregator_partitions_dropped")
             .description("Month partitions dropped by retention").register(registry);
@@ -94,7 +97,13 @@ public final class AggregatorService implements Service {
         deadLetters = new DeadLetters(config.kafka());
         loop = new ConsumerLoop(consumer, config.kafka().topic(), topicId, new ClickHouseWriter(store), deadLetters,
                 new AggregatorMetrics(registry), config);
-        loopThread = new Thread(loop, "aggregator-consumer");
+        loopThread = new Thread(() -> {
+            try {
+                loop.run();
+            } finally {
+                loopEnded.tryComplete();
+            }
+        }, "aggregator-consumer");
         loopThread.start();
         retention = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "aggregator-retention");
@@ -112,6 +121,19 @@ public final class AggregatorService implements Service {
             retentionErrors.increment();
             LOG.warn("retention: could not drop expired partitions, trying again in an hour: {}", e.getMessage());
         }
+    }
+
+    /**
+     * Completes when the consumer loop has ended: after {@link #stop()}, or on its own when an error
+     * ended it (then nothing more is written, and {@link #health()} says DOWN).
+     */
+    public Future<Void> loopEnded() {
+        return loopEnded.future();
+    }
+
+    /** Whether {@link #stop()} was called: a loop that ended before it ended on an error. */
+    public boolean isStopping() {
+        return stopping;
     }
 
     public Health health() {
@@ -134,6 +156,7 @@ public final class AggregatorService implements Service {
 
     @Override
     public Future<Void> stop() {
+        stopping = true;
         return Service.closeThenTearDown(vertx, http, () -> {
             if (loop != null) {
                 retention.shutdownNow();

@@ -1,6 +1,8 @@
 package io.pyusage.aggregator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pyusage.common.TestClickHouse;
 import io.pyusage.common.TestRecords;
@@ -115,9 +117,13 @@ class AggregatorServiceIT {
                 assertEquals(2, store.query("SELECT uniqMerge(users) AS n FROM daily_starts").get(0).get("n").asInt(),
                         "the rollup counts pseudonyms as users");
             }
+            assertFalse(aggregator.loopEnded().isComplete(), "the loop runs until stopped");
         } finally {
             aggregator.stop().await(60, TimeUnit.SECONDS);
         }
+        // Ended by stop(), not by an error: a standalone aggregator exits only on the latter.
+        assertTrue(aggregator.loopEnded().isComplete());
+        assertTrue(aggregator.isStopping());
     }
 
     private static void produce(String topic, int count, String user) throws Exception {
