@@ -34,11 +34,6 @@ public final class RowMapper {
         RowBuffer.Encoded encodedStart() {
             return RowBuffer.encode(List.of(start));
         }
-
-        /** The package rows, encoded. */
-        RowBuffer.Encoded encodedPackages() {
-            return RowBuffer.encode(packages());
-        }
     }
 
     /** Rows of a record decoded with its packages. */

@@ -36,7 +36,7 @@ class ClickHouseWriterIT {
                 // Passed the schema, yet not storable: what a type change in a later schema could cause.
                 rows.start().put("venv", "yes");
             }
-            batch.add(rows.envId(), rows.encodedStart(), offset == 0 ? rows.encodedPackages() : null, 1.0, partition, offset);
+            batch.add(rows.envId(), rows.encodedStart(), offset == 0 ? RowBuffer.encode(rows.packages()) : null, 1.0, partition, offset);
         }
         List<String> refused = new ArrayList<>();
         try (TestEngines.Engine store = TestEngines.open(engine, "writer")) {
@@ -62,7 +62,7 @@ class ClickHouseWriterIT {
         ClickHouseConfig unreachable = TestClickHouse.freshDatabase("unreachable").withDatabase("nowhere");
         Batch batch = new Batch();
         RowMapper.Rows rows = rows(0);
-        batch.add(rows.envId(), rows.encodedStart(), rows.encodedPackages(), 1.0, new TopicPartition("startups", 0), 0);
+        batch.add(rows.envId(), rows.encodedStart(), RowBuffer.encode(rows.packages()), 1.0, new TopicPartition("startups", 0), 0);
         try (ClickHouseStore store = new ClickHouseStore(unreachable)) {
             ClickHouseException e = assertThrows(ClickHouseException.class, () -> new ClickHouseWriter(store).write(batch,
                     (table, row, error) -> {

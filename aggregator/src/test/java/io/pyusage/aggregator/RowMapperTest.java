@@ -74,8 +74,8 @@ class RowMapperTest {
         TopicPartition p0 = new TopicPartition("startups", 0);
         TopicPartition p1 = new TopicPartition("startups", 1);
         RowMapper.Rows rows = RowMapper.map(decode(TestRecords.valid()), "topic-id", 0, 5);
-        batch.add(rows.envId(), rows.encodedStart(), rows.encodedPackages(), 1.0, p0, 5);
-        batch.add(rows.envId(), rows.encodedStart(), rows.encodedPackages(), 1.0, p0, 6);
+        batch.add(rows.envId(), rows.encodedStart(), RowBuffer.encode(rows.packages()), 1.0, p0, 5);
+        batch.add(rows.envId(), rows.encodedStart(), RowBuffer.encode(rows.packages()), 1.0, p0, 6);
         batch.add(new DeadLetters.Letter(new ProducerRecord<>("startups.dlq", new byte[0])), p1, 9);
         assertEquals(6, batch.commitOffsets().get(p0).offset() - 1);
         assertEquals(10, batch.commitOffsets().get(p1).offset());
