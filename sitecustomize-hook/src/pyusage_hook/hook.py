@@ -105,10 +105,11 @@ def installed_packages(paths=None):
 class EncodedPackages(str):
     """The package list already encoded as JSON, as the cache keeps it; encode() writes it as it is."""
 
-    def packages(self):
-        """The list itself, for the rare record that has to be truncated."""
-        import json
-        return json.loads(self)
+    @staticmethod
+    def packages():
+        """The list itself, listed again (importing json would add modules to the process), for the
+        rare record that has to be truncated."""
+        return installed_packages()
 
 
 def cached_packages(paths=None):
