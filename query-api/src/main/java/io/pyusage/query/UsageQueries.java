@@ -6,15 +6,36 @@ public final class UsageQueries {
     private UsageQueries() {
     }
 
-    /** {@code GET /api/v1/bases}: per base version, starts, users, hosts, environments, first and last seen. */
+    /**
+     * {@code GET /api/v1/bases}: per base version, starts, users, hosts, environments, and the first
+     * and last day seen. From the rollups (starts, users and hosts from {@code daily_starts},
+     * environments from {@code daily_environments}) when the filters ask only for a window and a
+     * base, else from the raw starts; the numbers are the same either way.
+     */
     public static ListQuery bases(Filters filters) {
+        if (!filters.fits(Filters.Table.DAILY_ENVIRONMENTS)) {
+            return new ListQuery("""
+                    SELECT base, count() AS starts, uniqExact(user) AS users, uniqExact(host) AS hosts,
+                           uniqExact(env_id) AS environments, toString(min(day)) AS first_seen, toString(max(day)) AS last_seen
+                    FROM starts
+                    WHERE %s
+                    GROUP BY base
+                    ORDER BY base""".formatted(filters.startsCondition()));
+        }
         return new ListQuery("""
-                SELECT base, count() AS starts, uniqExact(user) AS users, uniqExact(host) AS hosts,
-                       uniqExact(env_id) AS environments, toString(min(ts)) AS first_seen, toString(max(ts)) AS last_seen
-                FROM starts
-                WHERE %s
-                GROUP BY base
-                ORDER BY base""".formatted(filters.startsCondition()));
+                SELECT base, starts, users, hosts, environments, first_seen, last_seen
+                FROM (SELECT base, countMerge(starts) AS starts, uniqMerge(users) AS users, uniqMerge(hosts) AS hosts,
+                             toString(min(day)) AS first_seen, toString(max(day)) AS last_seen
+                      FROM daily_starts
+                      WHERE %s
+                      GROUP BY base) AS totals
+                ALL INNER JOIN (SELECT base, uniqExact(env_id) AS environments
+                                FROM daily_environments
+                                WHERE %s
+                                GROUP BY base) AS used
+                USING base
+                ORDER BY base""".formatted(filters.condition(Filters.Table.DAILY_STARTS),
+                filters.condition(Filters.Table.DAILY_ENVIRONMENTS)));
     }
 
     /**

@@ -152,6 +152,13 @@ class QueriesIT {
                     page(store, TrendQueries.packageTrend("numpy", "week", rollup), new Page(100, 0)).toString());
             assertEquals(store.query(DeprecationQueries.packages(raw, "2023.06")).toString(),
                     store.query(DeprecationQueries.packages(rollup, "2023.06")).toString());
+            List<JsonNode> bases = page(store, UsageQueries.bases(rollup), new Page(100, 0));
+            assertEquals(page(store, UsageQueries.bases(raw), new Page(100, 0)).toString(), bases.toString());
+            assertEquals(List.of("2020.11"), column(bases, "base"));
+            Filters everyBase = filters(Map.of("since", "3650d"));
+            assertTrue(everyBase.fits(Filters.Table.DAILY_ENVIRONMENTS));
+            assertEquals(page(store, UsageQueries.bases(filters(Map.of("since", "3650d", "python", "3.11.7"))), new Page(100, 0)).toString(),
+                    page(store, UsageQueries.bases(everyBase), new Page(100, 0)).toString());
 
             // A host's lists from daily_hosts, and from the raw starts under a ci filter that keeps them all.
             Filters hostRollup = filters(Map.of()).forHost("h2");
