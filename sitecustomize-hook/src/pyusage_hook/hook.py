@@ -25,7 +25,7 @@ USER_TTL_SECONDS = 86400
 # A site directory changed this recently may change again within its file system's time resolution
 # without its modification time moving, so a listing that includes it is not cached.
 SETTLED_NS = 2 * 10**9
-PACKAGES_CACHE_FORMAT = "pyusage packages 2"
+PACKAGES_CACHE_HEADER = "pyusage packages 2\n"
 # Path states (directories on sys.path and their modification times) whose package lists are cached.
 CACHED_STATES = 8
 SETTINGS = ("endpoint", "http_endpoint", "base", "entry", "debug", "disable")
@@ -138,8 +138,8 @@ def cached_packages(paths=None):
     try:
         with open(path, encoding="utf-8", errors="surrogateescape") as f:
             cached = f.read()
-        start = cached.find(key)
-        if cached.startswith(PACKAGES_CACHE_FORMAT + "\n") and start >= 0:
+        start = cached.find(key) if cached.startswith(PACKAGES_CACHE_HEADER) else -1
+        if start >= 0:
             start += len(key)
             return EncodedPackages(cached[start:cached.index("\n", start)])
     except (OSError, ValueError):
@@ -152,9 +152,9 @@ def cached_packages(paths=None):
 
 def _write_packages_cache(entry, cached):
     """This path state first, then up to CACHED_STATES - 1 earlier ones."""
-    earlier = cached.split("\n", 1)[1] if cached.startswith(PACKAGES_CACHE_FORMAT + "\n") else ""
+    earlier = cached[len(PACKAGES_CACHE_HEADER):] if cached.startswith(PACKAGES_CACHE_HEADER) else ""
     kept = [e for e in earlier.split("\x1e") if e.endswith("\n")][:CACHED_STATES - 1]
-    _write_cached("packages", sys.prefix, PACKAGES_CACHE_FORMAT + "\n" + entry + "".join("\x1e" + e for e in kept))
+    _write_cached("packages", sys.prefix, PACKAGES_CACHE_HEADER + entry + "".join("\x1e" + e for e in kept))
 
 
 def startup_ms():

@@ -159,9 +159,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         List<Integer> firstOfNewEnvironment = new ArrayList<>();
         Set<Long> newEnvironments = new HashSet<>();
         for (int i = 0; i < decoded.length; i++) {
-            if (decoded[i] instanceof Prepared prepared && !knownEnvironments.containsKey(prepared.envId())
-                    && !batch.containsEnvironment(prepared.envId()) && (writing == null || !writing.containsEnvironment(prepared.envId()))
-                    && newEnvironments.add(prepared.envId())) {
+            if (decoded[i] instanceof Prepared prepared && !isStoredOrBatched(prepared.envId()) && newEnvironments.add(prepared.envId())) {
                 firstOfNewEnvironment.add(i);
             }
         }
@@ -172,6 +170,12 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         for (int i = 0; i < decoded.length; i++) {
             accept(records.get(i), decoded[i]);
         }
+    }
+
+    /** Whether the environment's package rows are stored, or in a batch being written or filled. */
+    private boolean isStoredOrBatched(long envId) {
+        return knownEnvironments.containsKey(envId) || batch.containsEnvironment(envId)
+                || (writing != null && writing.containsEnvironment(envId));
     }
 
     private static void inParallel(int count, IntConsumer task) {
@@ -242,13 +246,22 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         }
         Batch target = writing;
         try {
-            committed(target, writeResult.get());
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof ClickHouseException || e.getCause() instanceof DeadLetters.DeliveryException)) {
-                throw new IllegalStateException("writing a batch failed", e.getCause());
-            }
-            writeFailed((RuntimeException) e.getCause());
+            committed(target, awaitWrite());
+        } catch (ClickHouseException | DeadLetters.DeliveryException e) {
+            writeFailed(e);
             retryUntilWritten(target);
+        }
+    }
+
+    /** How many starts of the batch on the writer thread ClickHouse refused, once written; its write's failure is thrown here. */
+    private int awaitWrite() {
+        try {
+            return writeResult.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw new IllegalStateException("writing a batch failed", e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptException(e);
@@ -448,12 +461,11 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     /** The refused starts of the batch on the writer thread; if its write failed, one more attempt here. */
     private int writtenOrWriteAgain(Batch target) {
         try {
-            return writeResult.get();
-        } catch (ExecutionException e) {
+            return awaitWrite();
+        } catch (InterruptException e) {
+            throw e;
+        } catch (RuntimeException e) {
             return write(target);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptException(e);
         }
     }
 

@@ -115,17 +115,19 @@ public final class RecordValidator {
     private void capture(String name, JsonToken token, JsonParser parser) throws IOException {
         if ("packages".equals(name)) {
             packagesToken = token;
+            if (token != JsonToken.START_ARRAY) {
+                parser.skipChildren();
+                return;
+            }
             long start = parser.currentTokenLocation().getByteOffset();
-            if (token == JsonToken.START_ARRAY && checked != null) {
+            if (checked != null) {
                 parser.skipChildren();
                 packageCount = checked.count();
                 environmentId = checked.environmentId();
-            } else if (token == JsonToken.START_ARRAY) {
-                readPackages(parser);
             } else {
-                parser.skipChildren();
+                readPackages(parser);
             }
-            if (token == JsonToken.START_ARRAY && start >= 0) {
+            if (start >= 0) {
                 packagesSpan = new Span((int) start, (int) parser.currentTokenLocation().getByteOffset() + 1);
             }
             return;
