@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pyusage.common.TestDirectories;
 import io.pyusage.common.TestClickHouse;
 import io.pyusage.common.TestRecords;
 import io.pyusage.common.clickhouse.ClickHouseConfig;
@@ -12,7 +13,6 @@ import io.pyusage.common.config.Env;
 import io.pyusage.common.record.UserNames;
 import io.pyusage.devstack.servers.EmbeddedKafka;
 import io.vertx.core.Vertx;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -44,7 +44,7 @@ class AggregatorServiceIT {
 
     @BeforeAll
     static void start() throws Exception {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "exactly-once-");
+        Path dir = TestDirectories.underTarget("exactly-once-");
         kafka = EmbeddedKafka.onFreePorts(dir.resolve("kafka")).start();
         vertx = Vertx.vertx();
     }

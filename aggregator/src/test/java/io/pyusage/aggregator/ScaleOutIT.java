@@ -3,13 +3,13 @@ package io.pyusage.aggregator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pyusage.common.TestDirectories;
 import io.pyusage.common.TestClickHouse;
 import io.pyusage.common.TestRecords;
 import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.common.clickhouse.ClickHouseStore;
 import io.pyusage.devstack.servers.EmbeddedKafka;
 import io.pyusage.devstack.servers.ServiceProcess;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +33,7 @@ class ScaleOutIT {
 
     @Test
     void killingOneOfTwoAggregatorsMidStreamLosesAndDoublesNothing() throws Exception {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "scale-out-");
+        Path dir = TestDirectories.underTarget("scale-out-");
         ClickHouseConfig clickHouse = TestClickHouse.freshDatabase("scale_out");
         try (EmbeddedKafka kafka = EmbeddedKafka.onFreePorts(dir.resolve("kafka")).start();
              ServiceProcess first = aggregator(kafka, clickHouse, dir.resolve("first.log"));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.pyusage.common.TestDirectories;
 import io.pyusage.common.TestRecords;
 import io.pyusage.common.config.Env;
 import io.pyusage.common.record.DecodeResult;
@@ -26,7 +27,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,7 +66,7 @@ class CollectorIT {
 
     @BeforeAll
     static void start() throws Exception {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "collector-it-");
+        Path dir = TestDirectories.underTarget("collector-it-");
         kafka = EmbeddedKafka.onFreePorts(dir.resolve("kafka")).start();
         vertx = Vertx.vertx();
         config = config(Map.of("PYUSAGE_COLLECTOR_TOKEN", TOKEN, "PYUSAGE_COLLECTOR_MAX_BODY_BYTES", String.valueOf(4 * 1024 * 1024)));

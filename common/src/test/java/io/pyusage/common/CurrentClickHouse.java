@@ -42,7 +42,7 @@ public final class CurrentClickHouse implements SqlRunner, AutoCloseable {
     /** Starts the engine on an empty data directory under {@code target/} and makes {@code database} current. */
     public static CurrentClickHouse start(String database) throws IOException {
         Path library = library();
-        Path dataDir = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "chdb-");
+        Path dataDir = TestDirectories.underTarget("chdb-");
         Process process = new ProcessBuilder("python3", repoFile("devstack/chdb/chdb_sql.py").toString(), library.toString(), dataDir.toString())
                 .redirectError(ProcessBuilder.Redirect.appendTo(dataDir.resolve("stderr.log").toFile()))
                 .start();

@@ -3,8 +3,6 @@ package io.pyusage.common;
 import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.devstack.servers.EmbeddedClickHouse;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -23,9 +21,7 @@ public final class TestClickHouse {
     public static synchronized EmbeddedClickHouse server() {
         if (server == null) {
             try {
-                Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath().toFile().mkdirs()
-                        ? Path.of("target") : Path.of("target"), "clickhouse-");
-                server = EmbeddedClickHouse.onFreePorts(dir).start();
+                server = EmbeddedClickHouse.onFreePorts(TestDirectories.underTarget("clickhouse-")).start();
                 Runtime.getRuntime().addShutdownHook(new Thread(server::close));
             } catch (Exception e) {
                 throw new IllegalStateException("could not start ClickHouse for tests", e);

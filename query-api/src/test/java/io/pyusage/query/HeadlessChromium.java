@@ -1,8 +1,8 @@
 package io.pyusage.query;
 
+import io.pyusage.common.TestDirectories;
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -26,7 +26,7 @@ final class HeadlessChromium {
             throw new IllegalStateException("the page tests need " + browser + " and " + driver
                     + ": run ./pyusage test, or apt-get install chromium chromium-driver");
         }
-        Path profile = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "chromium-");
+        Path profile = TestDirectories.underTarget("chromium-");
         ChromeOptions options = new ChromeOptions().setBinary(browser).addArguments("--headless=new", "--no-sandbox",
                 "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--window-size=1280,1024", "--user-data-dir=" + profile);

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pyusage.common.TestDirectories;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +25,7 @@ class EndToEndIT {
     @Test
     void realPythonStartsAreFoundThroughTheQueryApi() throws Exception {
         DevStack stack = TestStack.get();
-        Path root = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "demo-");
+        Path root = TestDirectories.underTarget("demo-");
         DemoEnvironments demo = new DemoEnvironments(root, DemoEnvironments.defaultPython(), DemoEnvironments.hookSource());
         demo.create(stack.collectorUdpEndpoint(), "e2e");
         // Other tests share the stack: count what this test adds.
@@ -101,7 +101,7 @@ class EndToEndIT {
     @Test
     void aStartWithTheEndpointFromTheEnvironmentShowsUpWithinTenSeconds() throws Exception {
         DevStack stack = TestStack.get();
-        Path root = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "env-endpoint-");
+        Path root = TestDirectories.underTarget("env-endpoint-");
         DemoEnvironments demo = new DemoEnvironments(root, DemoEnvironments.defaultPython(), DemoEnvironments.hookSource());
         // Installed pointing nowhere useful: only PYUSAGE_ENDPOINT can make this start arrive.
         demo.create("udp://127.0.0.1:9", "env-endpoint");

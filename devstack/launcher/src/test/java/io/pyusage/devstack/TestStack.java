@@ -1,12 +1,12 @@
 package io.pyusage.devstack;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pyusage.common.TestDirectories;
 import io.pyusage.common.record.StartupRecordCodec;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Predicate;
@@ -25,7 +25,7 @@ final class TestStack {
 
     static synchronized DevStack get() throws Exception {
         if (stack == null) {
-            Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "devstack-");
+            Path dir = TestDirectories.underTarget("devstack-");
             stack = DevStack.start(dir, DevStackPorts.free());
             Runtime.getRuntime().addShutdownHook(new Thread(stack::close));
         }
