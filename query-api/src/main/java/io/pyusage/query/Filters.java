@@ -45,25 +45,29 @@ public record Filters(TimeWindow window, String base, String python, String host
     }
 
     /**
-     * The tables the lists read, with the filtered columns each has besides day and base: a rollup
-     * answers a list only when it has every column the filters name.
+     * The tables the lists read, with the filtered columns each has besides the window and base: a
+     * rollup answers a list only when it has every column the filters name.
      */
     public enum Table {
-        STARTS(true, true, true),
+        STARTS(true, true, true, true),
         /** Day, base, Python, CI, interactive. */
-        DAILY_STARTS(true, false, true),
+        DAILY_STARTS(true, false, false, true),
         /** Environment, day, base. */
-        DAILY_ENVIRONMENTS(false, false, false),
+        DAILY_ENVIRONMENTS(false, false, false, false),
         /** Every filtered column but {@code ci}. */
-        DAILY_HOSTS(true, true, false);
+        DAILY_HOSTS(true, true, true, false),
+        /** Environment, month, base, user, prefix, CI: its window is whole months (see {@link EnvironmentStarts}). */
+        MONTHLY_ENVIRONMENTS(false, true, false, true);
 
         private final boolean python;
-        private final boolean userAndHost;
+        private final boolean user;
+        private final boolean host;
         private final boolean ci;
 
-        Table(boolean python, boolean userAndHost, boolean ci) {
+        Table(boolean python, boolean user, boolean host, boolean ci) {
             this.python = python;
-            this.userAndHost = userAndHost;
+            this.user = user;
+            this.host = host;
             this.ci = ci;
         }
     }
@@ -75,23 +79,37 @@ public record Filters(TimeWindow window, String base, String python, String host
 
     /** Whether {@code table} has every column these filters need. */
     public boolean fits(Table table) {
-        return (table.python || python == null) && (table.userAndHost || host == null && user == null)
+        return (table.python || python == null) && (table.user || user == null) && (table.host || host == null)
                 && (table.ci || ci.equals("include"));
     }
 
-    /** A WHERE condition on {@code table}; only when it {@link #fits(Table) fits} these filters. */
+    /** A WHERE condition on {@code table}, window of days included; only when it {@link #fits(Table) fits} these filters. */
     public String condition(Table table) {
+        List<String> conditions = new ArrayList<>();
+        conditions.add("day >= " + Sql.date(window.since()) + " AND day <= " + Sql.date(window.until()));
+        conditions.addAll(attributeList(table));
+        return String.join(" AND ", conditions);
+    }
+
+    /** The conditions on {@code table} but the window ({@code 1} when there are none); only when it {@link #fits(Table) fits}. */
+    public String attributes(Table table) {
+        List<String> conditions = attributeList(table);
+        return conditions.isEmpty() ? "1" : String.join(" AND ", conditions);
+    }
+
+    private List<String> attributeList(Table table) {
         if (!fits(table)) {
             throw new IllegalStateException(table + " lacks a column these filters need");
         }
         List<String> conditions = new ArrayList<>();
-        conditions.add("day >= " + Sql.date(window.since()) + " AND day <= " + Sql.date(window.until()));
         equal(conditions, "base", base);
         if (table.python) {
             equal(conditions, "python", python);
         }
-        if (table.userAndHost) {
+        if (table.host) {
             equal(conditions, "host", host);
+        }
+        if (table.user) {
             equal(conditions, "user", user);
         }
         if (table.ci) {
@@ -103,7 +121,7 @@ public record Filters(TimeWindow window, String base, String python, String host
                 }
             }
         }
-        return String.join(" AND ", conditions);
+        return conditions;
     }
 
     private static void equal(List<String> conditions, String column, String value) {

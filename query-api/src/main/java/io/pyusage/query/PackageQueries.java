@@ -26,11 +26,11 @@ public final class PackageQueries {
         return new ListQuery("""
                 SELECT name, uniqExact(user) AS users, %s AS starts
                 FROM environment_packages
-                ALL INNER JOIN (SELECT env_id, user, count() AS user_starts FROM starts WHERE %s GROUP BY env_id, user) AS used
+                ALL INNER JOIN (SELECT env_id, user, sum(started) AS user_starts FROM (%s) AS used GROUP BY env_id, user) AS used
                 USING env_id
                 WHERE startsWith(name, %s)
                 GROUP BY name
-                ORDER BY users DESC, name""".formatted(summedOnce("env_id, user", "user_starts"), filters.startsCondition(),
+                ORDER BY users DESC, name""".formatted(summedOnce("env_id, user", "user_starts"), EnvironmentStarts.rows(filters, "1"),
                 Sql.string(normalised)));
     }
 
@@ -51,31 +51,32 @@ public final class PackageQueries {
 
     /**
      * {@code GET /api/v1/packages/{name}/users?version=}: who uses it, with hosts, versions,
-     * environments, bases, starts, last seen. The page of users is ranked by starts first (a count),
-     * then only its users' starts are read again for the name lists: grouping every start of a
-     * popular package by user with its hosts and prefixes is what would make the list slow.
+     * environments, bases, starts, last seen. Everything but the hosts comes from
+     * {@link EnvironmentStarts} for every user (a row per environment and user), which also ranks
+     * them; the hosts are then read from the raw starts for the page's users only: a user's starts
+     * spread over many hosts, so no rollup keeps them cheaper.
      */
     public static ListQuery users(String name, String version, Filters filters) {
         String environments = environments(name, version);
-        String condition = filters.startsCondition();
+        String withPackage = "env_id IN (SELECT env_id FROM (%s) AS with_package)".formatted(environments);
         return ListQuery.ranked("""
-                SELECT user, count() AS starts
-                FROM starts
-                WHERE %s AND env_id IN (SELECT env_id FROM (%s) AS with_package)
-                GROUP BY user
-                ORDER BY starts DESC, user""".formatted(condition, environments), page -> """
                 SELECT user,
-                       groupUniqArray(host) AS hosts,
                        groupUniqArray(version) AS versions,
                        groupUniqArray(prefix) AS environments,
                        groupUniqArray(base) AS bases,
-                       count() AS starts,
-                       toString(max(ts)) AS last_seen
-                FROM (SELECT user, host, prefix, base, ts, env_id FROM starts
-                      WHERE %s AND user IN (SELECT user FROM (%s) AS ranked)) AS used
+                       sum(started) AS starts,
+                       toString(max(last_start)) AS last_seen
+                FROM (%s) AS used
                 ALL INNER JOIN (%s) AS env USING env_id
                 GROUP BY user
-                ORDER BY starts DESC, user""".formatted(condition, page, environments));
+                ORDER BY starts DESC, user""".formatted(EnvironmentStarts.rows(filters, withPackage), environments), page -> """
+                SELECT user, hosts, versions, environments, bases, starts, last_seen
+                FROM (%s) AS summary
+                ALL INNER JOIN (SELECT user, groupUniqArray(host) AS hosts FROM starts
+                                WHERE %s AND %s AND user IN (SELECT user FROM (%s) AS ranked)
+                                GROUP BY user) AS on_hosts
+                USING user
+                ORDER BY starts DESC, user""".formatted(page, filters.startsCondition(), withPackage, page));
     }
 
     /**

@@ -47,21 +47,21 @@ public final class SubjectQueries {
 
     /**
      * The packages in the most starts under {@code filters}, with their versions; a host's from
-     * {@code daily_hosts} when the filters allow.
+     * {@code daily_hosts} when the filters allow, a user's from {@link EnvironmentStarts}.
      */
     public static String topPackages(Filters filters) {
         boolean byHost = filters.host() != null && filters.fits(Filters.Table.DAILY_HOSTS);
-        String table = byHost ? "daily_hosts" : "starts";
-        String condition = filters.condition(byHost ? Filters.Table.DAILY_HOSTS : Filters.Table.STARTS);
+        String used = byHost ? "SELECT env_id, countMerge(starts) AS started FROM daily_hosts WHERE " + filters.condition(Filters.Table.DAILY_HOSTS)
+                + " GROUP BY env_id" : EnvironmentStarts.rows(filters, "1");
         return """
-                SELECT name, groupUniqArray(version) AS versions, sum(starts) AS starts
-                FROM (SELECT env_id, %s AS starts FROM %s WHERE %s GROUP BY env_id) AS used
+                SELECT name, groupUniqArray(version) AS versions, sum(env_starts) AS starts
+                FROM (SELECT env_id, sum(started) AS env_starts FROM (%s) AS used GROUP BY env_id) AS used
                 ALL INNER JOIN (
                     SELECT DISTINCT env_id, name, version FROM environment_packages
-                    WHERE env_id IN (SELECT env_id FROM %s WHERE %s)
+                    WHERE env_id IN (SELECT env_id FROM (%s) AS used)
                 ) AS env USING env_id
                 GROUP BY name
                 ORDER BY starts DESC, name
-                LIMIT %d""".formatted(byHost ? "countMerge(starts)" : "count()", table, condition, table, condition, TOP_PACKAGES);
+                LIMIT %d""".formatted(used, used, TOP_PACKAGES);
     }
 }

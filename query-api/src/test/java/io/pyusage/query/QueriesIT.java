@@ -1,6 +1,7 @@
 package io.pyusage.query;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -168,6 +169,34 @@ class QueriesIT {
             assertEquals(page(store, SubjectQueries.hostEnvironments(hostRaw), new Page(100, 0)).toString(), environments.toString());
             assertEquals(2, environments.get(0).get("starts").asInt());
             assertEquals(store.query(SubjectQueries.topPackages(hostRaw)).toString(), store.query(SubjectQueries.topPackages(hostRollup)).toString());
+        }
+    }
+
+    /** A year's window holds the old start's whole month: that month is read from the monthly rollup, the rest from the starts. */
+    @ParameterizedTest(name = "ClickHouse {0}")
+    @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
+    void theMonthlyRollupAndTheRawStartsGiveTheSameAnswers(String engine) throws Exception {
+        try (TestEngines.Engine store = loaded(engine)) {
+            Filters months = filters(Map.of("since", "365d"));
+            Filters raw = filters(Map.of("since", "365d", "python", "3.11.7"));
+            assertTrue(EnvironmentStarts.rows(months, "1").contains("FROM monthly_environments"));
+            assertFalse(EnvironmentStarts.rows(raw, "1").contains("monthly_environments"));
+
+            List<JsonNode> users = page(store, PackageQueries.users("numpy", null, months), new Page(100, 0));
+            assertEquals(page(store, PackageQueries.users("numpy", null, raw), new Page(100, 0)).toString(), users.toString());
+            JsonNode oldTimer = users.get(users.size() - 1);
+            assertEquals("old-timer", oldTimer.get("user").asText());
+            assertEquals(List.of("h9"), sorted(oldTimer.get("hosts")));
+            assertEquals(KnownStarts.OLD + " 10:00:00", oldTimer.get("last_seen").asText());
+            assertEquals(page(store, PackageQueries.search("", raw), new Page(100, 0)).toString(),
+                    page(store, PackageQueries.search("", months), new Page(100, 0)).toString());
+            assertEquals(store.query(PackageQueries.users("numpy", null, raw).count()).toString(),
+                    store.query(PackageQueries.users("numpy", null, months).count()).toString());
+            List<JsonNode> oldPackages = store.query(SubjectQueries.topPackages(months.forUser("old-timer")));
+            assertEquals(List.of("numpy"), column(oldPackages, "name"));
+            assertEquals(store.query(SubjectQueries.topPackages(raw.forUser("old-timer"))).toString(), oldPackages.toString());
+            assertEquals(1, store.query(PackageQueries.users("numpy", null, filters(Map.of("since", "365d", "ci", "only"))).count())
+                    .get(0).get("total").asInt(), "the CI runner only");
         }
     }
 

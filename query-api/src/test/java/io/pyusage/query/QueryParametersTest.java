@@ -1,6 +1,7 @@
 package io.pyusage.query;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,6 +24,21 @@ class QueryParametersTest {
         assertEquals(new TimeWindow(TODAY.minusWeeks(12), TODAY.minusDays(1)), TimeWindow.parse("12w", "1d", TODAY));
         assertEquals(new TimeWindow(LocalDate.of(2026, 1, 1), LocalDate.of(2026, 2, 1)),
                 TimeWindow.parse("2026-01-01", "2026-02-01", TODAY));
+    }
+
+    @Test
+    void onlyMonthsWhollyInTheWindowAreReadFromTheMonthlyRollupAndTheDaysAroundThemFromTheStarts() {
+        String whole = EnvironmentStarts.rows(window("2026-01-01", "2026-03-31"), "1");
+        assertTrue(whole.contains("month >= toDate('2026-01-01') AND month < toDate('2026-04-01')"), whole);
+        assertTrue(whole.contains("(day < toDate('2026-01-01') OR day >= toDate('2026-04-01'))"), whole);
+        String inner = EnvironmentStarts.rows(window("2026-01-02", "2026-03-30"), "1");
+        assertTrue(inner.contains("month >= toDate('2026-02-01') AND month < toDate('2026-03-01')"), inner);
+        String lessThanAMonth = EnvironmentStarts.rows(window("2026-01-02", "2026-02-27"), "1");
+        assertFalse(lessThanAMonth.contains("monthly_environments"), lessThanAMonth);
+    }
+
+    private static Filters window(String since, String until) {
+        return Filters.window(TimeWindow.parse(since, until, TODAY));
     }
 
     @Test

@@ -33,6 +33,13 @@ public final class SchemaMigrations {
             GROUP BY host, day, base, python, prefix, user, env_id, package_count
             """;
 
+    private static final String MONTHLY_ENVIRONMENTS_SELECT = """
+            SELECT toStartOfMonth(day) AS month, env_id, base, user, prefix, ci,
+                   countState() AS starts, maxState(ts) AS last_seen
+            FROM starts
+            GROUP BY month, env_id, base, user, prefix, ci
+            """;
+
     public static final List<Migration> ALL = List.of(
             new Migration(1, "starts and environment packages",
                     Migration.sql("""
@@ -153,7 +160,30 @@ public final class SchemaMigrations {
                     ORDER BY (host, user, prefix, base, python, env_id, package_count, day)
                     """),
                     Migration.sql("CREATE MATERIALIZED VIEW IF NOT EXISTS daily_hosts_mv TO daily_hosts AS " + DAILY_HOSTS_SELECT),
-                    Migration.backfill("daily_hosts", "INSERT INTO daily_hosts " + DAILY_HOSTS_SELECT)));
+                    Migration.backfill("daily_hosts", "INSERT INTO daily_hosts " + DAILY_HOSTS_SELECT)),
+            // Who uses a package, and what a user's environments hold, over long windows: a month of an
+            // environment's starts by one user is one row (a 55th of the starts on the synthetic year),
+            // so whole months of a window are read here and only the days around them from the starts.
+            // No host column or state: a user's starts spread over many hosts, so one would cost almost
+            // a row per start (hosts come from daily_hosts or the starts).
+            new Migration(6, "monthly environments",
+                    Migration.sql("""
+                    CREATE TABLE IF NOT EXISTS monthly_environments (
+                        month Date,
+                        env_id UInt64,
+                        base String,
+                        user String,
+                        prefix String,
+                        ci UInt8,
+                        starts AggregateFunction(count),
+                        last_seen AggregateFunction(max, DateTime('UTC'))
+                    ) ENGINE = AggregatingMergeTree()
+                    PARTITION BY toYYYYMM(month)
+                    ORDER BY (env_id, month, base, user, prefix, ci)
+                    """),
+                    Migration.sql("CREATE MATERIALIZED VIEW IF NOT EXISTS monthly_environments_mv TO monthly_environments AS "
+                            + MONTHLY_ENVIRONMENTS_SELECT),
+                    Migration.backfill("monthly_environments", "INSERT INTO monthly_environments " + MONTHLY_ENVIRONMENTS_SELECT)));
 
     private SchemaMigrations() {
     }

@@ -25,7 +25,7 @@ class SchemaIT {
             List<JsonNode> tables = store.query("SELECT name FROM system.tables WHERE database = currentDatabase()"
                     + " AND name NOT LIKE '.inner%' ORDER BY name");
             assertEquals(List.of("daily_environments", "daily_environments_mv", "daily_hosts", "daily_hosts_mv", "daily_starts", "daily_starts_mv",
-                            "environment_packages", "kafka_positions", "schema_migrations", "starts"),
+                            "environment_packages", "kafka_positions", "monthly_environments", "monthly_environments_mv", "schema_migrations", "starts"),
                     tables.stream().map(t -> t.get("name").asText()).toList());
             // Every step is safe to run again, as after a migration that stopped half-way.
             SchemaMigrations.ALL.forEach(migration -> migration.steps().forEach(step -> step.apply(store)));
@@ -77,6 +77,13 @@ class SchemaIT {
             assertEquals(3, perHost.get(0).get("starts").asLong());
             assertEquals(2, perHost.get(0).get("users").size());
             assertEquals("2026-03-01", perHost.get(0).get("last_seen").asText());
+            List<JsonNode> perMonth = store.query("""
+                    SELECT toString(month) AS month, env_id, user, countMerge(starts) AS starts, toString(maxMerge(last_seen)) AS last_seen
+                    FROM monthly_environments GROUP BY month, env_id, user ORDER BY env_id, user""");
+            assertEquals(List.of("2026-03-01 1 alice 2 2026-03-01 12:00:00", "2026-03-01 1 bob 1 2026-03-01 12:00:00",
+                    "2026-03-01 2 alice 1 2026-03-02 12:00:00"), perMonth.stream().map(row -> row.get("month").asText() + " "
+                    + row.get("env_id").asText() + " " + row.get("user").asText() + " " + row.get("starts").asText() + " "
+                    + row.get("last_seen").asText()).toList(), "a row per month, environment and user, filled by its view");
             // Running the backfill step again must not count the stored starts twice.
             SchemaMigrations.ALL.get(2).steps().forEach(step -> step.apply(store));
             assertEquals(4, store.query("SELECT countMerge(starts) AS n FROM daily_starts").get(0).get("n").asLong());
@@ -95,7 +102,7 @@ class SchemaIT {
 
             // Six months up to April 2026 start with November 2025.
             assertEquals(List.of("starts/202401", "starts/202510", "daily_hosts/202401", "daily_hosts/202510",
-                    "daily_starts/202401", "daily_environments/202401"), dropped);
+                    "monthly_environments/202401", "monthly_environments/202510", "daily_starts/202401", "daily_environments/202401"), dropped);
             assertEquals(List.of("kept", "new"), store.query("SELECT user FROM starts ORDER BY user").stream()
                     .map(row -> row.get("user").asText()).toList());
             assertEquals(3, store.query("SELECT countMerge(starts) AS n FROM daily_starts").get(0).get("n").asLong());
