@@ -3,6 +3,7 @@ package io.pyusage.common;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pyusage.common.clickhouse.ClickHouseStore.ClickHouseException;
+import io.pyusage.common.clickhouse.RowsPage;
 import io.pyusage.common.clickhouse.Sql;
 import io.pyusage.common.clickhouse.SqlRunner;
 import io.pyusage.common.record.StartupRecordCodec;
@@ -85,6 +86,11 @@ public final class CurrentClickHouse implements SqlRunner, AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    @Override
+    public RowsPage queryPage(String sql) {
+        return RowsPage.fromJson(queryJson(sql));
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.pyusage.common;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.common.clickhouse.ClickHouseStore;
+import io.pyusage.common.clickhouse.RowsPage;
 import io.pyusage.common.clickhouse.SqlRunner;
 import java.io.IOException;
 import java.util.List;
@@ -50,6 +51,11 @@ public final class TestEngines {
             @Override
             public List<JsonNode> query(String sql) {
                 return runner.query(sql);
+            }
+
+            @Override
+            public RowsPage queryPage(String sql) {
+                return runner.queryPage(sql);
             }
 
             @Override

@@ -35,6 +35,11 @@ public record ListQuery(String sql, UnaryOperator<String> details) {
         return new ListQuery(ranking, details);
     }
 
+    /** Whether the page is a ranking's page detailed (its LIMIT is inside a subquery). */
+    public boolean isRanked() {
+        return details != null;
+    }
+
     /** {@code LIMIT offset, count}: the form ClickHouse 18.16 and current releases both read. */
     public String page(Page page) {
         String limited = sql + "\nLIMIT " + page.offset() + ", " + page.limit();

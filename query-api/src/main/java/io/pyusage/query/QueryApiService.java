@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pyusage.common.clickhouse.ClickHouseStore;
 import io.pyusage.common.clickhouse.ClickHouseStore.ClickHouseException;
+import io.pyusage.common.clickhouse.RowsPage;
 import io.pyusage.common.clickhouse.SchemaMigrations;
 import io.pyusage.common.record.StartupRecordCodec;
 import io.pyusage.common.service.Health;
@@ -32,6 +33,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -182,8 +185,9 @@ public final class QueryApiService implements Service {
             badRequest(ctx, e);
             return;
         }
-        Future<List<JsonNode>> rows = query(list.page(page));
-        Future<Long> total = rows.compose(found -> total(found.size(), page, list));
+        Future<RowsPage> found = queryPage(list, page);
+        Future<List<JsonNode>> rows = found.map(RowsPage::rows);
+        Future<Long> total = found.compose(answer -> total(answer, page, list));
         Map<String, Future<List<JsonNode>>> sideAnswers = new LinkedHashMap<>();
         sideSql.forEach((key, sql) -> sideAnswers.put(key, query(sql)));
         List<Future<?>> all = new ArrayList<>(List.of(rows, total));
@@ -210,12 +214,28 @@ public final class QueryApiService implements Service {
     }
 
     /**
-     * The number of rows of the whole list. A page that is not full tells it (most lookups are one
-     * page); only a full page, or an empty one past the end, needs the list counted.
+     * A page of a list; a plain list's with the number of rows before its LIMIT as ClickHouse counted
+     * them (a ranked list's page is limited inside a subquery, so that number is not the list's).
      */
-    private Future<Long> total(int found, Page page, ListQuery list) {
-        if (found < page.limit() && (found > 0 || page.offset() == 0)) {
-            return Future.succeededFuture((long) page.offset() + found);
+    private Future<RowsPage> queryPage(ListQuery list, Page page) {
+        if (list.isRanked()) {
+            return query(list.page(page)).map(rows -> new RowsPage(rows, OptionalLong.empty()));
+        }
+        return timedOnWorker(() -> store.queryPage(list.page(page)));
+    }
+
+    /**
+     * The number of rows of the whole list. A page that is not full tells it (most lookups are one
+     * page), a plain list's page comes with it; only a ranked list's full page, or an empty one past
+     * the end, needs the list counted.
+     */
+    private Future<Long> total(RowsPage found, Page page, ListQuery list) {
+        int size = found.rows().size();
+        if (size < page.limit() && (size > 0 || page.offset() == 0)) {
+            return Future.succeededFuture((long) page.offset() + size);
+        }
+        if (found.rowsBeforeLimit().isPresent()) {
+            return Future.succeededFuture(found.rowsBeforeLimit().getAsLong());
         }
         return query(list.count()).map(answer -> answer.get(0).path("total").asLong());
     }
@@ -269,7 +289,12 @@ public final class QueryApiService implements Service {
     }
 
     private Future<List<JsonNode>> query(String sql) {
-        return vertx.executeBlocking(() -> queryLatency.recordCallable(() -> store.query(sql)), false);
+        return timedOnWorker(() -> store.query(sql));
+    }
+
+    /** A ClickHouse call on a worker thread (it blocks), timed; unordered, so a slow one holds up no other. */
+    private <T> Future<T> timedOnWorker(Callable<T> call) {
+        return vertx.executeBlocking(() -> queryLatency.recordCallable(call), false);
     }
 
     private static void badRequest(RoutingContext ctx, BadRequestException e) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pyusage.common.TestEngines;
+import io.pyusage.common.clickhouse.RowsPage;
 import io.pyusage.common.clickhouse.SchemaMigrations;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
@@ -211,6 +212,30 @@ class QueriesIT {
             }
             assertEquals(List.of("ann", "bo", "ci-runner"), all);
             assertEquals(3, store.query(users.count()).get(0).get("total").asInt());
+        }
+    }
+
+    /** The API takes a plain list's total from its page's answer: it must be the count, on any page. */
+    @ParameterizedTest(name = "ClickHouse {0}")
+    @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
+    void aPlainListsPageTellsHowManyRowsItHasInAll(String engine) throws Exception {
+        try (TestEngines.Engine store = loaded(engine)) {
+            Filters all = filters(Map.of("since", "3650d"));
+            List<ListQuery> lists = List.of(PackageQueries.search("", all), PackageQueries.versions("numpy", all),
+                    PackageQueries.versions("numpy", filters(Map.of("since", "3650d", "ci", "exclude"))), UsageQueries.bases(all),
+                    UsageQueries.bases(filters(Map.of("since", "3650d", "python", "3.11.7"))), TrendQueries.starts("day", "base", all),
+                    TrendQueries.packageTrend("numpy", "day", all),
+                    DeprecationQueries.remaining(filters(Map.of("since", "3650d", "base", "2020.11"))));
+            for (ListQuery list : lists) {
+                assertFalse(list.isRanked());
+                long count = store.query(list.count()).get(0).get("total").asLong();
+                assertTrue(count >= 2, "a list of more than one row: " + list.sql());
+                for (Page page : List.of(new Page(1, 0), new Page(1, 1), new Page(5, (int) count + 3))) {
+                    RowsPage answer = store.queryPage(list.page(page));
+                    assertEquals(store.query(list.page(page)).toString(), answer.rows().toString());
+                    assertEquals(count, answer.rowsBeforeLimit().orElseThrow(), page + " of " + list.sql());
+                }
+            }
         }
     }
 

@@ -93,6 +93,16 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
     }
 
     @Override
+    public RowsPage queryPage(String sql) {
+        String what = "query failed: " + abbreviate(sql);
+        try (InputStream body = send(request(null).POST(HttpRequest.BodyPublishers.ofString(sql + "\nFORMAT JSON")), what)) {
+            return RowsPage.fromJson(ROW_READER.readTree(body));
+        } catch (IOException e) {
+            throw failure(what, e);
+        }
+    }
+
+    @Override
     public void insertJsonEachRow(String table, byte[] ndjson) {
         if (!Sql.isIdentifier(table)) {
             throw new IllegalArgumentException("not a table name: " + table);

@@ -16,6 +16,12 @@ public interface SqlRunner {
     /** Runs a SELECT (without a FORMAT clause) and returns its rows as JSON objects. */
     List<JsonNode> query(String sql);
 
+    /**
+     * Runs a SELECT (without a FORMAT clause) that ends with its LIMIT and returns its rows with the
+     * number of rows before that LIMIT, so a page of a grouped list needs no second query to count it.
+     */
+    RowsPage queryPage(String sql);
+
     /** Inserts newline-delimited JSON objects into {@code table}; returns once all are accepted. */
     void insertJsonEachRow(String table, byte[] ndjson);
 }
