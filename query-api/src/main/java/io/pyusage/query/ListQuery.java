@@ -10,8 +10,9 @@ import java.util.function.UnaryOperator;
  * @param sql     the list, or for a ranked list its cheap ranking (the key column first, then the order)
  * @param details for a ranked list: the page's rows from the page of the ranking (given as a
  *                subquery; never spliced into text that holds values); null for a plain list
+ * @param keyed   for a list paged by its keys' row counts, how ({@link KeyedList}); else null
  */
-public record ListQuery(String sql, UnaryOperator<String> details) {
+public record ListQuery(String sql, UnaryOperator<String> details, KeyedList keyed) {
 
     private static final String ORDER_BY = "\nORDER BY ";
 
@@ -24,7 +25,7 @@ public record ListQuery(String sql, UnaryOperator<String> details) {
     }
 
     public ListQuery(String sql) {
-        this(sql, null);
+        this(sql, null, null);
     }
 
     /**
@@ -32,7 +33,12 @@ public record ListQuery(String sql, UnaryOperator<String> details) {
      * the expensive columns (arrays of names, say) are computed for a page, not for every row.
      */
     public static ListQuery ranked(String ranking, UnaryOperator<String> details) {
-        return new ListQuery(ranking, details);
+        return new ListQuery(ranking, details, null);
+    }
+
+    /** A long list whose pages are found from its keys' row counts ({@code sql} is the whole list, for a count or a check). */
+    public static ListQuery keyed(KeyedList keyed) {
+        return new ListQuery(keyed.ofKeys().apply("1"), null, keyed);
     }
 
     /** Whether the page is a ranking's page detailed (its LIMIT is inside a subquery). */

@@ -215,9 +215,19 @@ public final class QueryApiService implements Service {
 
     /**
      * A page of a list; a plain list's with the number of rows before its LIMIT as ClickHouse counted
-     * them (a ranked list's page is limited inside a subquery, so that number is not the list's).
+     * them (a ranked list's page is limited inside a subquery, so that number is not the list's), a
+     * keyed list's with the sum of its keys' rows.
      */
     private Future<RowsPage> queryPage(ListQuery list, Page page) {
+        if (list.keyed() != null) {
+            KeyedList keyed = list.keyed();
+            return query(keyed.rowsPerKey()).compose(rowsPerKey -> {
+                KeyedList.Located located = KeyedList.locate(rowsPerKey, page);
+                OptionalLong total = OptionalLong.of(located.total());
+                return located.isEmpty() ? Future.succeededFuture(new RowsPage(List.of(), total))
+                        : query(keyed.page(located, page)).map(rows -> new RowsPage(rows, total));
+            });
+        }
         if (list.isRanked()) {
             return query(list.page(page)).map(rows -> new RowsPage(rows, OptionalLong.empty()));
         }
@@ -255,18 +265,18 @@ public final class QueryApiService implements Service {
     private void deprecationPage(RoutingContext ctx) {
         Function<String, String> parameter = name -> ctx.queryParams().get(name);
         Filters filters;
-        String remainingSql;
+        ListQuery remainingList;
         String packagesSql;
         try {
             filters = Filters.from(parameter, LocalDate.now(ZoneOffset.UTC));
-            remainingSql = DeprecationQueries.remaining(filters).page(new Page(Page.MAX_LIMIT, 0));
+            remainingList = DeprecationQueries.remaining(filters);
             packagesSql = DeprecationQueries.packages(filters, parameter.apply("target"));
         } catch (BadRequestException e) {
             ctx.response().setStatusCode(400).putHeader("Content-Type", "text/html; charset=utf-8")
                     .end(DeprecationPage.error(e.getMessage()));
             return;
         }
-        Future<List<JsonNode>> remaining = query(remainingSql);
+        Future<List<JsonNode>> remaining = queryPage(remainingList, new Page(Page.MAX_LIMIT, 0)).map(RowsPage::rows);
         Future<List<JsonNode>> packages = query(packagesSql);
         Future.all(remaining, packages).onSuccess(done -> ctx.response().setStatusCode(200)
                 .putHeader("Content-Type", "text/html; charset=utf-8")

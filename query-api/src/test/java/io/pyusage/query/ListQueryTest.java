@@ -3,6 +3,9 @@ package io.pyusage.query;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pyusage.common.record.StartupRecordCodec;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ListQueryTest {
@@ -24,6 +27,26 @@ class ListQueryTest {
     void aRankedListHandsThePageOfItsRankingToItsDetails() {
         ListQuery list = ListQuery.ranked(LIST, page -> "SELECT * FROM details WHERE user IN (SELECT user FROM (" + page + "))");
         assertEquals("SELECT * FROM details WHERE user IN (SELECT user FROM (" + LIST + "\nLIMIT 0, 5))", list.page(new Page(5, 0)));
+    }
+
+    @Test
+    void aKeyedListFindsThePageFromItsKeysRowCounts() throws Exception {
+        List<JsonNode> rowsPerKey = List.of(key("a", 3), key("b", 2), key("c", 4));
+        assertEquals(new KeyedList.Located("a", "a", 0, 9), KeyedList.locate(rowsPerKey, new Page(2, 0)));
+        assertEquals(new KeyedList.Located("a", "b", 2, 9), KeyedList.locate(rowsPerKey, new Page(3, 2)));
+        assertEquals(new KeyedList.Located("b", "c", 1, 9), KeyedList.locate(rowsPerKey, new Page(5, 4)));
+        assertEquals(new KeyedList.Located("c", "c", 3, 9), KeyedList.locate(rowsPerKey, new Page(100, 8)));
+        assertEquals(new KeyedList.Located(null, null, 0, 9), KeyedList.locate(rowsPerKey, new Page(10, 9)));
+        assertEquals(new KeyedList.Located(null, null, 0, 0), KeyedList.locate(List.of(), new Page(10, 0)));
+
+        KeyedList keyed = new KeyedList("user", "SELECT ...", keys -> "SELECT user FROM starts WHERE " + keys + "\nORDER BY user");
+        assertEquals("SELECT user FROM starts WHERE user >= 'b' AND user <= 'o\\'neil'\nORDER BY user\nLIMIT 1, 5",
+                keyed.page(new KeyedList.Located("b", "o'neil", 1, 9), new Page(5, 4)));
+        assertThrows(IllegalArgumentException.class, () -> keyed.page(new KeyedList.Located(null, null, 0, 9), new Page(5, 20)));
+    }
+
+    private static JsonNode key(String key, int rows) throws Exception {
+        return StartupRecordCodec.mapper().readTree("{\"list_key\":\"" + key + "\",\"list_rows\":" + rows + "}");
     }
 
     @Test

@@ -215,6 +215,34 @@ class QueriesIT {
         }
     }
 
+    /** The report's remaining starts are paged by their users' row counts: every page as the whole sorted list has it. */
+    @ParameterizedTest(name = "ClickHouse {0}")
+    @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
+    void aKeyedListsPagesAreThoseOfTheWholeList(String engine) throws Exception {
+        try (TestEngines.Engine store = loaded(engine)) {
+            // A name that must be escaped, as a key bound into the page's query.
+            store.insertJsonEachRow("starts", """
+                    {"day":"%s","ts":"%s 11:00:00","user":"o'neil \\\\ x","host":"h4","base":"2020.11","prefix":"/p","entry":"-c","env_id":1}
+                    {"day":"%s","ts":"%s 12:00:00","user":"o'neil \\\\ x","host":"h4","base":"2020.11","prefix":"/p","entry":"-m x","env_id":1}
+                    """.formatted(RECENT, RECENT, RECENT, RECENT).getBytes(StandardCharsets.UTF_8));
+            ListQuery remaining = DeprecationQueries.remaining(filters(Map.of("base", "2020.11")));
+            List<JsonNode> whole = store.query(remaining.sql());
+            assertEquals(5, whole.size());
+            assertTrue(whole.toString().contains("o'neil \\\\ x"), whole.toString());
+            List<JsonNode> rowsPerKey = store.query(remaining.keyed().rowsPerKey());
+            for (int limit = 1; limit <= 6; limit++) {
+                for (int offset = 0; offset <= 6; offset++) {
+                    Page page = new Page(limit, offset);
+                    KeyedList.Located located = KeyedList.locate(rowsPerKey, page);
+                    assertEquals(whole.size(), located.total());
+                    List<JsonNode> rows = located.isEmpty() ? List.of() : store.query(remaining.keyed().page(located, page));
+                    assertEquals(whole.subList(Math.min(offset, whole.size()), Math.min(offset + limit, whole.size())).toString(),
+                            rows.toString(), page.toString());
+                }
+            }
+        }
+    }
+
     /** The API takes a plain list's total from its page's answer: it must be the count, on any page. */
     @ParameterizedTest(name = "ClickHouse {0}")
     @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
