@@ -5,7 +5,6 @@ import static io.pyusage.bench.CollectorBenchmark.say;
 import io.pyusage.aggregator.AggregatorMain;
 import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.common.clickhouse.ClickHouseStore;
-import io.pyusage.common.clickhouse.SchemaMigrations;
 import io.pyusage.common.config.KafkaSettings;
 import io.pyusage.common.config.KafkaTopics;
 import io.pyusage.common.record.CheckedPackagesHeaders;
@@ -15,9 +14,6 @@ import io.pyusage.devstack.servers.EmbeddedClickHouse;
 import io.pyusage.devstack.servers.EmbeddedKafka;
 import io.pyusage.devstack.servers.FreePorts;
 import io.pyusage.devstack.servers.ServiceProcess;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,16 +45,15 @@ public final class AggregatorBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Path dir = Files.createTempDirectory("pyusage-bench-aggregator-");
-        try (EmbeddedKafka kafka = EmbeddedKafka.onFreePorts(dir.resolve("kafka")).start();
+        try (WorkDirectory dir = WorkDirectory.create("aggregator");
+             EmbeddedKafka kafka = EmbeddedKafka.onFreePorts(dir.resolve("kafka")).start();
              EmbeddedClickHouse clickHouse = EmbeddedClickHouse.onFreePorts(dir.resolve("clickhouse")).start()) {
             SyntheticYear.Settings settings = SyntheticYear.Settings.lastDays(60);
             KafkaSettings kafkaSettings = new KafkaSettings(kafka.bootstrapServers(), TOPIC, 3, 1, true, 168);
             KafkaTopics.ensure(kafkaSettings, TOPIC, 3);
             fill(kafka.bootstrapServers(), settings);
 
-            ClickHouseConfig bulk = database(clickHouse, "bulk");
-            SchemaMigrations.apply(bulk);
+            ClickHouseConfig bulk = BenchDatabases.migrated(clickHouse, "bulk");
             double baseline;
             try (ClickHouseStore store = new ClickHouseStore(bulk)) {
                 BulkLoader loader = new BulkLoader(store, BATCH);
@@ -69,7 +64,7 @@ public final class AggregatorBenchmark {
                         BATCH, baseline, loader.inserts());
             }
 
-            ClickHouseConfig drained = database(clickHouse, "pyusage");
+            ClickHouseConfig drained = BenchDatabases.on(clickHouse, "pyusage");
             int port = FreePorts.next();
             List<String> jvmArgs = new ArrayList<>(List.of("-Xmx512m"));
             // For profiling, e.g. -Dbench.aggregatorJvmArgs=-XX:StartFlightRecording=filename=aggregator.jfr
@@ -115,12 +110,6 @@ public final class AggregatorBenchmark {
                             RECORDS, baseline, drainRate, drainRate / baseline, inserts, bytes / written, peakHeap >> 20);
                 }
             }
-        } finally {
-            if (Boolean.getBoolean("bench.keep")) {
-                say("kept %s", dir);
-            } else {
-                Cleanup.delete(dir);
-            }
         }
     }
 
@@ -145,7 +134,4 @@ public final class AggregatorBenchmark {
                 (System.nanoTime() - begin) / 1e9);
     }
 
-    private static ClickHouseConfig database(EmbeddedClickHouse clickHouse, String name) {
-        return new ClickHouseConfig(URI.create(clickHouse.httpUrl()), name, "default", "", Duration.ofMinutes(5));
-    }
 }

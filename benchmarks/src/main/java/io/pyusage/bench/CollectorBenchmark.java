@@ -1,7 +1,6 @@
 package io.pyusage.bench;
 
 import io.pyusage.devstack.servers.EmbeddedKafka;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,8 +9,6 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,8 +48,7 @@ public final class CollectorBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Path dir = Files.createTempDirectory("pyusage-bench-collector-");
-        try {
+        try (WorkDirectory dir = WorkDirectory.create("collector")) {
             List<byte[]> records = BenchRecords.generate(5_000, 100);
             double meanBytes = records.stream().mapToInt(r -> r.length).average().orElse(0);
             say("records: %,d per run, 100 packages each, %.0f bytes of JSON on average", RECORDS, meanBytes);
@@ -61,7 +57,7 @@ public final class CollectorBenchmark {
                 createTopic(kafka.bootstrapServers(), "startups");
                 double raw = rawProducer(kafka.bootstrapServers(), records);
                 say("raw KafkaProducer: %,.0f records/s", raw);
-                try (CollectorProcess collector = CollectorProcess.start(dir, kafka.bootstrapServers())) {
+                try (CollectorProcess collector = CollectorProcess.start(dir.path(), kafka.bootstrapServers())) {
                     HeapSampler heap = HeapSampler.start(collector.service());
                     double http = httpBatches(collector, records);
                     say("collector over HTTP batches of %d: %,.0f records/s, ratio to raw producer %.2f", BATCH, http, http / raw);
@@ -86,8 +82,6 @@ public final class CollectorBenchmark {
                             raw, http, http / raw, saturation, peakHeap >> 20, collector.service().peakRssBytes() >> 20);
                 }
             }
-        } finally {
-            Cleanup.delete(dir);
         }
     }
 

@@ -5,7 +5,6 @@ import static io.pyusage.bench.CollectorBenchmark.say;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.common.clickhouse.ClickHouseStore;
-import io.pyusage.common.clickhouse.SchemaMigrations;
 import io.pyusage.common.config.Env;
 import io.pyusage.devstack.servers.EmbeddedClickHouse;
 import io.pyusage.devstack.servers.FreePorts;
@@ -18,8 +17,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,10 +43,9 @@ public final class QueryBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Path dir = Files.createTempDirectory("pyusage-bench-query-");
-        try (EmbeddedClickHouse server = EmbeddedClickHouse.onFreePorts(dir.resolve("clickhouse")).start()) {
-            ClickHouseConfig config = new ClickHouseConfig(URI.create(server.httpUrl()), "pyusage", "default", "", Duration.ofMinutes(10));
-            SchemaMigrations.apply(config);
+        try (WorkDirectory dir = WorkDirectory.create("query");
+             EmbeddedClickHouse server = EmbeddedClickHouse.onFreePorts(dir.resolve("clickhouse")).start()) {
+            ClickHouseConfig config = BenchDatabases.migrated(server, "pyusage");
             Map<String, List<String>> values;
             try (ClickHouseStore store = new ClickHouseStore(config)) {
                 BulkLoader loader = BulkLoader.loadDays(store, DAYS);
@@ -69,8 +65,6 @@ public final class QueryBenchmark {
                 api.stop().await(30, TimeUnit.SECONDS);
                 vertx.close().await(30, TimeUnit.SECONDS);
             }
-        } finally {
-            Cleanup.delete(dir);
         }
     }
 

@@ -4,12 +4,7 @@ import static io.pyusage.bench.CollectorBenchmark.say;
 
 import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.common.clickhouse.ClickHouseStore;
-import io.pyusage.common.clickhouse.SchemaMigrations;
 import io.pyusage.devstack.servers.EmbeddedClickHouse;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 
 /**
  * Bytes on disk per start for a year of synthetic starts (40,000 a day, see {@link SyntheticYear}),
@@ -24,10 +19,9 @@ public final class StorageBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Path dir = Files.createTempDirectory("pyusage-bench-storage-");
-        try (EmbeddedClickHouse server = EmbeddedClickHouse.onFreePorts(dir.resolve("clickhouse")).start()) {
-            ClickHouseConfig config = new ClickHouseConfig(URI.create(server.httpUrl()), "year", "default", "", Duration.ofMinutes(10));
-            SchemaMigrations.apply(config);
+        try (WorkDirectory dir = WorkDirectory.create("storage");
+             EmbeddedClickHouse server = EmbeddedClickHouse.onFreePorts(dir.resolve("clickhouse")).start()) {
+            ClickHouseConfig config = BenchDatabases.migrated(server, "year");
             try (ClickHouseStore store = new ClickHouseStore(config)) {
                 SyntheticYear.Settings settings = SyntheticYear.Settings.lastDays(DAYS);
                 say("loading %d days of synthetic starts (%,d a day on average, %,d users, %,d hosts, %,d packages, %,d environments)",
@@ -39,8 +33,6 @@ public final class StorageBenchmark {
                 long total = DiskUsage.report(store, loader.loaded());
                 say("SUMMARY starts=%d bytes_per_start=%.2f target<50", loader.loaded(), (double) total / loader.loaded());
             }
-        } finally {
-            Cleanup.delete(dir);
         }
     }
 }

@@ -1,0 +1,28 @@
+package io.pyusage.bench;
+
+import io.pyusage.common.clickhouse.ClickHouseConfig;
+import io.pyusage.common.clickhouse.SchemaMigrations;
+import io.pyusage.devstack.servers.EmbeddedClickHouse;
+import java.net.URI;
+import java.time.Duration;
+
+/** Databases on a benchmark's own ClickHouse server: bulk loads of a year take minutes, so long timeouts. */
+final class BenchDatabases {
+
+    private static final Duration TIMEOUT = Duration.ofMinutes(10);
+
+    private BenchDatabases() {
+    }
+
+    /** The database {@code name} on {@code server}, as it is (a service under test migrates it itself). */
+    static ClickHouseConfig on(EmbeddedClickHouse server, String name) {
+        return new ClickHouseConfig(URI.create(server.httpUrl()), name, "default", "", TIMEOUT);
+    }
+
+    /** The database {@code name} on {@code server}, created and migrated to the project's schema. */
+    static ClickHouseConfig migrated(EmbeddedClickHouse server, String name) {
+        ClickHouseConfig config = on(server, name);
+        SchemaMigrations.apply(config);
+        return config;
+    }
+}
