@@ -18,6 +18,9 @@ import java.time.Duration;
  *                    bytes (package rows of many new environments are large; this bounds the memory a batch takes)...
  * @param batchAge    {@code PYUSAGE_AGGREGATOR_BATCH_MS}, default 1000: ...or when its first record is this old
  * @param maxBackoff  {@code PYUSAGE_AGGREGATOR_MAX_BACKOFF_MS}, default 30000: longest wait between write retries
+ * @param recentEvents {@code PYUSAGE_AGGREGATOR_RECENT_EVENTS}, default 50000: event ids remembered per partition, so a
+ *                    start sent twice within that many records of its partition is stored once (see {@link RecentEvents};
+ *                    about 100 bytes each); 0 remembers none
  * @param sessionTimeout {@code PYUSAGE_AGGREGATOR_SESSION_TIMEOUT_MS}, default 45000: how soon the group gives a dead
  *                    aggregator's partitions to the others (at least the broker's minimum, 6000 by default)
  * @param retention   {@code PYUSAGE_RETENTION_MONTHS}, default 13: months of raw starts kept, the current one included;
@@ -28,7 +31,7 @@ import java.time.Duration;
  * @param httpPort    {@code PYUSAGE_AGGREGATOR_HTTP_PORT}, default 8082 (/health, /metrics)
  */
 public record AggregatorConfig(KafkaSettings kafka, String groupId, ClickHouseConfig clickHouse, int batchRows,
-                               int batchBytes, Duration batchAge, Duration maxBackoff, Duration sessionTimeout, Retention retention,
+                               int batchBytes, Duration batchAge, Duration maxBackoff, int recentEvents, Duration sessionTimeout, Retention retention,
                                UserNames userNames, String bindHost, int httpPort) {
 
     public static AggregatorConfig from(Env env) {
@@ -39,6 +42,7 @@ public record AggregatorConfig(KafkaSettings kafka, String groupId, ClickHouseCo
                 env.integer("PYUSAGE_AGGREGATOR_BATCH_BYTES", 16 * 1024 * 1024, 64 * 1024, 512 * 1024 * 1024),
                 env.millis("PYUSAGE_AGGREGATOR_BATCH_MS", 1_000, 10, 600_000),
                 env.millis("PYUSAGE_AGGREGATOR_MAX_BACKOFF_MS", 30_000, 100, 600_000),
+                env.integer("PYUSAGE_AGGREGATOR_RECENT_EVENTS", 50_000, 0, 10_000_000),
                 env.millis("PYUSAGE_AGGREGATOR_SESSION_TIMEOUT_MS", 45_000, 6_000, 300_000),
                 retention(env),
                 env.parsed("PYUSAGE_PSEUDONYM_KEY", "", UserNames::withKey),

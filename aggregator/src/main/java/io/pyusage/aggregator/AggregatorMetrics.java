@@ -22,6 +22,7 @@ final class AggregatorMetrics {
     final Counter packageRowsWritten;
     final Counter insertErrors;
     final Counter commitErrors;
+    final Counter resendsSkipped;
     final Timer insertLatency;
     final Timer batchAge;
     final Timer endToEndLag;
@@ -35,6 +36,8 @@ final class AggregatorMetrics {
         startsWritten = Counter.builder("pyusage_aggregator_starts_written").description("Start rows accepted by ClickHouse").register(registry);
         packageRowsWritten = Counter.builder("pyusage_aggregator_package_rows_written").description("Environment package rows accepted by ClickHouse").register(registry);
         insertErrors = Counter.builder("pyusage_aggregator_insert_errors").description("Failed batch writes (each is retried)").register(registry);
+        resendsSkipped = Counter.builder("pyusage_aggregator_resends_skipped")
+                .description("Starts not stored again: their event_id was accepted lately from the same partition").register(registry);
         commitErrors = Counter.builder("pyusage_aggregator_commit_errors").description("Offset commits that failed after a write (retried with the next batch)").register(registry);
         batchAge = Timer.builder("pyusage_aggregator_batch_age").description("Age of a batch when written, from its first record")
                 .publishPercentileHistogram().register(registry);

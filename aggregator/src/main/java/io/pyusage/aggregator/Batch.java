@@ -45,6 +45,11 @@ final class Batch {
         cover(partition, offset);
     }
 
+    /** Adds a record that is not stored: a start already accepted (a client's resend). Only its offset is covered. */
+    void skip(TopicPartition partition, long offset) {
+        cover(partition, offset);
+    }
+
     private void cover(TopicPartition partition, long offset) {
         firstOffsets.putIfAbsent(partition, offset);
         lastOffsets.merge(partition, offset, Math::max);

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -67,6 +68,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     private final long batchAgeNanos;
     private final Duration maxBackoff;
     private final UserNames userNames;
+    private final RecentEvents recentEvents;
     private final Map<Long, Boolean> knownEnvironments = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
@@ -101,6 +103,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         this.batchAgeNanos = config.batchAge().toNanos();
         this.maxBackoff = config.maxBackoff();
         this.userNames = config.userNames();
+        this.recentEvents = new RecentEvents(config.recentEvents());
     }
 
     @Override
@@ -187,7 +190,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
      * A valid record ready for a batch: its environment, its encoded {@code starts} row, and the
      * environment's encoded package rows when they are to be stored with it (else null).
      */
-    private record Prepared(long envId, RowBuffer.Encoded startRow, RowBuffer.Encoded packageRows, double receivedAt) {
+    private record Prepared(UUID eventId, long envId, RowBuffer.Encoded startRow, RowBuffer.Encoded packageRows, double receivedAt) {
     }
 
     /** The record ready for a batch, without its package rows, or why it is invalid. */
@@ -199,7 +202,8 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
             if (userNames.pseudonymised()) {
                 rows.start().put("user", userNames.stored(start.user())).put("prefix", userNames.storedPath(start.prefix(), start.user()));
             }
-            return new Prepared(rows.envId(), rows.encodedStart(), null, start.receivedAt() == null ? start.ts() : start.receivedAt());
+            return new Prepared(RecentEvents.eventId(start.eventId()), rows.envId(), rows.encodedStart(), null,
+                    start.receivedAt() == null ? start.ts() : start.receivedAt());
         }
         return result;
     }
@@ -209,7 +213,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         DecodeResult result = CheckedPackagesHeaders.decodeWithPackages(value(record), record.headers());
         if (result instanceof DecodeResult.Valid valid) {
             RowBuffer.Encoded packageRows = RowBuffer.encode(RowMapper.packageRows(prepared.envId(), valid.record()));
-            return new Prepared(prepared.envId(), prepared.startRow(), packageRows, prepared.receivedAt());
+            return new Prepared(prepared.eventId(), prepared.envId(), prepared.startRow(), packageRows, prepared.receivedAt());
         }
         return result;
     }
@@ -220,7 +224,10 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
 
     private void accept(ConsumerRecord<String, byte[]> record, Object decoded) {
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-        if (decoded instanceof Prepared prepared) {
+        if (decoded instanceof Prepared prepared && !recentEvents.accept(record.partition(), prepared.eventId(), record.offset())) {
+            batch.skip(partition, record.offset());
+            metrics.resendsSkipped.increment();
+        } else if (decoded instanceof Prepared prepared) {
             batch.add(prepared.envId(), prepared.startRow(), prepared.packageRows(), prepared.receivedAt(), partition, record.offset());
         } else if (decoded instanceof DecodeResult.Invalid invalid) {
             batch.add(deadLetters.send(record, invalid.reason(), invalid.errors().toString()), partition, record.offset());
@@ -423,6 +430,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
         unresolved.removeAll(revoked);
+        recentEvents.forget(numbers(revoked));
         try {
             if (writing != null) {
                 Batch target = writing;
@@ -452,6 +460,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         rewind.forEach((partition, offset) -> {
             if (!revoked.contains(partition) && consumer.assignment().contains(partition)) {
                 consumer.seek(partition, offset);
+                recentEvents.forgetFrom(partition.partition(), offset);
             }
         });
         writing = null;
@@ -479,7 +488,12 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     @Override
     public void onPartitionsLost(Collection<TopicPartition> lost) {
         unresolved.removeAll(lost);
+        recentEvents.forget(numbers(lost));
         writing = null;
         batch = new Batch();
+    }
+
+    private static List<Integer> numbers(Collection<TopicPartition> partitions) {
+        return partitions.stream().map(TopicPartition::partition).toList();
     }
 }

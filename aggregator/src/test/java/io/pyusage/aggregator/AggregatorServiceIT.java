@@ -32,8 +32,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Aggregator services on a real broker and ClickHouse: redelivery after a crash, and user names
- * stored as keyed hashes.
+ * Aggregator services on a real broker and ClickHouse: redelivery after a crash, a start sent twice,
+ * and user names stored as keyed hashes.
  */
 class AggregatorServiceIT {
 
@@ -90,6 +90,38 @@ class AggregatorServiceIT {
             }
         } finally {
             second.stop().await(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A start a client sent twice (the same event_id) is stored once; with no ids remembered, twice. */
+    @Test
+    void aStartSentTwiceIsStoredOnce() throws Exception {
+        for (int remembered : new int[] {50_000, 0}) {
+            String topic = "startups-resent-" + remembered;
+            ClickHouseConfig clickHouse = TestClickHouse.freshDatabase("resent_" + remembered);
+            Map<String, String> env = TestAggregatorEnv.of(kafka.bootstrapServers(), topic, GROUP + "-resent-" + remembered, clickHouse);
+            env.put("PYUSAGE_AGGREGATOR_RECENT_EVENTS", String.valueOf(remembered));
+            AggregatorService aggregator = new AggregatorService(AggregatorConfig.from(new Env(env)));
+            aggregator.start(vertx).await(60, TimeUnit.SECONDS);
+            try {
+                byte[] once = TestRecords.bytes(TestRecords.valid("ann", "h1", List.of(List.of("numpy", "1.26.4"))));
+                byte[] other = TestRecords.bytes(TestRecords.valid("ann", "h1", List.of(List.of("numpy", "1.26.4"))));
+                try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+                    for (byte[] value : List.of(once, other, once)) {
+                        producer.send(new ProducerRecord<>(topic, "h1", value));
+                    }
+                    producer.flush();
+                }
+                awaitStarts(clickHouse, remembered == 0 ? 3 : 2);
+                Thread.sleep(1_000); // a wrongly stored resend would land meanwhile
+                try (ClickHouseStore store = new ClickHouseStore(clickHouse)) {
+                    assertEquals(remembered == 0 ? 3 : 2, store.query("SELECT count() AS n FROM starts").get(0).get("n").asInt());
+                    assertEquals(2, store.query("SELECT uniqExact(event_id) AS n FROM starts").get(0).get("n").asInt());
+                }
+            } finally {
+                aggregator.stop().await(60, TimeUnit.SECONDS);
+            }
         }
     }
 
