@@ -31,20 +31,14 @@ class RecentEventsTest {
 
     @Test
     void onlyTheLastCapacityIdsOfAPartitionAreKept() {
-        RecentEvents recent = new RecentEvents(2);
-        recent.accept(0, A, 1);
-        recent.accept(0, B, 2);
-        recent.accept(0, C, 3);
+        RecentEvents recent = acceptedInPartitionZero(2, A, B, C);
         assertTrue(recent.accept(0, A, 4), "the oldest is forgotten");
         assertFalse(recent.accept(0, C, 5));
     }
 
     @Test
     void aRewoundPartitionForgetsTheStartsItWillReadAgainAndAGonePartitionAllOfThem() {
-        RecentEvents recent = new RecentEvents(10);
-        recent.accept(0, A, 1);
-        recent.accept(0, B, 2);
-        recent.accept(0, C, 3);
+        RecentEvents recent = acceptedInPartitionZero(10, A, B, C);
         recent.forgetFrom(0, 2);
         assertTrue(recent.accept(0, B, 2), "read again after the rewind");
         assertTrue(recent.accept(0, C, 3));
@@ -53,6 +47,15 @@ class RecentEventsTest {
         recent.forget(List.of(0));
         assertTrue(recent.accept(0, A, 5));
         assertFalse(recent.accept(1, A, 2));
+    }
+
+    /** A memory of {@code capacity} ids per partition that has accepted {@code ids} in partition 0, at offsets 1, 2, ... */
+    private static RecentEvents acceptedInPartitionZero(int capacity, UUID... ids) {
+        RecentEvents recent = new RecentEvents(capacity);
+        for (int i = 0; i < ids.length; i++) {
+            assertTrue(recent.accept(0, ids[i], i + 1));
+        }
+        return recent;
     }
 
     @Test
