@@ -4,8 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pyusage.common.clickhouse.ClickHouseStore.ClickHouseException;
 import io.pyusage.common.clickhouse.Sql;
 import io.pyusage.common.clickhouse.SqlRunner;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Writes one batch: package rows first, then starts, so a start is never visible before its
@@ -39,6 +43,18 @@ final class ClickHouseWriter {
             offsets.put(row.get("kafka_partition").asInt(), row.get("last_offset").asLong());
         }
         return offsets;
+    }
+
+    /** Which of these package sets have their rows stored (by any aggregator, at any time). */
+    Set<Long> storedEnvironments(Collection<Long> envIds) {
+        Set<Long> stored = new HashSet<>();
+        if (envIds.isEmpty()) {
+            return stored;
+        }
+        String ids = envIds.stream().map(String::valueOf).collect(Collectors.joining(","));
+        store.query("SELECT DISTINCT env_id FROM environments WHERE env_id IN (" + ids + ")")
+                .forEach(row -> stored.add(row.get("env_id").asLong()));
+        return stored;
     }
 
     /** Returns how many rows were refused (and handed to {@code rejected}). */

@@ -32,8 +32,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Aggregator services on a real broker and ClickHouse: redelivery after a crash, a start sent twice,
- * and user names stored as keyed hashes.
+ * Aggregator services on a real broker and ClickHouse: redelivery after a crash, package sets stored
+ * before a restart, a start sent twice, and user names stored as keyed hashes.
  */
 class AggregatorServiceIT {
 
@@ -91,6 +91,37 @@ class AggregatorServiceIT {
         } finally {
             second.stop().await(60, TimeUnit.SECONDS);
         }
+    }
+
+    /** A restarted aggregator (nothing in memory) asks ClickHouse before writing a package set's rows again. */
+    @Test
+    void aPackageSetStoredBeforeARestartIsNotWrittenAgain() throws Exception {
+        String topic = "startups-restarted";
+        ClickHouseConfig clickHouse = TestClickHouse.freshDatabase("restarted");
+        AggregatorConfig config = AggregatorConfig.from(new Env(TestAggregatorEnv.of(kafka.bootstrapServers(), topic, GROUP + "-restarted",
+                clickHouse)));
+        AggregatorService first = new AggregatorService(config);
+        first.start(vertx).await(60, TimeUnit.SECONDS);
+        produce(topic, 3, "ann");
+        awaitStarts(clickHouse, 3);
+        // Counted once the batch is committed, after its rows are visible: read when the loop has ended.
+        first.stop().await(60, TimeUnit.SECONDS);
+        assertEquals(1, packageRowsWritten(first), "the one package of the one set, written once");
+
+        AggregatorService second = new AggregatorService(config);
+        second.start(vertx).await(60, TimeUnit.SECONDS);
+        try {
+            produce(topic, 3, "bo");
+            awaitStarts(clickHouse, 6);
+        } finally {
+            second.stop().await(60, TimeUnit.SECONDS);
+        }
+        assertEquals(3, second.registry().get("pyusage_aggregator_starts_written").counter().count());
+        assertEquals(0, packageRowsWritten(second), "the set was stored before this aggregator started");
+    }
+
+    private static double packageRowsWritten(AggregatorService aggregator) {
+        return aggregator.registry().get("pyusage_aggregator_package_rows_written").counter().count();
     }
 
     /** A start a client sent twice (the same event_id) is stored once; with no ids remembered, twice. */

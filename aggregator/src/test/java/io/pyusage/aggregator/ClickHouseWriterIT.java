@@ -17,12 +17,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The writer against ClickHouse 18.16 and the current release: refused rows are singled out, the rest stored once. */
+/**
+ * The writer against ClickHouse 18.16 and the current release: refused rows are singled out, the rest
+ * stored once; where partitions were written up to and which package sets are stored.
+ */
 class ClickHouseWriterIT {
 
     @ParameterizedTest(name = "ClickHouse {0}")
@@ -51,6 +55,9 @@ class ClickHouseWriterIT {
             assertEquals(98, store.query("SELECT count() AS n FROM starts").get(0).get("n").asInt());
             assertEquals(98, store.query("SELECT uniqExact(kafka_offset) AS n FROM starts").get(0).get("n").asInt());
             assertEquals(99, new ClickHouseWriter(store).lastWrittenOffsets("topic-id").get(0));
+            long stored = rows(0).envId();
+            assertEquals(Set.of(stored), new ClickHouseWriter(store).storedEnvironments(List.of(stored, stored + 1)),
+                    "the package set written with the batch, and not one never written");
             // Written once: writing the same batch again stores nothing more.
             assertEquals(0, new ClickHouseWriter(store).write(batch, (table, row, error) -> refused.add(table)));
             assertEquals(98, store.query("SELECT count() AS n FROM starts").get(0).get("n").asInt());

@@ -40,6 +40,12 @@ public final class SchemaMigrations {
             GROUP BY month, env_id, base, user, prefix, ci
             """;
 
+    private static final String ENVIRONMENTS_SELECT = """
+            SELECT env_id, min(first_seen) AS first_seen
+            FROM environment_packages
+            GROUP BY env_id
+            """;
+
     public static final List<Migration> ALL = List.of(
             new Migration(1, "starts and environment packages",
                     Migration.sql("""
@@ -183,7 +189,21 @@ public final class SchemaMigrations {
                     """),
                     Migration.sql("CREATE MATERIALIZED VIEW IF NOT EXISTS monthly_environments_mv TO monthly_environments AS "
                             + MONTHLY_ENVIRONMENTS_SELECT),
-                    Migration.backfill("monthly_environments", "INSERT INTO monthly_environments " + MONTHLY_ENVIRONMENTS_SELECT)));
+                    Migration.backfill("monthly_environments", "INSERT INTO monthly_environments " + MONTHLY_ENVIRONMENTS_SELECT)),
+            // Which package sets are stored, found by id: environment_packages is sorted by package
+            // name, so an id is found there only by reading every row. An aggregator asks here before
+            // writing the package rows of a set it has not seen since it started (or has forgotten),
+            // instead of writing them again. Filled from environment_packages by a view.
+            new Migration(7, "stored environments",
+                    Migration.sql("""
+                    CREATE TABLE IF NOT EXISTS environments (
+                        env_id UInt64,
+                        first_seen Date
+                    ) ENGINE = ReplacingMergeTree()
+                    ORDER BY env_id
+                    """),
+                    Migration.sql("CREATE MATERIALIZED VIEW IF NOT EXISTS environments_mv TO environments AS " + ENVIRONMENTS_SELECT),
+                    Migration.backfill("environments", "INSERT INTO environments " + ENVIRONMENTS_SELECT)));
 
     private SchemaMigrations() {
     }

@@ -25,7 +25,7 @@ class SchemaIT {
             List<JsonNode> tables = store.query("SELECT name FROM system.tables WHERE database = currentDatabase()"
                     + " AND name NOT LIKE '.inner%' ORDER BY name");
             assertEquals(List.of("daily_environments", "daily_environments_mv", "daily_hosts", "daily_hosts_mv", "daily_starts", "daily_starts_mv",
-                            "environment_packages", "kafka_positions", "monthly_environments", "monthly_environments_mv", "schema_migrations", "starts"),
+                            "environment_packages", "environments", "environments_mv", "kafka_positions", "monthly_environments", "monthly_environments_mv", "schema_migrations", "starts"),
                     tables.stream().map(t -> t.get("name").asText()).toList());
             // Every step is safe to run again, as after a migration that stopped half-way.
             SchemaMigrations.ALL.forEach(migration -> migration.steps().forEach(step -> step.apply(store)));
