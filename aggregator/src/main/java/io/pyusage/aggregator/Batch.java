@@ -3,6 +3,7 @@ package io.pyusage.aggregator;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,7 +18,9 @@ import org.apache.kafka.common.TopicPartition;
 final class Batch {
 
     private final RowBuffer starts = new RowBuffer();
-    private final RowBuffer packages = new RowBuffer();
+    private RowBuffer packages = new RowBuffer();
+    /** The sets whose package rows this batch holds, each with where its rows end in {@link #packages}, in order. */
+    private final Map<Long, Integer> packageRowsEnd = new LinkedHashMap<>();
     private final List<DeadLetters.Letter> letters = new ArrayList<>();
     private final Map<TopicPartition, Long> firstOffsets = new HashMap<>();
     private final Map<TopicPartition, Long> lastOffsets = new HashMap<>();
@@ -34,6 +37,7 @@ final class Batch {
         starts.add(startRow);
         if (packageRows != null && envIds.add(envId)) {
             packages.add(packageRows);
+            packageRowsEnd.put(envId, packages.size());
         }
         oldestReceivedAt = Math.min(oldestReceivedAt, receivedAt);
         cover(partition, offset);
@@ -53,6 +57,34 @@ final class Batch {
     private void cover(TopicPartition partition, long offset) {
         firstOffsets.putIfAbsent(partition, offset);
         lastOffsets.merge(partition, offset, Math::max);
+    }
+
+    /** The package sets whose rows this batch holds. */
+    Set<Long> environmentsWithPackages() {
+        return packageRowsEnd.keySet();
+    }
+
+    /** Drops the package rows of these sets (stored already); only before any package row is written. */
+    void leaveOutPackagesOf(Set<Long> stored) {
+        if (packages.written() > 0) {
+            throw new IllegalStateException("package rows are being written");
+        }
+        if (stored.isEmpty()) {
+            return;
+        }
+        RowBuffer kept = new RowBuffer();
+        Map<Long, Integer> keptEnds = new LinkedHashMap<>();
+        int start = 0;
+        for (Map.Entry<Long, Integer> set : packageRowsEnd.entrySet()) {
+            if (!stored.contains(set.getKey()) && set.getValue() > start) {
+                kept.add(packages.rows(start, set.getValue()));
+                keptEnds.put(set.getKey(), kept.size());
+            }
+            start = set.getValue();
+        }
+        packages = kept;
+        packageRowsEnd.clear();
+        packageRowsEnd.putAll(keptEnds);
     }
 
     boolean containsEnvironment(long envId) {

@@ -57,8 +57,15 @@ final class ClickHouseWriter {
         return stored;
     }
 
-    /** Returns how many rows were refused (and handed to {@code rejected}). */
+    /**
+     * Returns how many rows were refused (and handed to {@code rejected}). Package rows of sets
+     * already stored (written before this aggregator started, by another one, or forgotten from its
+     * memory) are left out first: one lookup per batch, before any of them is written.
+     */
     int write(Batch batch, RejectedRows rejected) {
+        if (batch.packages().written() == 0 && batch.packageRows() > 0) {
+            batch.leaveOutPackagesOf(storedEnvironments(batch.environmentsWithPackages()));
+        }
         return write("environment_packages", batch.packages(), rejected) + write("starts", batch.starts(), rejected);
     }
 

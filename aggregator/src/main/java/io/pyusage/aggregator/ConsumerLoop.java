@@ -166,34 +166,12 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
                 firstOfNewEnvironment.add(i);
             }
         }
-        Set<Long> storedBefore = storedEnvironments(newEnvironments);
-        firstOfNewEnvironment.removeIf(i -> storedBefore.contains(((Prepared) decoded[i]).envId()));
         inParallel(firstOfNewEnvironment.size(), j -> {
             int i = firstOfNewEnvironment.get(j);
             decoded[i] = withPackages(records.get(i), (Prepared) decoded[i]);
         });
         for (int i = 0; i < decoded.length; i++) {
             accept(records.get(i), decoded[i]);
-        }
-    }
-
-    /**
-     * Which of these environments, unknown to this aggregator, already have their package rows in
-     * ClickHouse (written before it started, by another aggregator, or forgotten here); those are
-     * remembered and not written again. When ClickHouse cannot say, none: the rows are written,
-     * and a package row written twice counts once in every query.
-     */
-    private Set<Long> storedEnvironments(Set<Long> unknown) {
-        if (unknown.isEmpty()) {
-            return Set.of();
-        }
-        try {
-            Set<Long> stored = writer.storedEnvironments(unknown);
-            stored.forEach(id -> knownEnvironments.put(id, Boolean.TRUE));
-            return stored;
-        } catch (ClickHouseException e) {
-            LOG.debug("cannot tell which environments are stored; writing their package rows: {}", e.getMessage());
-            return Set.of();
         }
     }
 

@@ -95,6 +95,16 @@ final class RowBuffer {
         return Arrays.copyOfRange(out.buffer(), start(from), ends[to - 1]);
     }
 
+    /** Rows {@code [from, to)} as encoded rows, to be added to another buffer. */
+    Encoded rows(int from, int to) {
+        int base = start(from);
+        int[] rowEnds = new int[to - from];
+        for (int i = from; i < to; i++) {
+            rowEnds[i - from] = ends[i] - base;
+        }
+        return new Encoded(slice(from, to), rowEnds);
+    }
+
     /** One row, without its newline. */
     byte[] row(int index) {
         return Arrays.copyOfRange(out.buffer(), start(index), ends[index] - 1);
