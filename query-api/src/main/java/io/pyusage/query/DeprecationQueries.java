@@ -41,19 +41,31 @@ public final class DeprecationQueries {
      * The packages of those environments, with how many environments and starts each is in, and its
      * readiness: whether the name and version is in an environment ever seen on the target base.
      * One pass over {@code environment_packages} joined to every environment of either base; the
-     * starts per environment come from {@code daily_environments} when the filters allow. A package
-     * row written twice (before ClickHouse merges it away) counts once: environments are counted
-     * distinct, and starts {@link PackageQueries#summedOnce summed once} per environment (an environment only
-     * on the target adds 0).
+     * starts per environment come from {@code daily_environments} when the filters allow.
+     *
+     * <p>A package row written twice (two aggregators stored a set at once, and ClickHouse has not
+     * merged the copy away yet) must count once. Counting every environment's starts once costs half
+     * the query, and such copies are rare, so there are two forms: the plain one sums starts as the
+     * rows come and marks a name and version whose rows repeat an environment ({@code repeated}, found
+     * from counts it takes anyway); only when one is marked is the exact one asked, which sums each
+     * environment's starts {@link PackageQueries#summedOnce once}. Environments are counted distinct in
+     * both, so both have the same rows in the same order.
+     *
+     * @param plain the plain form, with the {@code repeated} column
+     * @param exact the exact form, without it
      */
-    public static String packages(Filters filters, String target) {
+    record Packages(String plain, String exact) {
+    }
+
+    /** The report's packages (see {@link Packages}). */
+    public static Packages packages(Filters filters, String target) {
         Filters onBase = onBase(filters);
         EnvironmentDays days = EnvironmentDays.of(onBase);
         String used = "SELECT env_id, %s AS used, 0 AS target FROM (%s) AS base_days GROUP BY env_id".formatted(days.starts(), days.rows());
-        return """
+        String query = """
                 SELECT name, version, uniqExactIf(env_id, env_starts > 0) AS environments,
                        %s AS starts,
-                       max(on_target) AS ready
+                       max(on_target) AS ready%s
                 FROM environment_packages
                 ALL INNER JOIN (
                     SELECT env_id, sum(used) AS env_starts, max(target) AS on_target
@@ -67,7 +79,11 @@ public final class DeprecationQueries {
                 GROUP BY name, version
                 HAVING starts > 0
                 ORDER BY ready, environments DESC, name, version
-                LIMIT %d""".formatted(PackageQueries.summedOnce("env_id", "env_starts"), used, Sql.string(target(target)), MAX_PACKAGES);
+                LIMIT %d""";
+        String onTarget = Sql.string(target(target));
+        return new Packages(
+                query.formatted("sum(env_starts)", ",\n       countIf(env_starts > 0) > environments AS repeated", used, onTarget, MAX_PACKAGES),
+                query.formatted(PackageQueries.summedOnce("env_id", "env_starts"), "", used, onTarget, MAX_PACKAGES));
     }
 
     private static Filters onBase(Filters filters) {

@@ -36,6 +36,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,18 +89,21 @@ public final class QueryApiService implements Service {
                 (c, parameter, filters) -> TrendQueries.packageTrend(c.pathParam("name"), parameter.apply("interval"), filters), Map.of()));
         router.get("/api/v1/users/:user").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> SubjectQueries.userEnvironments(filters.forUser(c.pathParam("user"))),
-                Map.of("packages", filters -> SubjectQueries.topPackages(filters.forUser(ctx.pathParam("user"))))));
+                Map.of("packages", side(filters -> SubjectQueries.topPackages(filters.forUser(ctx.pathParam("user")))))));
         router.get("/api/v1/hosts/:host").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> SubjectQueries.hostEnvironments(filters.forHost(c.pathParam("host"))),
-                Map.of("packages", filters -> SubjectQueries.topPackages(filters.forHost(ctx.pathParam("host"))))));
+                Map.of("packages", side(filters -> SubjectQueries.topPackages(filters.forHost(ctx.pathParam("host")))))));
         router.get("/api/v1/trends/starts").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> TrendQueries.starts(parameter.apply("interval"), parameter.apply("by"), filters), Map.of()));
         router.get("/api/v1/reports/deprecation").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> DeprecationQueries.remaining(filters),
-                Map.of("packages", filters -> DeprecationQueries.packages(filters, ctx.queryParams().get("target")))));
+                Map.of("packages", filters -> {
+                    DeprecationQueries.Packages packages = DeprecationQueries.packages(filters, ctx.queryParams().get("target"));
+                    return () -> reportPackages(packages);
+                })));
         router.get("/reports/deprecation").handler(this::deprecationPage);
         router.get("/api/v1/bases").handler(ctx -> list(ctx,
-                (c, parameter, filters) -> UsageQueries.bases(filters), Map.of("daily", UsageQueries::basesDaily)));
+                (c, parameter, filters) -> UsageQueries.bases(filters), Map.of("daily", side(UsageQueries::basesDaily))));
         ServiceEndpoints.mount(router, NAME, registry, this::health);
         return Service.setUpThenListen(vertx, () -> {
                     SchemaMigrations.apply(config.clickHouse());
@@ -154,9 +158,20 @@ public final class QueryApiService implements Service {
         ListQuery query(RoutingContext ctx, Function<String, String> parameter, Filters filters);
     }
 
-    /** A side query answered with the list (JSON only), e.g. a daily series beside the rows. */
+    /**
+     * A side answer of a list (JSON only), e.g. a daily series beside the rows: its queries are built
+     * (and the parameters checked) first, and asked once the whole request is known to be valid.
+     */
     private interface SideRequest {
-        String sql(Filters filters);
+        Supplier<Future<List<JsonNode>>> prepare(Filters filters);
+    }
+
+    /** A side answer of one query. */
+    private SideRequest side(Function<Filters, String> sql) {
+        return filters -> {
+            String built = sql.apply(filters);
+            return () -> query(built);
+        };
     }
 
     /**
@@ -169,16 +184,16 @@ public final class QueryApiService implements Service {
         Page page;
         ListQuery list;
         boolean csv;
-        Map<String, String> sideSql = new LinkedHashMap<>();
+        Map<String, Supplier<Future<List<JsonNode>>>> sideQueries = new LinkedHashMap<>();
         try {
             csv = format(parameter.apply("format"));
             filters = Filters.from(parameter, LocalDate.now(ZoneOffset.UTC));
             page = Page.from(parameter);
             list = request.query(ctx, parameter, filters);
             for (Map.Entry<String, SideRequest> side : sides.entrySet()) {
-                String sql = side.getValue().sql(filters);
+                Supplier<Future<List<JsonNode>>> prepared = side.getValue().prepare(filters);
                 if (!csv) {
-                    sideSql.put(side.getKey(), sql);
+                    sideQueries.put(side.getKey(), prepared);
                 }
             }
         } catch (BadRequestException e) {
@@ -189,7 +204,7 @@ public final class QueryApiService implements Service {
         Future<List<JsonNode>> rows = found.map(RowsPage::rows);
         Future<Long> total = found.compose(answer -> total(answer, page, list));
         Map<String, Future<List<JsonNode>>> sideAnswers = new LinkedHashMap<>();
-        sideSql.forEach((key, sql) -> sideAnswers.put(key, query(sql)));
+        sideQueries.forEach((key, prepared) -> sideAnswers.put(key, prepared.get()));
         List<Future<?>> all = new ArrayList<>(List.of(rows, total));
         all.addAll(sideAnswers.values());
         Future.all(all).onSuccess(done -> {
@@ -266,18 +281,18 @@ public final class QueryApiService implements Service {
         Function<String, String> parameter = name -> ctx.queryParams().get(name);
         Filters filters;
         ListQuery remainingList;
-        String packagesSql;
+        DeprecationQueries.Packages packagesQueries;
         try {
             filters = Filters.from(parameter, LocalDate.now(ZoneOffset.UTC));
             remainingList = DeprecationQueries.remaining(filters);
-            packagesSql = DeprecationQueries.packages(filters, parameter.apply("target"));
+            packagesQueries = DeprecationQueries.packages(filters, parameter.apply("target"));
         } catch (BadRequestException e) {
             ctx.response().setStatusCode(400).putHeader("Content-Type", "text/html; charset=utf-8")
                     .end(DeprecationPage.error(e.getMessage()));
             return;
         }
         Future<List<JsonNode>> remaining = queryPage(remainingList, new Page(Page.MAX_LIMIT, 0)).map(RowsPage::rows);
-        Future<List<JsonNode>> packages = query(packagesSql);
+        Future<List<JsonNode>> packages = reportPackages(packagesQueries);
         Future.all(remaining, packages).onSuccess(done -> ctx.response().setStatusCode(200)
                 .putHeader("Content-Type", "text/html; charset=utf-8")
                 .end(DeprecationPage.render(filters, parameter.apply("target"), ctx.request().query(), remaining.result(),
@@ -296,6 +311,17 @@ public final class QueryApiService implements Service {
             return true;
         }
         throw new BadRequestException("format", "must be json or csv");
+    }
+
+    /** The report's packages: the plain form, or the exact one when the plain one marks a package row stored twice. */
+    private Future<List<JsonNode>> reportPackages(DeprecationQueries.Packages packages) {
+        return query(packages.plain()).compose(rows -> {
+            if (rows.stream().anyMatch(row -> row.path("repeated").asInt() == 1)) {
+                return query(packages.exact());
+            }
+            rows.forEach(row -> ((ObjectNode) row).remove("repeated"));
+            return Future.succeededFuture(rows);
+        });
     }
 
     private Future<List<JsonNode>> query(String sql) {

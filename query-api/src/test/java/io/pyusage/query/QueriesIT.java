@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pyusage.common.TestEngines;
 import io.pyusage.common.clickhouse.RowsPage;
 import io.pyusage.common.clickhouse.SchemaMigrations;
@@ -120,14 +121,16 @@ class QueriesIT {
                     remaining.stream().map(r -> r.get("user").asText() + " " + r.get("host").asText()).toList());
             assertEquals(2, remaining.get(1).get("starts").asInt());
 
-            List<JsonNode> packages = store.query(DeprecationQueries.packages(onOldBase, "2023.06"));
+            List<JsonNode> packages = store.query(DeprecationQueries.packages(onOldBase, "2023.06").exact());
+            assertEquals(packages.toString(), withoutRepeated(store.query(DeprecationQueries.packages(onOldBase, "2023.06").plain())).toString(),
+                    "no package row is stored twice: the plain form is exact");
             assertEquals(List.of("numpy==1.24.0 ready=0", "numpy==1.26.4 ready=1", "pandas==2.2.2 ready=1"),
                     packages.stream().map(p -> p.get("name").asText() + "==" + p.get("version").asText() + " ready=" + p.get("ready").asInt())
                             .toList(), "not ready first");
             assertEquals(2, packages.get(0).get("starts").asInt());
 
             // From the raw starts when a filter is one the environment rollup lacks: ann's starts only.
-            List<JsonNode> annPackages = store.query(DeprecationQueries.packages(filters(Map.of("base", "2020.11", "user", "ann")), "2023.06"));
+            List<JsonNode> annPackages = store.query(DeprecationQueries.packages(filters(Map.of("base", "2020.11", "user", "ann")), "2023.06").exact());
             assertEquals(List.of("numpy==1.24.0 starts=2", "numpy==1.26.4 starts=1", "pandas==2.2.2 starts=1"),
                     annPackages.stream().map(p -> p.get("name").asText() + "==" + p.get("version").asText() + " starts=" + p.get("starts").asInt())
                             .toList());
@@ -135,7 +138,11 @@ class QueriesIT {
             store.insertJsonEachRow("environment_packages", """
                     {"env_id":2,"name":"numpy","version":"1.24.0","first_seen":"2026-01-01"}
                     """.getBytes(StandardCharsets.UTF_8));
-            assertEquals(packages.toString(), store.query(DeprecationQueries.packages(onOldBase, "2023.06")).toString());
+            assertEquals(packages.toString(), store.query(DeprecationQueries.packages(onOldBase, "2023.06").exact()).toString());
+            List<JsonNode> plain = store.query(DeprecationQueries.packages(onOldBase, "2023.06").plain());
+            assertEquals(List.of("numpy==1.24.0 repeated=1", "numpy==1.26.4 repeated=0", "pandas==2.2.2 repeated=0"),
+                    plain.stream().map(p -> p.get("name").asText() + "==" + p.get("version").asText() + " repeated=" + p.get("repeated").asInt())
+                            .toList(), "the plain form marks the repeated row, so the exact one is asked");
             assertEquals(List.of(), page(store, DeprecationQueries.remaining(filters(Map.of("base", "2023.06", "ci", "only"))), new Page(10, 0)));
         }
     }
@@ -152,8 +159,10 @@ class QueriesIT {
                     page(store, PackageQueries.versions("numpy", rollup), new Page(100, 0)).toString());
             assertEquals(page(store, TrendQueries.packageTrend("numpy", "week", raw), new Page(100, 0)).toString(),
                     page(store, TrendQueries.packageTrend("numpy", "week", rollup), new Page(100, 0)).toString());
-            assertEquals(store.query(DeprecationQueries.packages(raw, "2023.06")).toString(),
-                    store.query(DeprecationQueries.packages(rollup, "2023.06")).toString());
+            assertEquals(store.query(DeprecationQueries.packages(raw, "2023.06").exact()).toString(),
+                    store.query(DeprecationQueries.packages(rollup, "2023.06").exact()).toString());
+            assertEquals(store.query(DeprecationQueries.packages(raw, "2023.06").plain()).toString(),
+                    store.query(DeprecationQueries.packages(rollup, "2023.06").plain()).toString());
             List<JsonNode> bases = page(store, UsageQueries.bases(rollup), new Page(100, 0));
             assertEquals(page(store, UsageQueries.bases(raw), new Page(100, 0)).toString(), bases.toString());
             assertEquals(List.of("2020.11"), column(bases, "base"));
@@ -284,7 +293,8 @@ class QueriesIT {
                 assertEquals(0, page(store, TrendQueries.starts("week", "python", filters), new Page(10, 0)).size(), value);
                 assertEquals(0, page(store, TrendQueries.packageTrend("numpy", "day", filters), new Page(10, 0)).size(), value);
                 assertEquals(0, page(store, DeprecationQueries.remaining(filters), new Page(10, 0)).size(), value);
-                assertEquals(0, store.query(DeprecationQueries.packages(filters, value)).size(), value);
+                assertEquals(0, store.query(DeprecationQueries.packages(filters, value).plain()).size(), value);
+                assertEquals(0, store.query(DeprecationQueries.packages(filters, value).exact()).size(), value);
             }
             assertEquals(6, store.query("SELECT count() AS n FROM starts").get(0).get("n").asInt(), "the table is still there");
         }
@@ -299,6 +309,11 @@ class QueriesIT {
 
     private static Filters filters(Map<String, String> parameters) {
         return Filters.from(new HashMap<>(parameters)::get, TODAY);
+    }
+
+    private static List<JsonNode> withoutRepeated(List<JsonNode> rows) {
+        rows.forEach(row -> ((ObjectNode) row).remove("repeated"));
+        return rows;
     }
 
     private static List<JsonNode> page(TestEngines.Engine store, ListQuery query, Page page) {
