@@ -224,11 +224,13 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
 
     private void accept(ConsumerRecord<String, byte[]> record, Object decoded) {
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-        if (decoded instanceof Prepared prepared && !recentEvents.accept(record.partition(), prepared.eventId(), record.offset())) {
-            batch.skip(partition, record.offset());
-            metrics.resendsSkipped.increment();
-        } else if (decoded instanceof Prepared prepared) {
-            batch.add(prepared.envId(), prepared.startRow(), prepared.packageRows(), prepared.receivedAt(), partition, record.offset());
+        if (decoded instanceof Prepared prepared) {
+            if (recentEvents.accept(record.partition(), prepared.eventId(), record.offset())) {
+                batch.add(prepared.envId(), prepared.startRow(), prepared.packageRows(), prepared.receivedAt(), partition, record.offset());
+            } else {
+                batch.skip(partition, record.offset());
+                metrics.resendsSkipped.increment();
+            }
         } else if (decoded instanceof DecodeResult.Invalid invalid) {
             batch.add(deadLetters.send(record, invalid.reason(), invalid.errors().toString()), partition, record.offset());
             metrics.deadLettered(invalid.reason()).increment();

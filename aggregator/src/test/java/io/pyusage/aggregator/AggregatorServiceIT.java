@@ -14,6 +14,7 @@ import io.pyusage.common.record.UserNames;
 import io.pyusage.devstack.servers.EmbeddedKafka;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -137,13 +138,8 @@ class AggregatorServiceIT {
             try {
                 byte[] once = TestRecords.bytes(TestRecords.valid("ann", "h1", List.of(List.of("numpy", "1.26.4"))));
                 byte[] other = TestRecords.bytes(TestRecords.valid("ann", "h1", List.of(List.of("numpy", "1.26.4"))));
-                try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
-                    for (byte[] value : List.of(once, other, once)) {
-                        producer.send(new ProducerRecord<>(topic, "h1", value));
-                    }
-                    producer.flush();
-                }
+                send(List.of(new ProducerRecord<>(topic, "h1", once), new ProducerRecord<>(topic, "h1", other),
+                        new ProducerRecord<>(topic, "h1", once)));
                 awaitStarts(clickHouse, remembered == 0 ? 3 : 2);
                 Thread.sleep(1_000); // a wrongly stored resend would land meanwhile
                 try (ClickHouseStore store = new ClickHouseStore(clickHouse)) {
@@ -190,12 +186,18 @@ class AggregatorServiceIT {
     }
 
     private static void produce(String topic, int count, String user) throws Exception {
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String host = "host-" + i;
+            records.add(new ProducerRecord<>(topic, host, TestRecords.bytes(TestRecords.valid(user, host, List.of(List.of("numpy", "1.26.4"))))));
+        }
+        send(records);
+    }
+
+    private static void send(List<ProducerRecord<String, byte[]>> records) {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < count; i++) {
-                String host = "host-" + i;
-                producer.send(new ProducerRecord<>(topic, host, TestRecords.bytes(TestRecords.valid(user, host, List.of(List.of("numpy", "1.26.4"))))));
-            }
+            records.forEach(producer::send);
             producer.flush();
         }
     }

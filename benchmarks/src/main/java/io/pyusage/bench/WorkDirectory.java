@@ -34,7 +34,7 @@ final class WorkDirectory implements AutoCloseable {
     @Override
     public void close() throws IOException {
         if (Boolean.getBoolean("bench.keep")) {
-            System.out.println("[bench] kept " + path);
+            CollectorBenchmark.say("kept %s", path);
             return;
         }
         try (Stream<Path> paths = Files.walk(path)) {
