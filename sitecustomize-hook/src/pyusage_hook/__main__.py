@@ -22,6 +22,19 @@ def stdlib_dir():
     return sysconfig.get_paths()["stdlib"]
 
 
+def pth_line(hook_file, config_dir):
+    """The line that runs the hook at every start. It loads the file by path with the import system's
+    own loader (using its cached bytecode), which skips the sys.path directory listings a plain import
+    would cost, and registers it as its own module only. The sys.modules check makes it run once per
+    process: Python processes a venv's site-packages (and its .pth lines) twice. It is one expression,
+    not a try statement run through exec(): a .pth line is compiled at every start, and such a
+    statement would be compiled a second time (a tenth of a millisecond). site prints an exception
+    from a .pth line, so the line loads only a readable hook file; its run() never raises."""
+    return ("import sys, os; '_pyusage_hook' in sys.modules or not os.access(%r, os.R_OK) or "
+            "__import__('_frozen_importlib')._load(__import__('_frozen_importlib_external')"
+            ".spec_from_file_location('_pyusage_hook', %r)).run(%r)\n") % (hook_file, hook_file, config_dir)
+
+
 def _copy_package(directory, endpoint, base):
     """Copies the hook into directory/pyusage_hook with its bytecode and writes pyusage.ini if asked."""
     source = os.path.dirname(os.path.abspath(__file__))
@@ -30,7 +43,8 @@ def _copy_package(directory, endpoint, base):
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", hook.CONFIG_FILE))
     hook_file = os.path.join(target, "hook.py")
-    py_compile.compile(hook_file, doraise=False, invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
+    for module in (hook_file, os.path.join(target, "slowpath.py")):  # starts load them by path, bytecode and all
+        py_compile.compile(module, doraise=False, invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
     settings = [("endpoint", endpoint), ("base", base)]
     if any(value for _, value in settings):
         with open(os.path.join(target, hook.CONFIG_FILE), "w", encoding="utf-8") as f:
@@ -44,7 +58,7 @@ def install_site_dir(site_dir, endpoint=None, base=None):
     os.makedirs(site_dir, exist_ok=True)
     target, hook_file = _copy_package(site_dir, endpoint, base)
     with open(os.path.join(site_dir, PTH_NAME), "w", encoding="utf-8") as f:
-        f.write(hook.pth_line(hook_file, target))
+        f.write(pth_line(hook_file, target))
     return os.path.join(site_dir, PTH_NAME)
 
 
@@ -58,7 +72,8 @@ def install_stdlib(directory, endpoint=None, base=None):
         os.rename(ours, original)  # a symlink (Debian's) stays a symlink
     with open(ours, "w", encoding="utf-8") as f:
         f.write(MARKER + "; the sitecustomize.py it replaced is kept as %s and runs after it.\n" % ORIGINAL_SITECUSTOMIZE)
-        f.write(hook.pth_line(hook_file, target).replace("import sys; ", "import sys\n", 1))
+        # compiled once into its bytecode, so the line can sit in a try statement here
+        f.write("try:\n    " + pth_line(hook_file, target) + "except Exception:\n    pass\n")
         f.write("if __import__('os').path.lexists(%r):\n    import %s\n" % (original, ORIGINAL_SITECUSTOMIZE[:-3]))
     return ours
 
