@@ -1,16 +1,21 @@
 """Benchmark (not a test): what the pyusage hook adds to a Python start.
 
-Creates three virtual environments with the same 300 fake distributions: one without a hook, one
-with the pyusage hook installed by its installer, and one with a naive hook that lists packages with
-importlib.metadata and sends JSON over a socket (the baseline to beat). Times `python -c pass` in
-each, interleaved so that machine noise hits all alike, and prints medians, the added milliseconds and
-ratios. The hooks send to a UDP socket of this script, which also counts what arrived.
+Creates virtual environments with the same 300 fake distributions and times `python -c pass` without
+a hook and with: the pyusage hook as installed by default (sitecustomize.py in the standard library,
+which stand-in directories on PYTHONPATH play here for every variant, each with a sitecustomize.py of
+the base as Debian's Python has); the pyusage hook installed as a .pth (install --site-dir); a naive
+hook that lists packages with importlib.metadata and sends JSON over a socket (the baseline to beat);
+and, as the floor of any hook that sends a datagram, a start that only loads _socket. Each variant is
+timed in pairs with a no-hook start, in a random order each pair, so that machine noise hits both
+alike; it prints medians, the added milliseconds and ratios. The hooks send to a UDP socket of this
+script, which also counts what arrived.
 
     python3 sitecustomize-hook/bench/overhead.py [--runs 60] [--packages 300]
 """
 
 import argparse
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -49,9 +54,9 @@ def make_venv(root, packages):
     return python, site_dir
 
 
-def time_start(python, env):
+def time_start(python, env, code="pass"):
     start = time.perf_counter()
-    subprocess.run([python, "-c", "pass"], env=env, check=True)
+    subprocess.run([python, "-c", code], env=env, check=True)
     return (time.perf_counter() - start) * 1000.0
 
 
@@ -68,39 +73,77 @@ def main():
     endpoint = "udp://127.0.0.1:%d" % receiver.getsockname()[1]
 
     with tempfile.TemporaryDirectory(prefix="pyusage-bench-") as root:
-        bare, _ = make_venv(os.path.join(root, "bare"), args.packages)
-        hooked, hooked_site = make_venv(os.path.join(root, "hooked"), args.packages)
-        subprocess.run([sys.executable, "-m", "pyusage_hook", "install", "--site-dir", hooked_site,
-                        "--endpoint", endpoint], check=True, capture_output=True, env=dict(os.environ, PYTHONPATH=SRC))
+        install = dict(os.environ, PYTHONPATH=SRC)
+        # The default install writes sitecustomize.py into the standard library. Stand-ins for it on
+        # PYTHONPATH (searched first), for every variant alike: each holds a sitecustomize.py of the
+        # base (as Debian's Python has one), which the installer keeps and chains.
+        plain_stdlib, hooked_stdlib = os.path.join(root, "stdlib"), os.path.join(root, "hooked-stdlib")
+        for directory in (plain_stdlib, hooked_stdlib):
+            os.makedirs(directory)
+            with open(os.path.join(directory, "sitecustomize.py"), "w") as f:
+                f.write("# the base's own start-up customisation\n")
+        subprocess.run([sys.executable, "-c", "import sys; from pyusage_hook import __main__ as cli; "
+                        "cli.compile_for_starts(sys.argv[1], optimize=0); cli.install_stdlib(sys.argv[2], endpoint=sys.argv[3])",
+                        os.path.join(plain_stdlib, "sitecustomize.py"), hooked_stdlib, endpoint], check=True, env=install)
+        python, site_dir = make_venv(os.path.join(root, "venv"), args.packages)
+        pth_python, pth_site = make_venv(os.path.join(root, "pth"), args.packages)
+        subprocess.run([sys.executable, "-m", "pyusage_hook", "install", "--site-dir", pth_site, "--endpoint", endpoint],
+                       check=True, capture_output=True, env=install)
         naive, naive_site = make_venv(os.path.join(root, "naive"), args.packages)
         with open(os.path.join(naive_site, "naive_hook.py"), "w") as f:
             f.write(NAIVE_HOOK)
         with open(os.path.join(naive_site, "naive_hook.pth"), "w") as f:
             f.write("import naive_hook\n")
+        # The hook lists a site directory again while it changed in the last 2 s (see hook.SETTLED_NS);
+        # dated back, they stand for an installation not changed since yesterday.
+        for directory in (plain_stdlib, hooked_stdlib, site_dir, pth_site, naive_site):
+            past = time.time() - 86400
+            os.utime(directory, (past, past))
 
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYUSAGE_") and k != "PYTHONPATH"}
-        naive_env = dict(env, PYUSAGE_ENDPOINT=endpoint)
-        variants = [("no hook", bare, env), ("pyusage hook", hooked, env), ("naive hook", naive, naive_env)]
-        for _, python, variant_env in variants:  # warm the page cache and the .pyc files
+        no_hook = ("no hook", python, dict(env, PYTHONPATH=plain_stdlib))
+        variants = [("pyusage hook", python, dict(env, PYTHONPATH=hooked_stdlib)),
+                    ("pyusage .pth", pth_python, dict(env, PYTHONPATH=plain_stdlib)),
+                    ("naive hook", naive, dict(env, PYTHONPATH=plain_stdlib, PYUSAGE_ENDPOINT=endpoint)),
+                    ("_socket only", python, dict(env, PYTHONPATH=plain_stdlib), "import _socket")]
+        for variant in [no_hook] + variants:  # warm the page cache and the package caches
             for _ in range(3):
-                time_start(python, variant_env)
+                time_start(*variant[1:])
         drain(receiver)
-        times = {name: [] for name, _, _ in variants}
-        for _ in range(args.runs):
-            for name, python, variant_env in variants:
-                times[name].append(time_start(python, variant_env))
-        received = drain(receiver)
+        pairs = []
+        received = 0
+        for variant in variants:
+            pairs.append((variant[0],) + compare(no_hook, variant, args.runs))
+            received += drain(receiver)
 
-    base = statistics.median(times["no hook"])
-    print("python %s, %d packages, %d interleaved runs each" % (sys.version.split()[0], args.packages, args.runs))
-    for name, _, _ in variants:
-        median = statistics.median(times[name])
-        print("  %-13s median %7.2f ms  added %+6.2f ms  ratio %.3f" % (name, median, median - base, median / base))
-    hook_added = statistics.median(times["pyusage hook"]) - base
-    naive_added = statistics.median(times["naive hook"]) - base
-    print("pyusage hook adds %.2f ms per start; the naive importlib.metadata hook adds %.2f ms (%.1fx more)"
-          % (hook_added, naive_added, naive_added / hook_added if hook_added > 0 else float("inf")))
-    print("datagrams received: %d of %d sent by the two hooks" % (received, 2 * args.runs))
+    print("python %s, %d packages, %d runs of each variant in each pair" % (sys.version.split()[0], args.packages, args.runs))
+    print("(pyusage hook: the default install, sitecustomize.py in the standard library; pyusage .pth: install --site-dir)")
+    added = {}
+    for name, base_times, hook_times in pairs:
+        report("no hook", base_times, base_times)
+        report(name, hook_times, base_times)
+        added[name] = statistics.median(hook_times) - statistics.median(base_times)
+    print("pyusage hook adds %.2f ms per start (%.2f ms as a .pth); the naive importlib.metadata hook adds %.2f ms;"
+          " loading _socket alone adds %.2f ms" % (added["pyusage hook"], added["pyusage .pth"], added["naive hook"],
+                                                  added["_socket only"]))
+    print("datagrams received: %d of %d sent by the three hooks" % (received, 3 * args.runs))
+
+
+def compare(first, second, runs):
+    """Start times of two variants, timed in pairs in a new random order each pair: in a fixed order
+    one variant would always start right after the other (and after a slow start, caches are cold).
+    The naive hook is compared in pairs of its own for the same reason."""
+    order = random.Random(0)
+    times = {first[0]: [], second[0]: []}
+    for _ in range(runs):
+        for variant in order.sample([first, second], 2):
+            times[variant[0]].append(time_start(*variant[1:]))
+    return times[first[0]], times[second[0]]
+
+
+def report(name, times, base_times):
+    median, base = statistics.median(times), statistics.median(base_times)
+    print("  %-13s median %7.2f ms  added %+6.2f ms  ratio %.3f" % (name, median, median - base, median / base))
 
 
 def drain(receiver):

@@ -2,6 +2,7 @@
 
 import ast
 import http.server
+import importlib.util
 import json
 import os
 import re
@@ -386,6 +387,13 @@ class InstallerTest(unittest.TestCase):
             self.assertTrue(os.path.exists(os.path.join(site_dir, cli.PTH_NAME)))
             with open(os.path.join(site_dir, cli.PACKAGE, hook.CONFIG_FILE)) as f:
                 self.assertEqual("[pyusage]\nendpoint = udp://127.0.0.1:8514\nbase = 2025.01\n", f.read())
+            status = subprocess.run([sys.executable, "-m", "pyusage_hook", "status", "--site-dir", site_dir],
+                                    capture_output=True, text=True, env=clean_env(PYTHONPATH=SRC))
+            self.assertEqual(0, status.returncode, status.stderr)
+            report = json.loads(status.stdout)
+            self.assertEqual(os.path.join(site_dir, cli.PTH_NAME), report["installed"])
+            self.assertEqual("udp://127.0.0.1:8514", report["config"]["endpoint"])
+            self.assertIsInstance(report["record"]["packages"], list)
             self.assertTrue(cli.uninstall(site_dir))
             self.assertEqual([], os.listdir(site_dir))
             self.assertFalse(cli.uninstall(site_dir))
@@ -411,6 +419,9 @@ class InstallerTest(unittest.TestCase):
             receiver.settimeout(10)
             try:
                 cli.install_stdlib(stdlib, endpoint="udp://127.0.0.1:%d" % receiver.getsockname()[1])
+                for module in ("sitecustomize.py", cli.ORIGINAL_SITECUSTOMIZE):
+                    self.assertTrue(os.path.exists(importlib.util.cache_from_source(os.path.join(stdlib, module))),
+                                    "starts that may not write bytecode must not compile %s each time" % module)
                 # sitecustomize is imported from the first sys.path entry holding one: PYTHONPATH stands in for the stdlib
                 result = subprocess.run([sys.executable, "-c", "print('started')"], capture_output=True, text=True,
                                         env=clean_env(PYTHONPATH=stdlib))
@@ -423,6 +434,9 @@ class InstallerTest(unittest.TestCase):
             with open(os.path.join(stdlib, "sitecustomize.py")) as f:
                 self.assertEqual(original, f.read())
             self.assertEqual(["sitecustomize.py"], sorted(n for n in os.listdir(stdlib) if n != "__pycache__"))
+            with open(importlib.util.cache_from_source(os.path.join(stdlib, "sitecustomize.py")), "rb") as f:
+                self.assertEqual(len(original), int.from_bytes(f.read(16)[12:16], "little"),
+                                 "the bytecode of the restored sitecustomize.py is its own")
 
     def test_send_dry_run_prints_a_record(self):
         result = subprocess.run([sys.executable, "-m", "pyusage_hook", "send", "--dry-run"], capture_output=True,

@@ -1,6 +1,7 @@
 """python -m pyusage_hook install|uninstall|status|send --dry-run"""
 
 import argparse
+import importlib.util
 import json
 import os
 import py_compile
@@ -22,7 +23,7 @@ def stdlib_dir():
     return sysconfig.get_paths()["stdlib"]
 
 
-def pth_line(hook_file, config_dir):
+def pth_line(hook_file):
     """The line that runs the hook at every start. It loads the file by path with the import system's
     own loader (using its cached bytecode), which skips the sys.path directory listings a plain import
     would cost, and registers it as its own module only. The sys.modules check makes it run once per
@@ -32,7 +33,16 @@ def pth_line(hook_file, config_dir):
     from a .pth line, so the line loads only a readable hook file; its run() never raises."""
     return ("import sys, os; '_pyusage_hook' in sys.modules or not os.access(%r, os.R_OK) or "
             "__import__('_frozen_importlib')._load(__import__('_frozen_importlib_external')"
-            ".spec_from_file_location('_pyusage_hook', %r)).run(%r)\n") % (hook_file, hook_file, config_dir)
+            ".spec_from_file_location('_pyusage_hook', %r)).run()\n") % (hook_file, hook_file)
+
+
+def compile_for_starts(module, optimize=2):
+    """The module's bytecode, written at install time: starts may not write it (PYTHONDONTWRITEBYTECODE,
+    a read-only standard library) and would compile the source every time (the first compile() of a
+    process costs a millisecond). The hook's own without docstrings, which no start reads (a tenth
+    less to unmarshal), but always under the name the loader looks for (optimize=0)."""
+    py_compile.compile(module, cfile=importlib.util.cache_from_source(module), doraise=False, optimize=optimize,
+                       invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
 
 
 def _copy_package(directory, endpoint, base):
@@ -43,8 +53,8 @@ def _copy_package(directory, endpoint, base):
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", hook.CONFIG_FILE))
     hook_file = os.path.join(target, "hook.py")
-    for module in (hook_file, os.path.join(target, "slowpath.py")):  # starts load them by path, bytecode and all
-        py_compile.compile(module, doraise=False, invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
+    for module in (hook_file, os.path.join(target, "slowpath.py")):
+        compile_for_starts(module)
     settings = [("endpoint", endpoint), ("base", base)]
     if any(value for _, value in settings):
         with open(os.path.join(target, hook.CONFIG_FILE), "w", encoding="utf-8") as f:
@@ -58,7 +68,7 @@ def install_site_dir(site_dir, endpoint=None, base=None):
     os.makedirs(site_dir, exist_ok=True)
     target, hook_file = _copy_package(site_dir, endpoint, base)
     with open(os.path.join(site_dir, PTH_NAME), "w", encoding="utf-8") as f:
-        f.write(pth_line(hook_file, target))
+        f.write(pth_line(hook_file))
     return os.path.join(site_dir, PTH_NAME)
 
 
@@ -73,8 +83,11 @@ def install_stdlib(directory, endpoint=None, base=None):
     with open(ours, "w", encoding="utf-8") as f:
         f.write(MARKER + "; the sitecustomize.py it replaced is kept as %s and runs after it.\n" % ORIGINAL_SITECUSTOMIZE)
         # compiled once into its bytecode, so the line can sit in a try statement here
-        f.write("try:\n    " + pth_line(hook_file, target) + "except Exception:\n    pass\n")
+        f.write("try:\n    " + pth_line(hook_file) + "except Exception:\n    pass\n")
         f.write("if __import__('os').path.lexists(%r):\n    import %s\n" % (original, ORIGINAL_SITECUSTOMIZE[:-3]))
+    compile_for_starts(ours)
+    if os.path.lexists(original):
+        compile_for_starts(original, optimize=0)  # renamed, it no longer matches the bytecode its package compiled
     return ours
 
 
@@ -95,11 +108,14 @@ def uninstall(directory):
         removed = True
     ours = os.path.join(directory, SITECUSTOMIZE)
     if _is_ours(ours):
-        os.remove(ours)
-        removed = True
         original = os.path.join(directory, ORIGINAL_SITECUSTOMIZE)
+        for path in (ours, importlib.util.cache_from_source(ours), importlib.util.cache_from_source(original)):
+            if os.path.exists(path):
+                os.remove(path)
+        removed = True
         if os.path.lexists(original):
             os.rename(original, ours)
+            compile_for_starts(ours, optimize=0)
     target = os.path.join(directory, PACKAGE)
     if os.path.isdir(target) and os.path.abspath(target) != os.path.dirname(os.path.abspath(__file__)):
         shutil.rmtree(target)
@@ -146,7 +162,8 @@ def main(argv=None):
         config_dir = os.path.join(directory, PACKAGE)
         settings = hook.config(config_dir)
         print(json.dumps({"installed": where_installed(directory), "config": settings,
-                          "disabled": hook.disabled(settings), "record": hook.build_record(settings)}, indent=2))
+                          "disabled": hook.disabled(settings),
+                          "record": json.loads(hook.encode(hook.build_record(settings)).decode("utf-8"))}, indent=2))
     elif args.command == "send":
         settings = hook.config()
         data = hook.encode(hook.build_record(settings), None if hook.http_endpoint(settings) else hook.MAX_DATAGRAM)
