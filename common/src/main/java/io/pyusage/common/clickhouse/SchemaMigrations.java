@@ -1,6 +1,7 @@
 package io.pyusage.common.clickhouse;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -8,7 +9,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The one list of schema changes, applied in order at service start and recorded in
  * {@code schema_migrations}. Every statement is written to run on ClickHouse 18.16 and on current
- * releases: no TTL, no LowCardinality, DateTime with an explicit time zone.
+ * releases: no TTL, DateTime with an explicit time zone, LowCardinality only with the setting 18.16
+ * asks for (see {@link #SETTINGS}).
  */
 public final class SchemaMigrations {
 
@@ -42,6 +44,14 @@ public final class SchemaMigrations {
 
     private static final String ENVIRONMENTS_SELECT = """
             SELECT env_id, min(first_seen) AS first_seen
+            FROM environment_packages
+            GROUP BY env_id
+            """;
+
+    // A block of package rows gives a list per environment in it; an environment whose rows were
+    // split over two INSERT blocks, or written twice, has more than one list, which readers join.
+    private static final String ENVIRONMENT_PACKAGE_LISTS_SELECT = """
+            SELECT env_id, CAST(groupArray(concat(name, ' ', version)) AS Array(LowCardinality(String))) AS packages
             FROM environment_packages
             GROUP BY env_id
             """;
@@ -203,7 +213,28 @@ public final class SchemaMigrations {
                     ORDER BY env_id
                     """),
                     Migration.sql("CREATE MATERIALIZED VIEW IF NOT EXISTS environments_mv TO environments AS " + ENVIRONMENTS_SELECT),
-                    Migration.backfill("environments", "INSERT INTO environments " + ENVIRONMENTS_SELECT)));
+                    Migration.backfill("environments", "INSERT INTO environments " + ENVIRONMENTS_SELECT)),
+            // The packages of given environments (a user's or a host's most-used packages, a report's
+            // package list): environment_packages is sorted by name, so it is read whole to find them.
+            // Here one row per environment, sorted by id in small granules, holds its "name version"
+            // strings (a package name holds no space); dictionary-encoded, a year's lists take under
+            // 1 byte per start.
+            new Migration(8, "environment package lists",
+                    Migration.sql("""
+                    CREATE TABLE IF NOT EXISTS environment_package_lists (
+                        env_id UInt64,
+                        packages Array(LowCardinality(String))
+                    ) ENGINE = MergeTree()
+                    ORDER BY env_id
+                    SETTINGS index_granularity = 128
+                    """),
+                    Migration.sql("CREATE MATERIALIZED VIEW IF NOT EXISTS environment_package_lists_mv TO environment_package_lists AS "
+                            + ENVIRONMENT_PACKAGE_LISTS_SELECT),
+                    Migration.backfill("environment_package_lists",
+                            "INSERT INTO environment_package_lists " + ENVIRONMENT_PACKAGE_LISTS_SELECT)));
+
+    /** What the migrations' statements need: 18.16 creates LowCardinality columns only when asked (later releases ignore it). */
+    public static final Map<String, String> SETTINGS = Map.of("allow_experimental_low_cardinality_type", "1");
 
     private SchemaMigrations() {
     }
@@ -213,7 +244,7 @@ public final class SchemaMigrations {
         try (ClickHouseStore bootstrap = new ClickHouseStore(config.withDatabase("default"))) {
             bootstrap.execute("CREATE DATABASE IF NOT EXISTS " + config.database());
         }
-        try (ClickHouseStore store = new ClickHouseStore(config)) {
+        try (ClickHouseStore store = new ClickHouseStore(config, SETTINGS)) {
             return apply(store);
         }
     }

@@ -25,7 +25,7 @@ class SchemaIT {
             List<JsonNode> tables = store.query("SELECT name FROM system.tables WHERE database = currentDatabase()"
                     + " AND name NOT LIKE '.inner%' ORDER BY name");
             assertEquals(List.of("daily_environments", "daily_environments_mv", "daily_hosts", "daily_hosts_mv", "daily_starts", "daily_starts_mv",
-                            "environment_packages", "environments", "environments_mv", "kafka_positions", "monthly_environments", "monthly_environments_mv", "schema_migrations", "starts"),
+                            "environment_package_lists", "environment_package_lists_mv", "environment_packages", "environments", "environments_mv", "kafka_positions", "monthly_environments", "monthly_environments_mv", "schema_migrations", "starts"),
                     tables.stream().map(t -> t.get("name").asText()).toList());
             // Every step is safe to run again, as after a migration that stopped half-way.
             SchemaMigrations.ALL.forEach(migration -> migration.steps().forEach(step -> step.apply(store)));
@@ -49,7 +49,7 @@ class SchemaIT {
             // Starts stored before the rollups existed...
             insertStarts(store, start("2026-03-01", "alice", "h1", 1), start("2026-03-01", "bob", "h1", 1),
                     start("2026-03-02", "alice", "h2", 2));
-            awaitMigrationRecordDeleted(store);
+            awaitMigrationRecordDeleted(store, 3);
             assertEquals(1, SchemaMigrations.apply(store));
             // ...and after: both counted once.
             insertStarts(store, start("2026-03-01", "alice", "h1", 1));
@@ -92,6 +92,34 @@ class SchemaIT {
 
     @ParameterizedTest(name = "ClickHouse {0}")
     @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
+    void packageListsHoldEveryStoredPackageRowOfAnEnvironment(String engine) throws Exception {
+        try (TestEngines.Engine store = TestEngines.open(engine, "package_lists")) {
+            SchemaMigrations.apply(store);
+            store.execute("DROP TABLE environment_package_lists_mv");
+            store.execute("DROP TABLE environment_package_lists");
+            store.execute("ALTER TABLE schema_migrations DELETE WHERE version = 8");
+            // Rows stored before the lists existed...
+            insertPackages(store, "{\"env_id\":1,\"name\":\"numpy\",\"version\":\"1.26.4\",\"first_seen\":\"2026-03-01\"}\n",
+                    "{\"env_id\":1,\"name\":\"pandas\",\"version\":\"2.2.1\",\"first_seen\":\"2026-03-01\"}\n");
+            awaitMigrationRecordDeleted(store, 8);
+            assertEquals(1, SchemaMigrations.apply(store));
+            // ...and after: an environment's rows split over two INSERTs, one of them written twice.
+            String scipy = "{\"env_id\":1,\"name\":\"scipy\",\"version\":\"1.13.0\",\"first_seen\":\"2026-03-01\"}\n";
+            insertPackages(store, scipy, "{\"env_id\":2,\"name\":\"requests\",\"version\":\"2.31.0\",\"first_seen\":\"2026-03-02\"}\n");
+            insertPackages(store, scipy);
+            SchemaMigrations.ALL.get(7).steps().forEach(step -> step.apply(store));
+
+            List<JsonNode> lists = store.query("""
+                    SELECT env_id, arraySort(groupUniqArrayArray(packages)) AS packages
+                    FROM environment_package_lists GROUP BY env_id ORDER BY env_id""");
+            assertEquals(List.of("1 [\"numpy 1.26.4\",\"pandas 2.2.1\",\"scipy 1.13.0\"]", "2 [\"requests 2.31.0\"]"),
+                    lists.stream().map(row -> row.get("env_id").asText() + " " + row.get("packages")).toList(),
+                    "the rows before the migration, then each block's by the view; joined, each package once");
+        }
+    }
+
+    @ParameterizedTest(name = "ClickHouse {0}")
+    @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
     void retentionDropsWholeMonthsOlderThanConfiguredAndKeepsRollupsLonger(String engine) throws Exception {
         try (TestEngines.Engine store = TestEngines.open(engine, "retention")) {
             SchemaMigrations.apply(store);
@@ -122,9 +150,13 @@ class SchemaIT {
         store.insertJsonEachRow("starts", String.join("", rows).getBytes(StandardCharsets.UTF_8));
     }
 
+    private static void insertPackages(SqlRunner store, String... rows) {
+        store.insertJsonEachRow("environment_packages", String.join("", rows).getBytes(StandardCharsets.UTF_8));
+    }
+
     /** The DELETE of the migration record is a mutation, which 18.16 runs asynchronously. */
-    private static void awaitMigrationRecordDeleted(SqlRunner store) throws InterruptedException {
-        for (int i = 0; i < 100 && !store.query("SELECT version FROM schema_migrations WHERE version = 3").isEmpty(); i++) {
+    private static void awaitMigrationRecordDeleted(SqlRunner store, int version) throws InterruptedException {
+        for (int i = 0; i < 100 && !store.query("SELECT version FROM schema_migrations WHERE version = " + version).isEmpty(); i++) {
             Thread.sleep(100);
         }
     }
