@@ -47,7 +47,9 @@ public final class SubjectQueries {
 
     /**
      * The packages in the most starts under {@code filters}, with their versions; a host's from
-     * {@code daily_hosts} when the filters allow, a user's from {@link EnvironmentStarts}.
+     * {@code daily_hosts} when the filters allow, a user's from {@link EnvironmentStarts}. The used
+     * environments' packages come from {@code environment_package_lists} (found by id), each
+     * environment's lists joined so that every package counts once.
      */
     public static String topPackages(Filters filters) {
         boolean byHost = filters.host() != null && filters.fits(Filters.Table.DAILY_HOSTS);
@@ -55,11 +57,19 @@ public final class SubjectQueries {
                 + " GROUP BY env_id" : EnvironmentStarts.rows(filters, "1");
         return """
                 SELECT name, groupUniqArray(version) AS versions, sum(env_starts) AS starts
-                FROM (SELECT env_id, sum(started) AS env_starts FROM (%s) AS used GROUP BY env_id) AS used
-                ALL INNER JOIN (
-                    SELECT DISTINCT env_id, name, version FROM environment_packages
-                    WHERE env_id IN (SELECT env_id FROM (%s) AS used)
-                ) AS env USING env_id
+                FROM (
+                    SELECT env_starts, substring(package, 1, position(package, ' ') - 1) AS name,
+                           substring(package, position(package, ' ') + 1) AS version
+                    FROM (
+                        SELECT env_starts, packages
+                        FROM (SELECT env_id, sum(started) AS env_starts FROM (%s) AS used GROUP BY env_id) AS used
+                        ALL INNER JOIN (
+                            SELECT env_id, groupUniqArrayArray(packages) AS packages FROM environment_package_lists
+                            WHERE env_id IN (SELECT env_id FROM (%s) AS used)
+                            GROUP BY env_id
+                        ) AS lists USING env_id
+                    ) ARRAY JOIN packages AS package
+                )
                 GROUP BY name
                 ORDER BY starts DESC, name
                 LIMIT %d""".formatted(used, used, TOP_PACKAGES);
