@@ -96,9 +96,9 @@ def main():
             f.write("import naive_hook\n")
         # The hook lists a site directory again while it changed in the last 2 s (see hook.SETTLED_NS);
         # dated back, they stand for an installation not changed since yesterday.
+        yesterday = time.time() - 86400
         for directory in (plain_stdlib, hooked_stdlib, site_dir, pth_site, naive_site):
-            past = time.time() - 86400
-            os.utime(directory, (past, past))
+            os.utime(directory, (yesterday, yesterday))
 
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYUSAGE_") and k != "PYTHONPATH"}
         no_hook = ("no hook", python, dict(env, PYTHONPATH=plain_stdlib))

@@ -50,17 +50,19 @@ public record Migration(int version, String name, List<Step> steps) {
     }
 
     /**
-     * Fills a new rollup from the rows stored before its materialized view existed, unless it already
-     * has rows (a migration run again after it stopped half-way must not count them twice). The view
-     * is created first and migrations run before the aggregator consumes, so no row is missed.
+     * A rollup filled by the materialized view {@code <table>_mv} from {@code select} from now on, and
+     * by the same {@code select} from the rows stored before the view existed, unless the rollup
+     * already has rows (a migration run again after it stopped half-way must not count them twice).
+     * The view is created first and migrations run before the aggregator consumes, so no row is missed.
      */
-    public static Step backfill(String table, String insertSelect) {
+    public static Step filledByView(String table, String select) {
         if (!Sql.isIdentifier(table)) {
             throw new IllegalArgumentException("not an identifier: " + table);
         }
         return store -> {
+            store.execute("CREATE MATERIALIZED VIEW IF NOT EXISTS " + table + "_mv TO " + table + " AS " + select);
             if (store.query("SELECT count() AS n FROM " + table).get(0).get("n").asLong() == 0) {
-                store.execute(insertSelect);
+                store.execute("INSERT INTO " + table + " " + select);
             }
         };
     }

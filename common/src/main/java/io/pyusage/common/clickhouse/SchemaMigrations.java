@@ -132,8 +132,7 @@ public final class SchemaMigrations {
                     PARTITION BY toYYYYMM(day)
                     ORDER BY (day, base, python, ci, interactive)
                     """),
-                    Migration.sql("CREATE MATERIALIZED VIEW IF NOT EXISTS daily_starts_mv TO daily_starts AS " + DAILY_STARTS_SELECT),
-                    Migration.backfill("daily_starts", "INSERT INTO daily_starts " + DAILY_STARTS_SELECT),
+                    Migration.filledByView("daily_starts", DAILY_STARTS_SELECT),
                     // Per environment, so a package's daily trend is its environments' rows summed.
                     Migration.sql("""
                     CREATE TABLE IF NOT EXISTS daily_environments (
@@ -147,9 +146,7 @@ public final class SchemaMigrations {
                     PARTITION BY toYYYYMM(day)
                     ORDER BY (env_id, day, base)
                     """),
-                    Migration.sql("CREATE MATERIALIZED VIEW IF NOT EXISTS daily_environments_mv TO daily_environments AS "
-                            + DAILY_ENVIRONMENTS_SELECT),
-                    Migration.backfill("daily_environments", "INSERT INTO daily_environments " + DAILY_ENVIRONMENTS_SELECT)),
+                    Migration.filledByView("daily_environments", DAILY_ENVIRONMENTS_SELECT)),
             // The process id and the collector's receipt time are in every record on Kafka but answer
             // no report, and being random they cost 8 of about 40 bytes a stored start.
             new Migration(4, "starts without pid and received_at",
@@ -175,8 +172,7 @@ public final class SchemaMigrations {
                     PARTITION BY toYYYYMM(day)
                     ORDER BY (host, user, prefix, base, python, env_id, package_count, day)
                     """),
-                    Migration.sql("CREATE MATERIALIZED VIEW IF NOT EXISTS daily_hosts_mv TO daily_hosts AS " + DAILY_HOSTS_SELECT),
-                    Migration.backfill("daily_hosts", "INSERT INTO daily_hosts " + DAILY_HOSTS_SELECT)),
+                    Migration.filledByView("daily_hosts", DAILY_HOSTS_SELECT)),
             // Who uses a package, and what a user's environments hold, over long windows: a month of an
             // environment's starts by one user is one row (a 55th of the starts on the synthetic year),
             // so whole months of a window are read here and only the days around them from the starts.
@@ -197,9 +193,7 @@ public final class SchemaMigrations {
                     PARTITION BY toYYYYMM(month)
                     ORDER BY (env_id, month, base, user, prefix, ci)
                     """),
-                    Migration.sql("CREATE MATERIALIZED VIEW IF NOT EXISTS monthly_environments_mv TO monthly_environments AS "
-                            + MONTHLY_ENVIRONMENTS_SELECT),
-                    Migration.backfill("monthly_environments", "INSERT INTO monthly_environments " + MONTHLY_ENVIRONMENTS_SELECT)),
+                    Migration.filledByView("monthly_environments", MONTHLY_ENVIRONMENTS_SELECT)),
             // Which package sets are stored, found by id: environment_packages is sorted by package
             // name, so an id is found there only by reading every row. An aggregator asks here before
             // writing the package rows of a set it has not seen since it started (or has forgotten),
@@ -212,8 +206,7 @@ public final class SchemaMigrations {
                     ) ENGINE = ReplacingMergeTree()
                     ORDER BY env_id
                     """),
-                    Migration.sql("CREATE MATERIALIZED VIEW IF NOT EXISTS environments_mv TO environments AS " + ENVIRONMENTS_SELECT),
-                    Migration.backfill("environments", "INSERT INTO environments " + ENVIRONMENTS_SELECT)),
+                    Migration.filledByView("environments", ENVIRONMENTS_SELECT)),
             // The packages of given environments (a user's or a host's most-used packages, a report's
             // package list): environment_packages is sorted by name, so it is read whole to find them.
             // Here one row per environment, sorted by id in small granules, holds its "name version"
@@ -228,10 +221,7 @@ public final class SchemaMigrations {
                     ORDER BY env_id
                     SETTINGS index_granularity = 128
                     """),
-                    Migration.sql("CREATE MATERIALIZED VIEW IF NOT EXISTS environment_package_lists_mv TO environment_package_lists AS "
-                            + ENVIRONMENT_PACKAGE_LISTS_SELECT),
-                    Migration.backfill("environment_package_lists",
-                            "INSERT INTO environment_package_lists " + ENVIRONMENT_PACKAGE_LISTS_SELECT)));
+                    Migration.filledByView("environment_package_lists", ENVIRONMENT_PACKAGE_LISTS_SELECT)));
 
     /** What the migrations' statements need: 18.16 creates LowCardinality columns only when asked (later releases ignore it). */
     public static final Map<String, String> SETTINGS = Map.of("allow_experimental_low_cardinality_type", "1");

@@ -41,15 +41,10 @@ class SchemaIT {
     void rollupsCountEveryInsertedStartAndBackfillTheOnesBeforeThem(String engine) throws Exception {
         try (TestEngines.Engine store = TestEngines.open(engine, "rollups")) {
             SchemaMigrations.apply(store);
-            store.execute("DROP TABLE daily_starts_mv");
-            store.execute("DROP TABLE daily_environments_mv");
-            store.execute("DROP TABLE daily_starts");
-            store.execute("DROP TABLE daily_environments");
-            store.execute("ALTER TABLE schema_migrations DELETE WHERE version = 3");
+            undo(store, 3, "daily_starts", "daily_environments");
             // Starts stored before the rollups existed...
             insertStarts(store, start("2026-03-01", "alice", "h1", 1), start("2026-03-01", "bob", "h1", 1),
                     start("2026-03-02", "alice", "h2", 2));
-            awaitMigrationRecordDeleted(store, 3);
             assertEquals(1, SchemaMigrations.apply(store));
             // ...and after: both counted once.
             insertStarts(store, start("2026-03-01", "alice", "h1", 1));
@@ -95,13 +90,10 @@ class SchemaIT {
     void packageListsHoldEveryStoredPackageRowOfAnEnvironment(String engine) throws Exception {
         try (TestEngines.Engine store = TestEngines.open(engine, "package_lists")) {
             SchemaMigrations.apply(store);
-            store.execute("DROP TABLE environment_package_lists_mv");
-            store.execute("DROP TABLE environment_package_lists");
-            store.execute("ALTER TABLE schema_migrations DELETE WHERE version = 8");
+            undo(store, 8, "environment_package_lists");
             // Rows stored before the lists existed...
             insertPackages(store, "{\"env_id\":1,\"name\":\"numpy\",\"version\":\"1.26.4\",\"first_seen\":\"2026-03-01\"}\n",
                     "{\"env_id\":1,\"name\":\"pandas\",\"version\":\"2.2.1\",\"first_seen\":\"2026-03-01\"}\n");
-            awaitMigrationRecordDeleted(store, 8);
             assertEquals(1, SchemaMigrations.apply(store));
             // ...and after: an environment's rows split over two INSERTs, one of them written twice.
             String scipy = "{\"env_id\":1,\"name\":\"scipy\",\"version\":\"1.13.0\",\"first_seen\":\"2026-03-01\"}\n";
@@ -154,8 +146,16 @@ class SchemaIT {
         store.insertJsonEachRow("environment_packages", String.join("", rows).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The DELETE of the migration record is a mutation, which 18.16 runs asynchronously. */
-    private static void awaitMigrationRecordDeleted(SqlRunner store, int version) throws InterruptedException {
+    /**
+     * As if migration {@code version} had not run: its rollups and their views dropped, its record
+     * deleted (a mutation, which 18.16 runs asynchronously: waited for).
+     */
+    private static void undo(SqlRunner store, int version, String... rollups) throws InterruptedException {
+        for (String rollup : rollups) {
+            store.execute("DROP TABLE " + rollup + "_mv");
+            store.execute("DROP TABLE " + rollup);
+        }
+        store.execute("ALTER TABLE schema_migrations DELETE WHERE version = " + version);
         for (int i = 0; i < 100 && !store.query("SELECT version FROM schema_migrations WHERE version = " + version).isEmpty(); i++) {
             Thread.sleep(100);
         }
