@@ -32,7 +32,7 @@ final class Batch {
      * Adds a start; with its environment's package rows when {@code packageRows} is given and this
      * batch does not hold them yet.
      */
-    void add(long envId, RowBuffer.Encoded startRow, RowBuffer.Encoded packageRows, double receivedAt, TopicPartition partition,
+    void add(long envId, EncodedRows startRow, EncodedRows packageRows, double receivedAt, TopicPartition partition,
              long offset) {
         starts.add(startRow);
         if (packageRows != null && envIds.add(envId)) {

@@ -24,7 +24,7 @@ final class ClickHouseWriter {
 
     /** Where refused rows go; it returns once they are safely kept. */
     interface RejectedRows {
-        void reject(String table, byte[] row, String error);
+        void reject(TableLayout table, byte[] row, String error);
     }
 
     private final SqlRunner store;
@@ -66,10 +66,10 @@ final class ClickHouseWriter {
         if (batch.packages().written() == 0 && batch.packageRows() > 0) {
             batch.leaveOutPackagesOf(storedEnvironments(batch.environmentsWithPackages()));
         }
-        return write("environment_packages", batch.packages(), rejected) + write("starts", batch.starts(), rejected);
+        return write(TableLayout.ENVIRONMENT_PACKAGES, batch.packages(), rejected) + write(TableLayout.STARTS, batch.starts(), rejected);
     }
 
-    private int write(String table, RowBuffer rows, RejectedRows rejected) {
+    private int write(TableLayout table, RowBuffer rows, RejectedRows rejected) {
         return write(table, rows, rows.written(), rows.size(), rejected);
     }
 
@@ -77,12 +77,12 @@ final class ClickHouseWriter {
      * Rows are written strictly in order, so the starts stored for a partition are always a prefix
      * of its batch: should the process die half-way, {@code kafka_positions} still tells where to resume.
      */
-    private int write(String table, RowBuffer rows, int from, int to, RejectedRows rejected) {
+    private int write(TableLayout table, RowBuffer rows, int from, int to, RejectedRows rejected) {
         if (from >= to) {
             return 0;
         }
         try {
-            store.insertJsonEachRow(table, rows.slice(from, to));
+            store.insertRowBinary(table.table(), table.columnNames(), rows.slice(from, to));
             rows.markWritten(to);
             return 0;
         } catch (ClickHouseException e) {

@@ -190,19 +190,16 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
      * A valid record ready for a batch: its environment, its encoded {@code starts} row, and the
      * environment's encoded package rows when they are to be stored with it (else null).
      */
-    private record Prepared(UUID eventId, long envId, RowBuffer.Encoded startRow, RowBuffer.Encoded packageRows, double receivedAt) {
+    private record Prepared(UUID eventId, long envId, EncodedRows startRow, EncodedRows packageRows, double receivedAt) {
     }
 
     /** The record ready for a batch, without its package rows, or why it is invalid. */
     private Object decode(ConsumerRecord<String, byte[]> record) {
         DecodeResult result = CheckedPackagesHeaders.decodeWithoutPackages(value(record), record.headers());
         if (result instanceof DecodeResult.Valid valid) {
-            RowMapper.Rows rows = RowMapper.map(valid, topicId, record.partition(), record.offset());
+            RowMapper.Rows rows = RowMapper.map(valid, topicId, record.partition(), record.offset(), userNames);
             StartupRecord start = valid.record();
-            if (userNames.pseudonymised()) {
-                rows.start().put("user", userNames.stored(start.user())).put("prefix", userNames.storedPath(start.prefix(), start.user()));
-            }
-            return new Prepared(RecentEvents.eventId(start.eventId()), rows.envId(), rows.encodedStart(), null,
+            return new Prepared(RecentEvents.eventId(start.eventId()), rows.envId(), rows.start(), null,
                     start.receivedAt() == null ? start.ts() : start.receivedAt());
         }
         return result;
@@ -212,7 +209,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     private static Object withPackages(ConsumerRecord<String, byte[]> record, Prepared prepared) {
         DecodeResult result = CheckedPackagesHeaders.decodeWithPackages(value(record), record.headers());
         if (result instanceof DecodeResult.Valid valid) {
-            RowBuffer.Encoded packageRows = RowBuffer.encode(RowMapper.packageRows(prepared.envId(), valid.record()));
+            EncodedRows packageRows = RowMapper.packageRows(prepared.envId(), valid.record());
             return new Prepared(prepared.eventId(), prepared.envId(), prepared.startRow(), packageRows, prepared.receivedAt());
         }
         return result;
@@ -325,8 +322,8 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         writer.write(target, (table, row, error) -> {
             deadLetters.sendRejectedRow(table, row, error);
             metrics.deadLettered(DeadLetters.CLICKHOUSE_REJECTED).increment();
-            LOG.warn("ClickHouse refused a row of {}; it is in the dead-letter topic: {}", table, error);
-            refusedStarts[0] += "starts".equals(table) ? 1 : 0;
+            LOG.warn("ClickHouse refused a row of {}; it is in the dead-letter topic: {}", table.table(), error);
+            refusedStarts[0] += table == TableLayout.STARTS ? 1 : 0;
         });
         metrics.insertLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         return refusedStarts[0];

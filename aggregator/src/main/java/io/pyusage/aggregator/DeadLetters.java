@@ -17,7 +17,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Keeps what the aggregator cannot store in the dead-letter topic, with the reason and its origin in
- * headers: records that fail the schema (unchanged) and rows ClickHouse refused (as the row). Sends
+ * headers: records that fail the schema (unchanged) and rows ClickHouse refused (as JSON). Sends
  * start at once and are confirmed before the offset that skips them is committed; a send that failed
  * (Kafka away) is made again on the next {@link #deliver}, so the batch waits rather than loses them.
  */
@@ -55,9 +55,10 @@ final class DeadLetters implements AutoCloseable {
         return letter;
     }
 
-    /** Sends a row ClickHouse refused and waits for it: the rows after it are written only then. */
-    void sendRejectedRow(String table, byte[] row, String error) {
-        Letter letter = new Letter(withHeaders(new ProducerRecord<>(topic, null, null, row), CLICKHOUSE_REJECTED, error, "table " + table));
+    /** Sends a row ClickHouse refused, as JSON, and waits for it: the rows after it are written only then. */
+    void sendRejectedRow(TableLayout table, byte[] row, String error) {
+        Letter letter = new Letter(withHeaders(new ProducerRecord<>(topic, null, null, table.readable(row)), CLICKHOUSE_REJECTED, error,
+                "table " + table.table()));
         letter.send(producer);
         deliver(List.of(letter));
     }

@@ -1,105 +1,86 @@
 package io.pyusage.aggregator;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pyusage.common.record.DecodeResult;
 import io.pyusage.common.record.EnvironmentFingerprint;
 import io.pyusage.common.record.InstalledPackage;
 import io.pyusage.common.record.StartupRecord;
-import io.pyusage.common.record.StartupRecordCodec;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.List;
+import io.pyusage.common.record.UserNames;
 
-/** Turns one record into its ClickHouse rows: one {@code starts} row and its environment's package rows. */
+/**
+ * Turns one record into its ClickHouse rows, encoded in the column order of their {@link TableLayout}:
+ * one {@code starts} row and its environment's {@code environment_packages} rows.
+ */
 public final class RowMapper {
-
-    private static final DateTimeFormatter DATE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
     private RowMapper() {
     }
 
     /**
-     * The rows of one start: its {@code starts} row, and its environment's package rows, built only
+     * The rows of one start: its {@code starts} row, and its environment's package rows, encoded only
      * when asked for (and only possible when {@code record} was decoded with its packages).
      */
-    public record Rows(long envId, ObjectNode start, StartupRecord record) {
-        public List<ObjectNode> packages() {
+    public record Rows(long envId, EncodedRows start, StartupRecord record) {
+        public EncodedRows packages() {
             return packageRows(envId, record);
         }
-
-        /** The start row, encoded. */
-        RowBuffer.Encoded encodedStart() {
-            return RowBuffer.encode(List.of(start));
-        }
     }
 
-    /** Rows of a record decoded with its packages. */
+    /** Rows of a record decoded with its packages, its user name stored as given. */
     public static Rows map(StartupRecord record, String topicId, int partition, long offset) {
         long envId = EnvironmentFingerprint.of(record.packages());
-        return new Rows(envId, startRow(record, envId, record.packages().size(), topicId, partition, offset), record);
+        return new Rows(envId, startRow(record, envId, record.packages().size(), topicId, partition, offset, UserNames.AS_GIVEN), record);
     }
 
-    /** Rows of a record decoded with or without its packages: the fingerprint came with the decoding. */
-    public static Rows map(DecodeResult.Valid valid, String topicId, int partition, long offset) {
+    /** Rows of a record decoded with or without its packages (the fingerprint came with the decoding), its user name stored as {@code userNames} say. */
+    static Rows map(DecodeResult.Valid valid, String topicId, int partition, long offset, UserNames userNames) {
         return new Rows(valid.environmentId(),
-                startRow(valid.record(), valid.environmentId(), valid.packageCount(), topicId, partition, offset), valid.record());
+                startRow(valid.record(), valid.environmentId(), valid.packageCount(), topicId, partition, offset, userNames), valid.record());
     }
 
     /** The {@code starts} row of a start in environment {@code envId}, read from Kafka at {@code partition}/{@code offset}. */
-    public static ObjectNode startRow(StartupRecord record, long envId, int packageCount, String topicId, int partition, long offset) {
-        return StartupRecordCodec.mapper().createObjectNode()
-                .put("day", day(record).toString())
-                .put("ts", DATE_TIME.format(instant(record.ts())))
-                .put("event_id", uuid(record.eventId()))
-                .put("user", record.user())
-                .put("host", record.host())
-                .put("python", record.python())
-                .put("impl", record.impl())
-                .put("executable", record.executable())
-                .put("base", record.base())
-                .put("prefix", record.prefix())
-                .put("venv", record.venv() ? 1 : 0)
-                .put("startup_ms", record.startupMs() == null ? 0.0 : record.startupMs())
-                .put("entry", record.entry() == null ? "" : record.entry())
-                .put("ci", record.ci() ? 1 : 0)
-                .put("interactive", record.interactive() ? 1 : 0)
-                .put("truncated", Boolean.TRUE.equals(record.truncated()) ? 1 : 0)
-                .put("env_id", envId)
-                .put("package_count", packageCount)
-                .put("source_ip", record.sourceIp() == null ? "" : record.sourceIp())
-                .put("kafka_topic", topicId)
-                .put("kafka_partition", partition)
-                .put("kafka_offset", offset);
+    public static EncodedRows startRow(StartupRecord record, long envId, int packageCount, String topicId, int partition, long offset,
+                                       UserNames userNames) {
+        long epochSecond = epochSecond(record);
+        RowWriter row = RowWriter.scratch()
+                .date(Math.floorDiv(epochSecond, 86_400))
+                .dateTime(epochSecond)
+                .uuid(RecentEvents.eventId(record.eventId()))
+                .string(userNames.stored(record.user()))
+                .string(record.host())
+                .string(record.python())
+                .string(record.impl())
+                .string(record.executable())
+                .string(record.base())
+                .string(userNames.storedPath(record.prefix(), record.user()))
+                .uint8(record.venv() ? 1 : 0)
+                .float32(record.startupMs() == null ? 0f : record.startupMs().floatValue())
+                .string(record.entry() == null ? "" : record.entry())
+                .uint8(record.ci() ? 1 : 0)
+                .uint8(record.interactive() ? 1 : 0)
+                .uint8(Boolean.TRUE.equals(record.truncated()) ? 1 : 0)
+                .uint64(envId)
+                .uint16(packageCount)
+                .string(record.sourceIp() == null ? "" : record.sourceIp())
+                .string(topicId)
+                .uint16(partition)
+                .uint64(offset);
+        row.endRow();
+        return row.encoded();
     }
 
     /** The {@code environment_packages} rows of environment {@code envId}, first seen on the day of {@code record}. */
-    public static List<ObjectNode> packageRows(long envId, StartupRecord record) {
-        LocalDate firstSeen = day(record);
-        List<ObjectNode> rows = new ArrayList<>(record.packages().size());
+    public static EncodedRows packageRows(long envId, StartupRecord record) {
+        long firstSeen = Math.floorDiv(epochSecond(record), 86_400);
+        RowWriter rows = RowWriter.scratch();
         for (InstalledPackage p : record.packages()) {
-            rows.add(StartupRecordCodec.mapper().createObjectNode()
-                    .put("env_id", envId)
-                    .put("name", p.name())
-                    .put("version", p.version())
-                    .put("first_seen", firstSeen.toString()));
+            rows.uint64(envId).string(p.name()).string(p.version()).date(firstSeen);
+            rows.endRow();
         }
-        return rows;
+        return rows.encoded();
     }
 
-    private static LocalDate day(StartupRecord record) {
-        return LocalDate.ofInstant(instant(record.ts()), ZoneOffset.UTC);
-    }
-
-    private static Instant instant(double epochSeconds) {
-        return Instant.ofEpochMilli((long) (epochSeconds * 1000));
-    }
-
-    /** The hook's 32 hex digits in ClickHouse's UUID text form. */
-    static String uuid(String hex) {
-        return hex.substring(0, 8) + "-" + hex.substring(8, 12) + "-" + hex.substring(12, 16) + "-"
-                + hex.substring(16, 20) + "-" + hex.substring(20);
+    /** The start's time in whole seconds (its clock's fraction dropped). */
+    private static long epochSecond(StartupRecord record) {
+        return Math.floorDiv((long) (record.ts() * 1000), 1000);
     }
 }

@@ -3,10 +3,8 @@ package io.pyusage.aggregator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pyusage.common.record.StartupRecordCodec;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
@@ -29,14 +27,8 @@ class BatchTest {
         batch.leaveOutPackagesOf(Set.of(2L));
 
         assertEquals(Set.of(1L, 3L), batch.environmentsWithPackages());
-        assertEquals("""
-                {"env_id":1,"name":"a"}
-                {"env_id":1,"name":"b"}
-                {"env_id":3,"name":"d"}
-                {"env_id":3,"name":"e"}
-                {"env_id":3,"name":"f"}
-                """, new String(batch.packages().slice(0, batch.packageRows()), StandardCharsets.UTF_8));
-        assertEquals("{\"env_id\":3,\"name\":\"e\"}", new String(batch.packages().row(3), StandardCharsets.UTF_8));
+        assertEquals(List.of("1 a", "1 b", "3 d", "3 e", "3 f"), packageRows(batch.packages().rows(0, batch.packageRows())));
+        assertEquals(List.of("3 e"), packageRows(new EncodedRows(batch.packages().row(3), new int[] {batch.packages().row(3).length})));
         assertEquals(4, batch.startRows(), "starts are all kept");
         batch.leaveOutPackagesOf(Set.of(1L, 3L));
         assertEquals(0, batch.packageRows());
@@ -50,15 +42,28 @@ class BatchTest {
         assertThrows(IllegalStateException.class, () -> batch.leaveOutPackagesOf(Set.of(1L)));
     }
 
-    private static RowBuffer.Encoded start(int offset) {
-        return RowBuffer.encode(List.of(row().put("kafka_offset", offset)));
+    private static EncodedRows start(int offset) {
+        RowWriter row = RowWriter.scratch().uint64(offset);
+        row.endRow();
+        return row.encoded();
     }
 
-    private static RowBuffer.Encoded packages(long envId, String... names) {
-        return RowBuffer.encode(Arrays.stream(names).map(name -> row().put("env_id", envId).put("name", name)).toList());
+    private static EncodedRows packages(long envId, String... names) {
+        RowWriter rows = RowWriter.scratch();
+        for (String name : names) {
+            rows.uint64(envId).string(name).string("1.0").date(20_000);
+            rows.endRow();
+        }
+        return rows.encoded();
     }
 
-    private static ObjectNode row() {
-        return StartupRecordCodec.mapper().createObjectNode();
+    /** Package rows read back, each as "env_id name". */
+    private static List<String> packageRows(EncodedRows rows) {
+        List<String> read = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            JsonNode row = TableLayout.ENVIRONMENT_PACKAGES.json(rows.row(i));
+            read.add(row.get("env_id").asText() + " " + row.get("name").asText());
+        }
+        return read;
     }
 }

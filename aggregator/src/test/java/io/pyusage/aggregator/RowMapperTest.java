@@ -1,15 +1,18 @@
 package io.pyusage.aggregator;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.pyusage.common.TestRecords;
 import io.pyusage.common.record.DecodeResult;
 import io.pyusage.common.record.EnvironmentFingerprint;
 import io.pyusage.common.record.InstalledPackage;
 import io.pyusage.common.record.StartupRecord;
 import io.pyusage.common.record.StartupRecordCodec;
+import io.pyusage.common.record.UserNames;
 import java.util.List;
 import java.util.Map;
 import java.nio.charset.StandardCharsets;
@@ -24,16 +27,53 @@ class RowMapperTest {
         Map<String, Object> input = TestRecords.valid();
         input.put("ts", 1_795_296_266.5);
         input.put("event_id", "7a1d9405627926ee6b036b238fac9bdc");
+        input.put("user", "zoë");
+        input.put("startup_ms", 42.5);
         StartupRecord record = decode(input).received(1_795_296_267.0, "10.0.0.7");
         RowMapper.Rows rows = RowMapper.map(record, "topic-id", 2, 41);
-        assertEquals("2026-11-21", rows.start().get("day").asText());
-        assertEquals("2026-11-21 21:24:26", rows.start().get("ts").asText());
-        assertEquals("7a1d9405-6279-26ee-6b03-6b238fac9bdc", rows.start().get("event_id").asText());
-        assertEquals("10.0.0.7", rows.start().get("source_ip").asText());
-        assertEquals(2, rows.start().get("package_count").asInt());
-        assertEquals(41, rows.start().get("kafka_offset").asLong());
-        assertEquals(rows.envId(), rows.start().get("env_id").asLong());
-        assertEquals(List.of("numpy", "pandas"), rows.packages().stream().map(p -> p.get("name").asText()).toList());
+        assertEquals(1, rows.start().size());
+        JsonNode start = TableLayout.STARTS.json(rows.start().row(0));
+        assertEquals("2026-11-21", start.get("day").asText());
+        assertEquals("2026-11-21 21:24:26", start.get("ts").asText());
+        assertEquals("7a1d9405-6279-26ee-6b03-6b238fac9bdc", start.get("event_id").asText());
+        assertEquals("zoë", start.get("user").asText());
+        assertEquals(record.host(), start.get("host").asText());
+        assertEquals(record.prefix(), start.get("prefix").asText());
+        assertEquals(record.base(), start.get("base").asText());
+        assertEquals(42.5, start.get("startup_ms").asDouble());
+        assertEquals("10.0.0.7", start.get("source_ip").asText());
+        assertEquals("topic-id", start.get("kafka_topic").asText());
+        assertEquals(2, start.get("kafka_partition").asInt());
+        assertEquals(2, start.get("package_count").asInt());
+        assertEquals(41, start.get("kafka_offset").asLong());
+        assertEquals(Long.toUnsignedString(rows.envId()), start.get("env_id").asText());
+        assertEquals(TableLayout.STARTS.columnNames(), iterable(start.fieldNames()), "every column, in the layout's order");
+        EncodedRows packages = rows.packages();
+        assertEquals(List.of("numpy", "pandas"), List.of(TableLayout.ENVIRONMENT_PACKAGES.json(packages.row(0)).get("name").asText(),
+                TableLayout.ENVIRONMENT_PACKAGES.json(packages.row(1)).get("name").asText()));
+        assertEquals("2026-11-21", TableLayout.ENVIRONMENT_PACKAGES.json(packages.row(1)).get("first_seen").asText());
+    }
+
+    @Test
+    void pseudonymsReplaceTheUserInNameAndPath() {
+        Map<String, Object> input = TestRecords.valid();
+        input.put("user", "ann");
+        input.put("prefix", "/home/ann/venvs/a");
+        UserNames names = UserNames.withKey("a key of sixteen+ characters");
+        DecodeResult.Valid valid = (DecodeResult.Valid) StartupRecordCodec.decode(TestRecords.bytes(input));
+        JsonNode start = TableLayout.STARTS.json(RowMapper.map(valid, "topic-id", 0, 1, names).start().row(0));
+        assertEquals(names.stored("ann"), start.get("user").asText());
+        assertEquals("/home/" + names.stored("ann") + "/venvs/a", start.get("prefix").asText());
+    }
+
+    @Test
+    void aRowThatIsNotOneOfTheLayoutIsKeptReadableAsItsBytes() throws Exception {
+        byte[] row = RowMapper.map(decode(TestRecords.valid()), "topic-id", 0, 7).start().row(0);
+        assertTrue(new String(TableLayout.STARTS.readable(row), StandardCharsets.UTF_8).contains("\"kafka_offset\":7"));
+        byte[] cut = java.util.Arrays.copyOf(row, row.length - 3);
+        String readable = new String(TableLayout.STARTS.readable(cut), StandardCharsets.UTF_8);
+        assertEquals(java.util.Base64.getEncoder().encodeToString(cut),
+                StartupRecordCodec.mapper().readTree(readable).get("undecodable_row_base64").asText(), readable);
     }
 
     @Test
@@ -74,8 +114,8 @@ class RowMapperTest {
         TopicPartition p0 = new TopicPartition("startups", 0);
         TopicPartition p1 = new TopicPartition("startups", 1);
         RowMapper.Rows rows = RowMapper.map(decode(TestRecords.valid()), "topic-id", 0, 5);
-        batch.add(rows.envId(), rows.encodedStart(), RowBuffer.encode(rows.packages()), 1.0, p0, 5);
-        batch.add(rows.envId(), rows.encodedStart(), RowBuffer.encode(rows.packages()), 1.0, p0, 6);
+        batch.add(rows.envId(), rows.start(), rows.packages(), 1.0, p0, 5);
+        batch.add(rows.envId(), rows.start(), rows.packages(), 1.0, p0, 6);
         batch.add(new DeadLetters.Letter(new ProducerRecord<>("startups.dlq", new byte[0])), p1, 9);
         assertEquals(6, batch.commitOffsets().get(p0).offset() - 1);
         assertEquals(10, batch.commitOffsets().get(p1).offset());
@@ -95,21 +135,56 @@ class RowMapperTest {
     void rowBufferSlicesRowsAndRemembersTheWrittenPrefix() {
         RowBuffer rows = new RowBuffer();
         for (int i = 0; i < 3000; i++) {
-            rows.add(StartupRecordCodec.mapper().createObjectNode().put("n", i));
+            rows.add(number(i));
         }
         assertEquals(3000, rows.size());
-        assertEquals("{\"n\":1}\n{\"n\":2}\n", new String(rows.slice(1, 3), StandardCharsets.UTF_8));
-        assertEquals("{\"n\":2999}", new String(rows.row(2999), StandardCharsets.UTF_8));
-        assertEquals("{\"n\":0}", new String(rows.row(0), StandardCharsets.UTF_8));
+        assertArrayEquals(concat(number(1), number(2)), rows.slice(1, 3));
+        assertArrayEquals(number(2999).bytes(), rows.row(2999));
+        assertArrayEquals(number(0).bytes(), rows.row(0));
         // Rows encoded elsewhere join whole, each still its own slice.
-        rows.add(RowBuffer.encode(List.of(StartupRecordCodec.mapper().createObjectNode().put("n", "a"),
-                StartupRecordCodec.mapper().createObjectNode().put("n", "b"))));
+        RowWriter more = RowWriter.scratch().string("a");
+        more.endRow();
+        more.string("bc");
+        more.endRow();
+        rows.add(more.encoded());
         assertEquals(3002, rows.size());
-        assertEquals("{\"n\":\"b\"}", new String(rows.row(3001), StandardCharsets.UTF_8));
-        assertEquals("{\"n\":2999}\n{\"n\":\"a\"}\n", new String(rows.slice(2999, 3001), StandardCharsets.UTF_8));
+        assertArrayEquals(new byte[] {2, 'b', 'c'}, rows.row(3001));
+        assertArrayEquals(concat(number(2999), new EncodedRows(new byte[] {1, 'a'}, new int[] {2})), rows.slice(2999, 3001));
+        assertArrayEquals(rows.slice(5, 3002), rows.rows(5, 3002).bytes());
         rows.markWritten(10);
         rows.markWritten(4);
         assertEquals(10, rows.written(), "the written prefix never shrinks");
+    }
+
+    @Test
+    void rowWriterWritesClickHouseRowBinary() {
+        RowWriter row = RowWriter.scratch().uint16(0x0102).uint64(-1L).string("é").string("x".repeat(200))
+                .uuid(RecentEvents.eventId("a49c0c2edeed380ef223275715f04706"));
+        row.endRow();
+        byte[] bytes = row.encoded().bytes();
+        assertArrayEquals(new byte[] {2, 1, -1, -1, -1, -1, -1, -1, -1, -1, 2, (byte) 0xC3, (byte) 0xA9, (byte) 0xC8, 1},
+                java.util.Arrays.copyOf(bytes, 15), "little-endian numbers, UTF-8 strings after their LEB128 length");
+        // The bytes ClickHouse 18.16 itself gives for toUUID('a49c0c2e-deed-380e-f223-275715f04706') in RowBinary.
+        assertArrayEquals(java.util.HexFormat.of().parseHex("0e38edde2e0c9ca40647f015572723f2"),
+                java.util.Arrays.copyOfRange(bytes, bytes.length - 16, bytes.length));
+    }
+
+    private static EncodedRows number(int i) {
+        RowWriter row = RowWriter.scratch().uint64(i);
+        row.endRow();
+        return row.encoded();
+    }
+
+    private static byte[] concat(EncodedRows a, EncodedRows b) {
+        byte[] both = java.util.Arrays.copyOf(a.bytes(), a.bytes().length + b.bytes().length);
+        System.arraycopy(b.bytes(), 0, both, a.bytes().length, b.bytes().length);
+        return both;
+    }
+
+    private static List<String> iterable(java.util.Iterator<String> names) {
+        List<String> list = new java.util.ArrayList<>();
+        names.forEachRemaining(list::add);
+        return list;
     }
 
     private static StartupRecord decode(Map<String, Object> input) {

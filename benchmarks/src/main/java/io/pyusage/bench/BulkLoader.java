@@ -1,14 +1,13 @@
 package io.pyusage.bench;
 
 import io.pyusage.aggregator.RowMapper;
+import io.pyusage.aggregator.TableLayout;
 import io.pyusage.common.clickhouse.SqlRunner;
 import io.pyusage.common.record.EnvironmentFingerprint;
 import io.pyusage.common.record.InstalledPackage;
 import io.pyusage.common.record.StartupRecord;
-import io.pyusage.common.record.StartupRecordCodec;
+import io.pyusage.common.record.UserNames;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -17,7 +16,7 @@ import java.util.Set;
 
 /**
  * Stores starts straight into ClickHouse, bypassing Kafka and the aggregator, with the rows the
- * aggregator would write (its {@link RowMapper}): one {@code JSONEachRow} INSERT per table per batch.
+ * aggregator would write (its {@link RowMapper}), as {@code JSONEachRow}: one INSERT per table per batch.
  * Rows are built first and the INSERTs timed apart, so the time is ClickHouse's alone.
  */
 final class BulkLoader {
@@ -51,9 +50,10 @@ final class BulkLoader {
     void add(StartupRecord record) {
         long envId = fingerprints.computeIfAbsent(record.packages(), EnvironmentFingerprint::of);
         if (storedEnvironments.add(envId)) {
-            RowMapper.packageRows(envId, record).forEach(row -> append(packages, row));
+            packages.writeBytes(TableLayout.ENVIRONMENT_PACKAGES.jsonEachRow(RowMapper.packageRows(envId, record)));
         }
-        append(starts, RowMapper.startRow(record, envId, record.packages().size(), "bulk", 0, offset++));
+        starts.writeBytes(TableLayout.STARTS.jsonEachRow(
+                RowMapper.startRow(record, envId, record.packages().size(), "bulk", 0, offset++, UserNames.AS_GIVEN)));
         if (++startRows == batchRows) {
             flush();
         }
@@ -90,14 +90,5 @@ final class BulkLoader {
 
     double insertSeconds() {
         return insertNanos / 1e9;
-    }
-
-    private static void append(ByteArrayOutputStream out, Object row) {
-        try {
-            StartupRecordCodec.mapper().writeValue(out, row);
-            out.write('\n');
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -31,11 +31,13 @@ public final class CurrentClickHouse implements SqlRunner, AutoCloseable {
     private static final String LIBRARY_PROPERTY = "pyusage.chdb.lib";
 
     private final Process process;
+    private final Path dataDir;
     private final BufferedWriter requests;
     private final BufferedReader answers;
 
-    private CurrentClickHouse(Process process) {
+    private CurrentClickHouse(Process process, Path dataDir) {
         this.process = process;
+        this.dataDir = dataDir;
         this.requests = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
         this.answers = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     }
@@ -47,7 +49,7 @@ public final class CurrentClickHouse implements SqlRunner, AutoCloseable {
         Process process = new ProcessBuilder("python3", repoFile("devstack/chdb/chdb_sql.py").toString(), library.toString(), dataDir.toString())
                 .redirectError(ProcessBuilder.Redirect.appendTo(dataDir.resolve("stderr.log").toFile()))
                 .start();
-        CurrentClickHouse engine = new CurrentClickHouse(process);
+        CurrentClickHouse engine = new CurrentClickHouse(process, dataDir);
         engine.execute("CREATE DATABASE IF NOT EXISTS " + database);
         engine.execute("USE " + database);
         return engine;
@@ -99,6 +101,22 @@ public final class CurrentClickHouse implements SqlRunner, AutoCloseable {
             throw new IllegalArgumentException("not a table name: " + table);
         }
         run("INSERT INTO " + table + " FORMAT JSONEachRow\n" + new String(ndjson, StandardCharsets.UTF_8));
+    }
+
+    /** Binary rows cannot travel inside the SQL text: they are read from a file ({@code FROM INFILE}). */
+    @Override
+    public void insertRowBinary(String table, List<String> columns, byte[] rows) {
+        try {
+            Path file = Files.createTempFile(dataDir, "rows-", ".bin");
+            try {
+                Files.write(file, rows);
+                run(SqlRunner.insertInto(table, columns) + " FROM INFILE " + Sql.string(file.toString()) + " FORMAT RowBinary");
+            } finally {
+                Files.delete(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private synchronized String run(String sql) {

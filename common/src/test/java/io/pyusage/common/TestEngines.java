@@ -64,6 +64,11 @@ public final class TestEngines {
             }
 
             @Override
+            public void insertRowBinary(String table, List<String> columns, byte[] rows) {
+                runner.insertRowBinary(table, columns, rows);
+            }
+
+            @Override
             public void close() {
                 try {
                     runner.close();

@@ -111,6 +111,12 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
                 "insert into " + table + " failed");
     }
 
+    @Override
+    public void insertRowBinary(String table, List<String> columns, byte[] rows) {
+        sendDiscardingAnswer(request(SqlRunner.insertInto(table, columns) + " FORMAT RowBinary").POST(HttpRequest.BodyPublishers.ofByteArray(rows)),
+                "insert into " + table + " failed");
+    }
+
     /** True when the server answers a ping. */
     public boolean ping() {
         try {

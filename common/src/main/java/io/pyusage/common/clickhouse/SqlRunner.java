@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
 /**
- * What the project asks of a ClickHouse engine: statements, JSON rows in, JSON rows out. The services
+ * What the project asks of a ClickHouse engine: statements, rows in (JSON, or RowBinary where speed
+ * matters), JSON rows out. The services
  * use {@link ClickHouseStore} (a server over HTTP); the current-release check runs the same code on an
  * embedded engine through this interface.
  */
@@ -24,4 +25,18 @@ public interface SqlRunner {
 
     /** Inserts newline-delimited JSON objects into {@code table}; returns once all are accepted. */
     void insertJsonEachRow(String table, byte[] ndjson);
+
+    /**
+     * Inserts rows in ClickHouse's {@code RowBinary} format, each holding {@code columns} in that
+     * order (the others take their defaults); returns once all are accepted.
+     */
+    void insertRowBinary(String table, List<String> columns, byte[] rows);
+
+    /** {@code INSERT INTO table (columns)}, the names checked: they are written into SQL. */
+    static String insertInto(String table, List<String> columns) {
+        if (!Sql.isIdentifier(table) || columns.isEmpty() || !columns.stream().allMatch(Sql::isIdentifier)) {
+            throw new IllegalArgumentException("not a table and its column names: " + table + " " + columns);
+        }
+        return "INSERT INTO " + table + " (" + String.join(", ", columns) + ")";
+    }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pyusage.aggregator.RowMapper;
+import io.pyusage.aggregator.TableLayout;
 import io.pyusage.common.CurrentClickHouse;
 import io.pyusage.common.TestRecords;
 import io.pyusage.common.clickhouse.SchemaMigrations;
@@ -79,16 +80,12 @@ class DashboardsIT {
     void everyClickHousePanelRunsOnTheCurrentRelease() throws Exception {
         try (CurrentClickHouse current = CurrentClickHouse.start("pyusage")) {
             SchemaMigrations.apply(current);
-            StringBuilder starts = new StringBuilder();
-            StringBuilder packages = new StringBuilder();
             for (int offset = 0; offset < RECORDS.size(); offset++) {
                 StartupRecord record = ((DecodeResult.Valid) StartupRecordCodec.decode(TestRecords.bytes(RECORDS.get(offset)))).record();
                 RowMapper.Rows rows = RowMapper.map(record, "topic-id", 0, offset);
-                starts.append(rows.start()).append('\n');
-                rows.packages().forEach(row -> packages.append(row).append('\n'));
+                current.insertRowBinary("environment_packages", TableLayout.ENVIRONMENT_PACKAGES.columnNames(), rows.packages().bytes());
+                current.insertRowBinary("starts", TableLayout.STARTS.columnNames(), rows.start().bytes());
             }
-            current.insertJsonEachRow("environment_packages", packages.toString().getBytes(StandardCharsets.UTF_8));
-            current.insertJsonEachRow("starts", starts.toString().getBytes(StandardCharsets.UTF_8));
 
             assertEquals(13, checkClickHousePanels(current::queryJson), "ClickHouse queries checked on " + current.version());
         }
