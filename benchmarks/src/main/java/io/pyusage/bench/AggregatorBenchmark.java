@@ -30,12 +30,16 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * run, on one local broker and one local ClickHouse: the topic is filled with realistic records (the
  * first starts of {@link SyntheticYear}, as the collector forwards them), the same starts are
  * bulk-inserted as {@code JSONEachRow} in batches of the aggregator's size (the baseline), then the
- * aggregator, in its own JVM, drains the topic. Prints starts/s for both, the ratio, INSERTs made,
- * the aggregator's peak heap and bytes on disk per start. Not a test: {@code ./pyusage bench aggregator}.
+ * aggregator, in its own JVM, drains the topic. Ahead of the measured records the topic holds
+ * warm-up records of another population (other environments, so the measured ones find none of
+ * theirs stored): a service runs for months, so its compiler's first seconds are timed apart.
+ * Prints starts/s for both, the ratio, INSERTs made, the CPU time of each process, the aggregator's
+ * peak heap and bytes on disk per start. Not a test: {@code ./pyusage bench aggregator}.
  */
 public final class AggregatorBenchmark {
 
     private static final int RECORDS = Integer.getInteger("bench.records", 1_000_000);
+    private static final int WARM_UP = Integer.getInteger("bench.warmUp", 100_000);
     private static final int BATCH = 10_000;
     private static final String TOPIC = "startups";
     /** No start written for this long: the aggregator is stuck, the figures would mean nothing. */
@@ -51,17 +55,20 @@ public final class AggregatorBenchmark {
             SyntheticYear.Settings settings = SyntheticYear.Settings.lastDays(60);
             KafkaSettings kafkaSettings = new KafkaSettings(kafka.bootstrapServers(), TOPIC, 3, 1, true, 168);
             KafkaTopics.ensure(kafkaSettings, TOPIC, 3);
-            fill(kafka.bootstrapServers(), settings);
+            fill(kafka.bootstrapServers(), settings.withSeed(1), WARM_UP);
+            fill(kafka.bootstrapServers(), settings, RECORDS);
 
             ClickHouseConfig bulk = BenchDatabases.migrated(clickHouse, "bulk");
             double baseline;
             try (ClickHouseStore store = new ClickHouseStore(bulk)) {
                 BulkLoader loader = new BulkLoader(store, BATCH);
+                CpuTime cpu = CpuTime.of(clickHouse.pid());
                 new SyntheticYear(settings).forEachStart(RECORDS, loader::add);
                 loader.flush();
                 baseline = loader.loaded() / loader.insertSeconds();
-                say("baseline, bulk INSERT ... FORMAT JSONEachRow of the same rows in batches of %,d: %,.0f starts/s (%,d INSERTs)",
-                        BATCH, baseline, loader.inserts());
+                say("baseline, bulk INSERT ... FORMAT JSONEachRow of the same rows in batches of %,d: %,.0f starts/s (%,d INSERTs); "
+                        + "ClickHouse CPU %.1f s", BATCH, baseline, loader.inserts(), cpu.used()[0]);
+                awaitMerges(store);
             }
 
             ClickHouseConfig drained = BenchDatabases.on(clickHouse, "pyusage");
@@ -81,40 +88,69 @@ public final class AggregatorBenchmark {
                     "PYUSAGE_AGGREGATOR_HTTP_PORT", String.valueOf(port)), port, dir.resolve("aggregator.log"))) {
                 HeapSampler heap = HeapSampler.start(aggregator);
                 long begin = System.nanoTime();
-                double written = 0;
-                long deadline = begin + Duration.ofMinutes(30).toNanos();
-                long lastProgress = begin;
-                while (written < RECORDS && System.nanoTime() < deadline && aggregator.isAlive()
-                        && System.nanoTime() - lastProgress < STALLED.toNanos()) {
-                    Thread.sleep(100);
-                    double now = aggregator.metric("pyusage_aggregator_starts_written_total", "");
-                    if (now > written) {
-                        written = now;
-                        lastProgress = System.nanoTime();
-                    }
-                }
-                if (written < RECORDS) {
+                double warmUp = writtenBy(aggregator, WARM_UP);
+                long measuredFrom = System.nanoTime();
+                say("warm-up: %,.0f starts of another population written in %.1f s", warmUp, (measuredFrom - begin) / 1e9);
+                CpuTime cpu = CpuTime.of(aggregator.pid(), clickHouse.pid(), ProcessHandle.current().pid());
+                double insertSecondsBefore = aggregator.metric("pyusage_aggregator_insert_seconds_sum", "");
+                long insertsBefore = (long) aggregator.metric("pyusage_aggregator_insert_seconds_count", "");
+                // Batches end where they fill, so the warm-up's last one may hold measured starts: the measured
+                // starts are those written after it.
+                double written = writtenBy(aggregator, WARM_UP + RECORDS) - warmUp;
+                double seconds = (System.nanoTime() - measuredFrom) / 1e9;
+                double[] cpuSeconds = cpu.used();
+                if (warmUp + written < WARM_UP + RECORDS) {
                     say("the aggregator stopped writing at %,.0f starts (its log: %s, kept with -Dbench.keep=true)", written, dir.resolve("aggregator.log"));
                 }
-                double seconds = (System.nanoTime() - begin) / 1e9;
                 double drainRate = written / seconds;
-                long inserts = (long) aggregator.metric("pyusage_aggregator_insert_seconds_count", "");
-                say("of which writing batches (dead letters, INSERTs): %.1f s", aggregator.metric("pyusage_aggregator_insert_seconds_sum", ""));
+                long inserts = (long) aggregator.metric("pyusage_aggregator_insert_seconds_count", "") - insertsBefore;
+                say("of which writing batches (dead letters, INSERTs): %.1f s",
+                        aggregator.metric("pyusage_aggregator_insert_seconds_sum", "") - insertSecondsBefore);
+                say("CPU time meanwhile: aggregator %.1f s, ClickHouse %.1f s, broker and this benchmark %.1f s (%d cores for %.1f s)",
+                        cpuSeconds[0], cpuSeconds[1], cpuSeconds[2], Runtime.getRuntime().availableProcessors(), seconds);
                 long peakHeap = heap.stop();
                 say("aggregator drained %,.0f starts in %.1f s: %,.0f starts/s, ratio to the bulk baseline %.2f (%,d batches; peak heap %d MiB, peak RSS %d MiB)",
                         written, seconds, drainRate, drainRate / baseline, inserts, peakHeap >> 20, aggregator.peakRssBytes() >> 20);
                 try (ClickHouseStore store = new ClickHouseStore(drained)) {
-                    say("bytes on disk of what the aggregator wrote:");
-                    long bytes = DiskUsage.report(store, (long) written);
+                    say("bytes on disk of what the aggregator wrote (the warm-up's starts too):");
+                    long bytes = DiskUsage.report(store, (long) (warmUp + written));
                     say("SUMMARY records=%d baseline=%.0f/s drain=%.0f/s ratio=%.2f batches=%d bytes_per_start=%.1f heap_peak=%dMiB",
-                            RECORDS, baseline, drainRate, drainRate / baseline, inserts, bytes / written, peakHeap >> 20);
+                            RECORDS, baseline, drainRate, drainRate / baseline, inserts, bytes / (warmUp + written), peakHeap >> 20);
                 }
             }
         }
     }
 
+    /** Waits (up to a minute) for the background merges of the baseline's parts: their CPU is not the aggregator's. */
+    private static void awaitMerges(ClickHouseStore store) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (System.nanoTime() < deadline && store.query("SELECT count() AS n FROM system.merges").get(0).get("n").asInt() > 0) {
+            Thread.sleep(500);
+        }
+    }
+
+    /**
+     * Waits until the aggregator has written {@code target} starts, or stopped making progress;
+     * returns how many it has written.
+     */
+    private static double writtenBy(ServiceProcess aggregator, double target) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
+        long lastProgress = System.nanoTime();
+        double written = 0;
+        while (written < target && System.nanoTime() < deadline && aggregator.isAlive()
+                && System.nanoTime() - lastProgress < STALLED.toNanos()) {
+            Thread.sleep(200);
+            double now = aggregator.metric("pyusage_aggregator_starts_written_total", "");
+            if (now > written) {
+                written = now;
+                lastProgress = System.nanoTime();
+            }
+        }
+        return written;
+    }
+
     /** The records as the collector forwards them: stamped with receipt time and sender, keyed by host, checked packages in headers. */
-    private static void fill(String bootstrap, SyntheticYear.Settings settings) throws Exception {
+    private static void fill(String bootstrap, SyntheticYear.Settings settings, int records) throws Exception {
         long begin = System.nanoTime();
         AtomicLong bytes = new AtomicLong();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
@@ -122,7 +158,7 @@ public final class AggregatorBenchmark {
                 ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
                 ProducerConfig.LINGER_MS_CONFIG, 20,
                 ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024), new StringSerializer(), new ByteArraySerializer())) {
-            new SyntheticYear(settings).forEachStart(RECORDS, record -> {
+            new SyntheticYear(settings).forEachStart(records, record -> {
                 byte[] value = StartupRecordCodec.encode(record.received(record.ts() + 0.05, "10.1.2.3"));
                 bytes.addAndGet(value.length);
                 DecodeResult.Valid valid = (DecodeResult.Valid) StartupRecordCodec.decodeWithoutPackages(value, 0, value.length);
@@ -130,7 +166,7 @@ public final class AggregatorBenchmark {
             });
             producer.flush();
         }
-        say("topic filled with %,d records (%.0f bytes of JSON on average) in %.0f s", RECORDS, (double) bytes.get() / RECORDS,
+        say("topic filled with %,d records (%.0f bytes of JSON on average) in %.0f s", records, (double) bytes.get() / records,
                 (System.nanoTime() - begin) / 1e9);
     }
 

@@ -44,6 +44,11 @@ final class SyntheticYear {
         static Settings lastDays(int days) {
             return new Settings(LocalDate.now(ZoneOffset.UTC).minusDays(days), days, 40_000, 2_000, 5_000, 3_000, 20_000, 2026);
         }
+
+        /** The same sizes, another population. */
+        Settings withSeed(long otherSeed) {
+            return new Settings(firstDay, days, startsPerDay, users, hosts, packages, environments, otherSeed);
+        }
     }
 
     private static final String[][] BASES = {{"2020.11", "3.8.6"}, {"2022.06", "3.9.13"}, {"2023.06", "3.11.4"}, {"2024.11", "3.12.7"}};

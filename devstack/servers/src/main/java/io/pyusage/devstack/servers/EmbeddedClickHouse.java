@@ -40,6 +40,11 @@ public final class EmbeddedClickHouse implements AutoCloseable {
         return "http://127.0.0.1:" + httpPort;
     }
 
+    /** The server's process id, once started. */
+    public long pid() {
+        return process.pid();
+    }
+
     public static Path binary() {
         String override = System.getenv("PYUSAGE_CLICKHOUSE_SERVER");
         return Path.of(override == null || override.isBlank() ? DEFAULT_BINARY : override);

@@ -93,6 +93,10 @@ public final class ServiceProcess implements AutoCloseable {
         return metric("jvm_memory_used_bytes", "area=\"heap\"");
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
     /** The most resident memory the process has had (VmHWM). */
     public long peakRssBytes() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
