@@ -58,18 +58,8 @@ public final class AggregatorBenchmark {
             fill(kafka.bootstrapServers(), settings.withSeed(1), WARM_UP);
             fill(kafka.bootstrapServers(), settings, RECORDS);
 
-            ClickHouseConfig bulk = BenchDatabases.migrated(clickHouse, "bulk");
-            double baseline;
-            try (ClickHouseStore store = new ClickHouseStore(bulk)) {
-                BulkLoader loader = new BulkLoader(store, BATCH);
-                CpuTime cpu = CpuTime.of(clickHouse.pid());
-                new SyntheticYear(settings).forEachStart(RECORDS, loader::add);
-                loader.flush();
-                baseline = loader.loaded() / loader.insertSeconds();
-                say("baseline, bulk INSERT ... FORMAT JSONEachRow of the same rows in batches of %,d: %,.0f starts/s (%,d INSERTs); "
-                        + "ClickHouse CPU %.1f s", BATCH, baseline, loader.inserts(), cpu.used()[0]);
-                awaitMerges(store);
-            }
+            double baseline = bulkInsert(clickHouse, settings, false);
+            bulkInsert(clickHouse, settings, true);
 
             ClickHouseConfig drained = BenchDatabases.on(clickHouse, "pyusage");
             int port = FreePorts.next();
@@ -118,6 +108,26 @@ public final class AggregatorBenchmark {
                             RECORDS, baseline, drainRate, drainRate / baseline, inserts, bytes / (warmUp + written), peakHeap >> 20);
                 }
             }
+        }
+    }
+
+    /**
+     * Bulk-inserts the measured starts in batches of the aggregator's size, into a database of their
+     * own; returns starts/s. As {@code JSONEachRow}: the baseline; as {@code RowBinary}: what
+     * ClickHouse takes of the aggregator's own format, on an otherwise idle machine.
+     */
+    private static double bulkInsert(EmbeddedClickHouse clickHouse, SyntheticYear.Settings settings, boolean rowBinary) throws Exception {
+        String format = rowBinary ? "RowBinary" : "JSONEachRow";
+        try (ClickHouseStore store = new ClickHouseStore(BenchDatabases.migrated(clickHouse, "bulk_" + format.toLowerCase()))) {
+            BulkLoader loader = new BulkLoader(store, BATCH, rowBinary);
+            CpuTime cpu = CpuTime.of(clickHouse.pid());
+            new SyntheticYear(settings).forEachStart(RECORDS, loader::add);
+            loader.flush();
+            double rate = loader.loaded() / loader.insertSeconds();
+            say("%s bulk INSERT ... FORMAT %s of the same rows in batches of %,d: %,.0f starts/s (%,d INSERTs); ClickHouse CPU %.1f s",
+                    rowBinary ? "for comparison," : "baseline,", format, BATCH, rate, loader.inserts(), cpu.used()[0]);
+            awaitMerges(store);
+            return rate;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.pyusage.bench;
 
+import io.pyusage.aggregator.EncodedRows;
 import io.pyusage.aggregator.RowMapper;
 import io.pyusage.aggregator.TableLayout;
 import io.pyusage.common.clickhouse.SqlRunner;
@@ -16,13 +17,15 @@ import java.util.Set;
 
 /**
  * Stores starts straight into ClickHouse, bypassing Kafka and the aggregator, with the rows the
- * aggregator would write (its {@link RowMapper}), as {@code JSONEachRow}: one INSERT per table per batch.
+ * aggregator would write (its {@link RowMapper}), as {@code RowBinary} or {@code JSONEachRow}: one
+ * INSERT per table per batch.
  * Rows are built first and the INSERTs timed apart, so the time is ClickHouse's alone.
  */
 final class BulkLoader {
 
     private final SqlRunner store;
     private final int batchRows;
+    private final boolean rowBinary;
     /** The generator shares one package list per environment version, so identity finds repeats cheaply. */
     private final Map<List<InstalledPackage>, Long> fingerprints = new IdentityHashMap<>();
     private final Set<Long> storedEnvironments = new HashSet<>();
@@ -34,14 +37,16 @@ final class BulkLoader {
     private long insertNanos;
     private long loaded;
 
-    BulkLoader(SqlRunner store, int batchRows) {
+    /** @param rowBinary rows as the aggregator sends them ({@code RowBinary}) instead of {@code JSONEachRow} */
+    BulkLoader(SqlRunner store, int batchRows, boolean rowBinary) {
         this.store = store;
         this.batchRows = batchRows;
+        this.rowBinary = rowBinary;
     }
 
     /** Bulk-loads the synthetic population of the last {@code days} days ({@link SyntheticYear}) in batches of 100,000. */
     static BulkLoader loadDays(SqlRunner store, int days) {
-        BulkLoader loader = new BulkLoader(store, 100_000);
+        BulkLoader loader = new BulkLoader(store, 100_000, true);
         new SyntheticYear(SyntheticYear.Settings.lastDays(days)).forEachStart(loader::add);
         loader.flush();
         return loader;
@@ -50,10 +55,9 @@ final class BulkLoader {
     void add(StartupRecord record) {
         long envId = fingerprints.computeIfAbsent(record.packages(), EnvironmentFingerprint::of);
         if (storedEnvironments.add(envId)) {
-            packages.writeBytes(TableLayout.ENVIRONMENT_PACKAGES.jsonEachRow(RowMapper.packageRows(envId, record)));
+            append(packages, TableLayout.ENVIRONMENT_PACKAGES, RowMapper.packageRows(envId, record));
         }
-        starts.writeBytes(TableLayout.STARTS.jsonEachRow(
-                RowMapper.startRow(record, envId, record.packages().size(), "bulk", 0, offset++, UserNames.AS_GIVEN)));
+        append(starts, TableLayout.STARTS, RowMapper.startRow(record, envId, record.packages().size(), "bulk", 0, offset++, UserNames.AS_GIVEN));
         if (++startRows == batchRows) {
             flush();
         }
@@ -62,18 +66,29 @@ final class BulkLoader {
     void flush() {
         long begin = System.nanoTime();
         if (packages.size() > 0) {
-            store.insertJsonEachRow("environment_packages", packages.toByteArray());
-            inserts++;
+            insert(TableLayout.ENVIRONMENT_PACKAGES, packages.toByteArray());
         }
         if (startRows > 0) {
-            store.insertJsonEachRow("starts", starts.toByteArray());
-            inserts++;
+            insert(TableLayout.STARTS, starts.toByteArray());
         }
         insertNanos += System.nanoTime() - begin;
         loaded += startRows;
         starts.reset();
         packages.reset();
         startRows = 0;
+    }
+
+    private void append(ByteArrayOutputStream out, TableLayout table, EncodedRows rows) {
+        out.writeBytes(rowBinary ? rows.bytes() : table.jsonEachRow(rows));
+    }
+
+    private void insert(TableLayout table, byte[] rows) {
+        if (rowBinary) {
+            store.insertRowBinary(table.table(), table.columnNames(), rows);
+        } else {
+            store.insertJsonEachRow(table.table(), rows);
+        }
+        inserts++;
     }
 
     long loaded() {
