@@ -13,9 +13,17 @@ import io.pyusage.common.record.InstalledPackage;
 import io.pyusage.common.record.StartupRecord;
 import io.pyusage.common.record.StartupRecordCodec;
 import io.pyusage.common.record.UserNames;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import java.util.Set;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -70,9 +78,9 @@ class RowMapperTest {
     void aRowThatIsNotOneOfTheLayoutIsKeptReadableAsItsBytes() throws Exception {
         byte[] row = RowMapper.map(decode(TestRecords.valid()), "topic-id", 0, 7).start().row(0);
         assertTrue(new String(TableLayout.STARTS.readable(row), StandardCharsets.UTF_8).contains("\"kafka_offset\":7"));
-        byte[] cut = java.util.Arrays.copyOf(row, row.length - 3);
+        byte[] cut = Arrays.copyOf(row, row.length - 3);
         String readable = new String(TableLayout.STARTS.readable(cut), StandardCharsets.UTF_8);
-        assertEquals(java.util.Base64.getEncoder().encodeToString(cut),
+        assertEquals(Base64.getEncoder().encodeToString(cut),
                 StartupRecordCodec.mapper().readTree(readable).get("undecodable_row_base64").asText(), readable);
     }
 
@@ -96,10 +104,10 @@ class RowMapperTest {
     /** Environments that differ in one version, as upgrades make them, over many sets: no two ids alike. */
     @Test
     void fingerprintsOfManyNeighbouringEnvironmentsDoNotCollide() {
-        java.util.Set<Long> seen = new java.util.HashSet<>();
-        java.util.Random random = new java.util.Random(7);
+        Set<Long> seen = new HashSet<>();
+        Random random = new Random(7);
         for (int set = 0; set < 200_000; set++) {
-            List<InstalledPackage> packages = new java.util.ArrayList<>();
+            List<InstalledPackage> packages = new ArrayList<>();
             for (int p = 0; p < 20; p++) {
                 packages.add(new InstalledPackage("pkg-" + (set % 50 + p), p == set % 20 ? "1." + set : "1.0." + random.nextInt(3)));
             }
@@ -163,10 +171,10 @@ class RowMapperTest {
         row.endRow();
         byte[] bytes = row.encoded().bytes();
         assertArrayEquals(new byte[] {2, 1, -1, -1, -1, -1, -1, -1, -1, -1, 2, (byte) 0xC3, (byte) 0xA9, (byte) 0xC8, 1},
-                java.util.Arrays.copyOf(bytes, 15), "little-endian numbers, UTF-8 strings after their LEB128 length");
+                Arrays.copyOf(bytes, 15), "little-endian numbers, UTF-8 strings after their LEB128 length");
         // The bytes ClickHouse 18.16 itself gives for toUUID('a49c0c2e-deed-380e-f223-275715f04706') in RowBinary.
-        assertArrayEquals(java.util.HexFormat.of().parseHex("0e38edde2e0c9ca40647f015572723f2"),
-                java.util.Arrays.copyOfRange(bytes, bytes.length - 16, bytes.length));
+        assertArrayEquals(HexFormat.of().parseHex("0e38edde2e0c9ca40647f015572723f2"),
+                Arrays.copyOfRange(bytes, bytes.length - 16, bytes.length));
     }
 
     private static EncodedRows number(int i) {
@@ -176,13 +184,13 @@ class RowMapperTest {
     }
 
     private static byte[] concat(EncodedRows a, EncodedRows b) {
-        byte[] both = java.util.Arrays.copyOf(a.bytes(), a.bytes().length + b.bytes().length);
+        byte[] both = Arrays.copyOf(a.bytes(), a.bytes().length + b.bytes().length);
         System.arraycopy(b.bytes(), 0, both, a.bytes().length, b.bytes().length);
         return both;
     }
 
-    private static List<String> iterable(java.util.Iterator<String> names) {
-        List<String> list = new java.util.ArrayList<>();
+    private static List<String> iterable(Iterator<String> names) {
+        List<String> list = new ArrayList<>();
         names.forEachRemaining(list::add);
         return list;
     }
