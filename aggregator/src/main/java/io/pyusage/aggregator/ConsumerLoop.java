@@ -5,6 +5,7 @@ import io.pyusage.common.record.CheckedPackagesHeaders;
 import io.pyusage.common.record.DecodeResult;
 import io.pyusage.common.record.StartupRecord;
 import io.pyusage.common.record.UserNames;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -57,7 +58,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     /** Environments whose package rows are known to be stored; beyond this many, the oldest are forgotten. */
     private static final int KNOWN_ENVIRONMENTS = 200_000;
 
-    private final Consumer<String, byte[]> consumer;
+    private final Consumer<ByteBuffer, ByteBuffer> consumer;
     private final String topic;
     private final String topicId;
     private final ClickHouseWriter writer;
@@ -90,7 +91,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     /** Assigned partitions whose stored position is not yet applied; paused until it is. */
     private final Set<TopicPartition> unresolved = new HashSet<>();
 
-    ConsumerLoop(Consumer<String, byte[]> consumer, String topic, String topicId, ClickHouseWriter writer, DeadLetters deadLetters,
+    ConsumerLoop(Consumer<ByteBuffer, ByteBuffer> consumer, String topic, String topicId, ClickHouseWriter writer, DeadLetters deadLetters,
                  AggregatorMetrics metrics, AggregatorConfig config) {
         this.consumer = consumer;
         this.topic = topic;
@@ -154,8 +155,8 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
      * A record whose package set is neither stored nor in the batch yet (rare once running) is read
      * a second time, with its packages, for its environment's rows.
      */
-    private void acceptAll(ConsumerRecords<String, byte[]> polled) {
-        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>(polled.count());
+    private void acceptAll(ConsumerRecords<ByteBuffer, ByteBuffer> polled) {
+        List<ConsumerRecord<ByteBuffer, ByteBuffer>> records = new ArrayList<>(polled.count());
         polled.forEach(records::add);
         Object[] decoded = new Object[records.size()];
         inParallel(records.size(), i -> decoded[i] = decode(records.get(i)));
@@ -194,7 +195,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     }
 
     /** The record ready for a batch, without its package rows, or why it is invalid. */
-    private Object decode(ConsumerRecord<String, byte[]> record) {
+    private Object decode(ConsumerRecord<ByteBuffer, ByteBuffer> record) {
         DecodeResult result = CheckedPackagesHeaders.decodeWithoutPackages(value(record), record.headers());
         if (result instanceof DecodeResult.Valid valid) {
             RowMapper.Rows rows = RowMapper.map(valid, topicId, record.partition(), record.offset(), userNames);
@@ -206,7 +207,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     }
 
     /** The record read again with its packages for its environment's rows, or why its package list is invalid. */
-    private static Object withPackages(ConsumerRecord<String, byte[]> record, Prepared prepared) {
+    private static Object withPackages(ConsumerRecord<ByteBuffer, ByteBuffer> record, Prepared prepared) {
         DecodeResult result = CheckedPackagesHeaders.decodeWithPackages(value(record), record.headers());
         if (result instanceof DecodeResult.Valid valid) {
             EncodedRows packageRows = RowMapper.packageRows(prepared.envId(), valid.record());
@@ -215,11 +216,11 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         return result;
     }
 
-    private static byte[] value(ConsumerRecord<String, byte[]> record) {
-        return record.value() == null ? new byte[0] : record.value();
+    private static ByteBuffer value(ConsumerRecord<ByteBuffer, ByteBuffer> record) {
+        return record.value() == null ? ByteBuffer.allocate(0) : record.value();
     }
 
-    private void accept(ConsumerRecord<String, byte[]> record, Object decoded) {
+    private void accept(ConsumerRecord<ByteBuffer, ByteBuffer> record, Object decoded) {
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
         if (decoded instanceof Prepared prepared) {
             if (recentEvents.accept(record.partition(), prepared.eventId(), record.offset())) {

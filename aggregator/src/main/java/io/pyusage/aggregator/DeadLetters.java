@@ -1,6 +1,7 @@
 package io.pyusage.aggregator;
 
 import io.pyusage.common.config.KafkaSettings;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -47,9 +48,8 @@ final class DeadLetters implements AutoCloseable {
     }
 
     /** Starts sending a record that failed the schema; {@link #deliver} confirms it. */
-    Letter send(ConsumerRecord<String, byte[]> record, String reason, String error) {
-        ProducerRecord<byte[], byte[]> message = new ProducerRecord<>(topic, null,
-                record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8), record.value());
+    Letter send(ConsumerRecord<ByteBuffer, ByteBuffer> record, String reason, String error) {
+        ProducerRecord<byte[], byte[]> message = new ProducerRecord<>(topic, null, bytes(record.key()), bytes(record.value()));
         Letter letter = new Letter(withHeaders(message, reason, error, record.topic() + "/" + record.partition() + "/" + record.offset()));
         letter.send(producer);
         return letter;
@@ -81,6 +81,16 @@ final class DeadLetters implements AutoCloseable {
         if (failure != null) {
             throw failure;
         }
+    }
+
+    /** The buffer's bytes, copied: the letter outlives the fetched data it points into. */
+    private static byte[] bytes(ByteBuffer buffer) {
+        if (buffer == null) {
+            return null;
+        }
+        byte[] copy = new byte[buffer.remaining()];
+        buffer.duplicate().get(copy);
+        return copy;
     }
 
     private static ProducerRecord<byte[], byte[]> withHeaders(ProducerRecord<byte[], byte[]> message, String reason, String error,

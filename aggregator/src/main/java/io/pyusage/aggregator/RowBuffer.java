@@ -1,33 +1,36 @@
 package io.pyusage.aggregator;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The rows of one table in a batch ({@code RowBinary}, see {@link RowWriter}), written whole in the
- * normal case and in slices when ClickHouse refuses one of them. Remembers how many leading rows are
- * already stored, so a write retried after a failure half-way never stores a row twice.
+ * normal case and in slices when ClickHouse refuses one of them. Keeps the records' encoded rows as
+ * they came (no growing array copied over and over; a write's body is assembled once). Remembers how
+ * many leading rows are already stored, so a write retried after a failure half-way never stores a
+ * row twice.
  */
 final class RowBuffer {
 
-    private byte[] bytes = new byte[64 * 1024];
-    private int size;
-    private int[] ends = new int[1024];
+    private final List<EncodedRows> chunks = new ArrayList<>();
+    /** Rows before each chunk. */
+    private int[] rowsBefore = new int[256];
     private int rows;
+    private int bytes;
     private int written;
 
     void add(EncodedRows encoded) {
-        byte[] more = encoded.bytes();
-        if (size + more.length > bytes.length) {
-            bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more.length));
+        if (encoded.size() == 0) {
+            return;
         }
-        System.arraycopy(more, 0, bytes, size, more.length);
-        if (rows + encoded.size() > ends.length) {
-            ends = Arrays.copyOf(ends, Math.max(ends.length * 2, rows + encoded.size()));
+        if (chunks.size() == rowsBefore.length) {
+            rowsBefore = Arrays.copyOf(rowsBefore, rowsBefore.length * 2);
         }
-        for (int end : encoded.ends()) {
-            ends[rows++] = size + end;
-        }
-        size += more.length;
+        rowsBefore[chunks.size()] = rows;
+        chunks.add(encoded);
+        rows += encoded.size();
+        bytes += encoded.bytes().length;
     }
 
     int size() {
@@ -36,27 +39,42 @@ final class RowBuffer {
 
     /** The bytes of all rows. */
     int bytes() {
-        return size;
+        return bytes;
     }
 
     /** Rows {@code [from, to)} as one request body. */
     byte[] slice(int from, int to) {
-        return Arrays.copyOfRange(bytes, start(from), ends[to - 1]);
+        return rows(from, to).bytes();
     }
 
     /** Rows {@code [from, to)}, to be added to another buffer. */
     EncodedRows rows(int from, int to) {
-        int base = start(from);
-        int[] rowEnds = new int[to - from];
-        for (int i = from; i < to; i++) {
-            rowEnds[i - from] = ends[i] - base;
+        int first = chunkOf(from);
+        int last = chunkOf(to - 1);
+        int length = 0;
+        for (int c = first; c <= last; c++) {
+            length += end(c, to) - start(c, from);
         }
-        return new EncodedRows(slice(from, to), rowEnds);
+        byte[] slice = new byte[length];
+        int[] ends = new int[to - from];
+        int copied = 0;
+        int row = 0;
+        for (int c = first; c <= last; c++) {
+            EncodedRows chunk = chunks.get(c);
+            int start = start(c, from);
+            System.arraycopy(chunk.bytes(), start, slice, copied, end(c, to) - start);
+            for (int local = Math.max(from - rowsBefore[c], 0); local < Math.min(to - rowsBefore[c], chunk.size()); local++) {
+                ends[row++] = copied + chunk.ends()[local] - start;
+            }
+            copied += end(c, to) - start;
+        }
+        return new EncodedRows(slice, ends);
     }
 
     /** One row. */
     byte[] row(int index) {
-        return Arrays.copyOfRange(bytes, start(index), ends[index]);
+        int c = chunkOf(index);
+        return chunks.get(c).row(index - rowsBefore[c]);
     }
 
     /** How many leading rows are stored (or dead-lettered). */
@@ -68,7 +86,21 @@ final class RowBuffer {
         written = Math.max(written, upTo);
     }
 
-    private int start(int index) {
-        return index == 0 ? 0 : ends[index - 1];
+    /** The chunk holding row {@code index}. */
+    private int chunkOf(int index) {
+        int found = Arrays.binarySearch(rowsBefore, 0, chunks.size(), index);
+        return found >= 0 ? found : -found - 2;
+    }
+
+    /** Where chunk {@code c}'s part of rows from {@code from} on begins in its bytes. */
+    private int start(int c, int from) {
+        int local = Math.max(from - rowsBefore[c], 0);
+        return local == 0 ? 0 : chunks.get(c).ends()[local - 1];
+    }
+
+    /** Where chunk {@code c}'s part of rows before {@code to} ends in its bytes. */
+    private int end(int c, int to) {
+        EncodedRows chunk = chunks.get(c);
+        return chunk.ends()[Math.min(to - rowsBefore[c], chunk.size()) - 1];
     }
 }

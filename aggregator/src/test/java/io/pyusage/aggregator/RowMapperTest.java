@@ -159,6 +159,9 @@ class RowMapperTest {
         assertArrayEquals(new byte[] {2, 'b', 'c'}, rows.row(3001));
         assertArrayEquals(concat(number(2999), new EncodedRows(new byte[] {1, 'a'}, new int[] {2})), rows.slice(2999, 3001));
         assertArrayEquals(rows.slice(5, 3002), rows.rows(5, 3002).bytes());
+        assertArrayEquals(new byte[] {2, 'b', 'c'}, rows.slice(3001, 3002), "a slice that begins inside what one record added");
+        assertArrayEquals(new int[] {2}, rows.rows(3000, 3001).ends(), "and one that ends inside it");
+        assertArrayEquals(new int[] {8, 10, 13}, rows.rows(2999, 3002).ends());
         rows.markWritten(10);
         rows.markWritten(4);
         assertEquals(10, rows.written(), "the written prefix never shrinks");

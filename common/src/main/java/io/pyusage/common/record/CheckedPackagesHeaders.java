@@ -49,11 +49,18 @@ public final class CheckedPackagesHeaders {
                 new RecordHeader(PACKAGES_SPAN, ByteBuffer.allocate(2 * Integer.BYTES).putInt(span.start()).putInt(span.end()).array()));
     }
 
-    /** A record from the topic, decoded without its packages: trusting the headers where it has them. */
-    public static DecodeResult decodeWithoutPackages(byte[] value, Headers headers) {
+    /**
+     * A record's value from the topic (as the consumer hands it over, not copied), decoded without
+     * its packages: trusting the headers where it has them.
+     */
+    public static DecodeResult decodeWithoutPackages(ByteBuffer value, Headers headers) {
+        ByteBuffer json = heap(value);
         RecordValidator.CheckedPackages checked = checked(headers);
-        return checked == null ? StartupRecordCodec.decodeWithoutPackages(value, 0, value.length)
-                : StartupRecordCodec.decodeChecked(withoutPackageList(value, headers.lastHeader(PACKAGES_SPAN)), checked);
+        if (checked == null) {
+            return StartupRecordCodec.decodeWithoutPackages(json.array(), json.arrayOffset() + json.position(), json.remaining());
+        }
+        ByteBuffer slim = withoutPackageList(json, headers.lastHeader(PACKAGES_SPAN));
+        return StartupRecordCodec.decodeChecked(slim.array(), slim.arrayOffset() + slim.position(), slim.remaining(), checked);
     }
 
     /**
@@ -61,29 +68,33 @@ public final class CheckedPackagesHeaders {
      * points at a list ({@code [} to {@code ]}); else the bytes as they are. A span that points
      * elsewhere can only cut the record into invalid JSON or drop fields, which the checks catch.
      */
-    private static byte[] withoutPackageList(byte[] value, Header spanHeader) {
+    private static ByteBuffer withoutPackageList(ByteBuffer value, Header spanHeader) {
         if (spanHeader == null || spanHeader.value() == null || spanHeader.value().length != 2 * Integer.BYTES) {
             return value;
         }
         ByteBuffer span = ByteBuffer.wrap(spanHeader.value());
         int start = span.getInt();
         int end = span.getInt();
-        if (start < 0 || end > value.length || end - start < 2 || value[start] != '[' || value[end - 1] != ']') {
+        int length = value.remaining();
+        int base = value.arrayOffset() + value.position();
+        byte[] bytes = value.array();
+        if (start < 0 || end > length || end - start < 2 || bytes[base + start] != '[' || bytes[base + end - 1] != ']') {
             return value;
         }
-        byte[] slim = new byte[value.length - (end - start) + EMPTY_LIST.length];
-        System.arraycopy(value, 0, slim, 0, start);
+        byte[] slim = new byte[length - (end - start) + EMPTY_LIST.length];
+        System.arraycopy(bytes, base, slim, 0, start);
         System.arraycopy(EMPTY_LIST, 0, slim, start, EMPTY_LIST.length);
-        System.arraycopy(value, end, slim, start + EMPTY_LIST.length, value.length - end);
-        return slim;
+        System.arraycopy(bytes, base + end, slim, start + EMPTY_LIST.length, length - end);
+        return ByteBuffer.wrap(slim);
     }
 
     /**
-     * A record from the topic, decoded with its packages, which are checked whatever the headers
-     * say; invalid as well when they do not match the fingerprint in the headers.
+     * A record's value from the topic, decoded with its packages, which are checked whatever the
+     * headers say; invalid as well when they do not match the fingerprint in the headers.
      */
-    public static DecodeResult decodeWithPackages(byte[] value, Headers headers) {
-        DecodeResult result = StartupRecordCodec.decode(value);
+    public static DecodeResult decodeWithPackages(ByteBuffer value, Headers headers) {
+        ByteBuffer json = heap(value);
+        DecodeResult result = StartupRecordCodec.decode(json.array(), json.arrayOffset() + json.position(), json.remaining());
         RecordValidator.CheckedPackages checked = checked(headers);
         if (result instanceof DecodeResult.Valid valid && checked != null
                 && (valid.environmentId() != checked.environmentId() || valid.packageCount() != checked.count())) {
@@ -91,6 +102,16 @@ public final class CheckedPackagesHeaders {
                     List.of(new FieldError("packages", "do not match the fingerprint in the record's " + ENVIRONMENT + " header")));
         }
         return result;
+    }
+
+    /** The bytes in an array the parser can read: the buffer itself when it has one (the consumer's always do). */
+    private static ByteBuffer heap(ByteBuffer value) {
+        if (value.hasArray()) {
+            return value;
+        }
+        byte[] copy = new byte[value.remaining()];
+        value.duplicate().get(copy);
+        return ByteBuffer.wrap(copy);
     }
 
     private static RecordValidator.CheckedPackages checked(Headers headers) {

@@ -70,8 +70,8 @@ public final class StartupRecordCodec {
      * collector, see {@link CheckedPackagesHeaders}): the list is skipped, {@code checked} is taken
      * as its fingerprint and size, every other field is checked.
      */
-    public static DecodeResult decodeChecked(byte[] json, RecordValidator.CheckedPackages checked) {
-        return decode(json, 0, json.length, parser -> RecordValidator.readChecked(parser, checked));
+    public static DecodeResult decodeChecked(byte[] json, int offset, int length, RecordValidator.CheckedPackages checked) {
+        return decode(json, offset, length, parser -> RecordValidator.readChecked(parser, checked));
     }
 
     private static DecodeResult decode(byte[] json, int offset, int length, boolean bindPackages) {

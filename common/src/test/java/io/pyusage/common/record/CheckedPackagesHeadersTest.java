@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pyusage.common.TestRecords;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -23,7 +25,7 @@ class CheckedPackagesHeadersTest {
         RecordHeaders headers = new RecordHeaders(CheckedPackagesHeaders.of(checked));
 
         DecodeResult.Valid trusted = assertInstanceOf(DecodeResult.Valid.class,
-                CheckedPackagesHeaders.decodeWithoutPackages(TestRecords.bytes(other), headers));
+                CheckedPackagesHeaders.decodeWithoutPackages(ByteBuffer.wrap(TestRecords.bytes(other)), headers));
         assertEquals(checked.environmentId(), trusted.environmentId());
         assertEquals(2, trusted.packageCount());
         assertEquals("ada", trusted.record().user());
@@ -37,11 +39,21 @@ class CheckedPackagesHeadersTest {
         RecordHeaders headers = new RecordHeaders(CheckedPackagesHeaders.of(received, stamped));
         assertEquals(3, headers.toArray().length, "fingerprint, count and span");
 
-        DecodeResult.Valid read = assertInstanceOf(DecodeResult.Valid.class, CheckedPackagesHeaders.decodeWithoutPackages(stamped.bytes(), headers));
+        DecodeResult.Valid read = assertInstanceOf(DecodeResult.Valid.class, CheckedPackagesHeaders.decodeWithoutPackages(ByteBuffer.wrap(stamped.bytes()), headers));
         DecodeResult.Valid readInFull = (DecodeResult.Valid) StartupRecordCodec.decodeWithoutPackages(stamped.bytes(), 0, stamped.bytes().length);
         assertEquals(readInFull.record(), read.record());
         assertEquals(received.environmentId(), read.environmentId());
         assertEquals(2, read.packageCount());
+
+        // As the consumer hands a value over: a slice of a larger buffer (the whole Kafka record), not copied.
+        byte[] record = new byte[stamped.bytes().length + 40];
+        Arrays.fill(record, (byte) '}');
+        System.arraycopy(stamped.bytes(), 0, record, 25, stamped.bytes().length);
+        ByteBuffer value = ByteBuffer.wrap(record, 25, stamped.bytes().length).slice();
+        assertEquals(readInFull.record(), assertInstanceOf(DecodeResult.Valid.class,
+                CheckedPackagesHeaders.decodeWithoutPackages(value, headers)).record());
+        assertEquals(2, assertInstanceOf(DecodeResult.Valid.class,
+                CheckedPackagesHeaders.decodeWithPackages(value, headers)).record().packages().size());
     }
 
     @Test
@@ -51,7 +63,7 @@ class CheckedPackagesHeadersTest {
         for (int[] span : new int[][] {{-1, 5}, {0, json.length + 1}, {3, 3}, {0, 1}}) {
             RecordHeaders headers = new RecordHeaders(CheckedPackagesHeaders.of(checked).subList(0, 2));
             headers.add(CheckedPackagesHeaders.PACKAGES_SPAN, java.nio.ByteBuffer.allocate(8).putInt(span[0]).putInt(span[1]).array());
-            assertInstanceOf(DecodeResult.Valid.class, CheckedPackagesHeaders.decodeWithoutPackages(json, headers),
+            assertInstanceOf(DecodeResult.Valid.class, CheckedPackagesHeaders.decodeWithoutPackages(ByteBuffer.wrap(json), headers),
                     "ignored span " + span[0] + ".." + span[1]);
         }
     }
@@ -61,8 +73,8 @@ class CheckedPackagesHeadersTest {
         Map<String, Object> input = TestRecords.valid("ada", "h1", PACKAGES);
         DecodeResult.Valid checked = (DecodeResult.Valid) StartupRecordCodec.decode(TestRecords.bytes(input));
         input.put("ts", "yesterday");
-        DecodeResult.Invalid invalid = assertInstanceOf(DecodeResult.Invalid.class, CheckedPackagesHeaders.decodeWithoutPackages(
-                TestRecords.bytes(input), new RecordHeaders(CheckedPackagesHeaders.of(checked))));
+        DecodeResult.Invalid invalid = assertInstanceOf(DecodeResult.Invalid.class, CheckedPackagesHeaders.decodeWithoutPackages(ByteBuffer.wrap(
+                TestRecords.bytes(input)), new RecordHeaders(CheckedPackagesHeaders.of(checked))));
         assertEquals("ts", invalid.errors().get(0).field());
     }
 
@@ -70,13 +82,13 @@ class CheckedPackagesHeadersTest {
     void withoutHeadersThePackagesAreChecked() {
         byte[] bad = TestRecords.bytes(TestRecords.valid("ada", "h1", List.of(List.of("Not Normalised", "1"))));
         DecodeResult.Invalid invalid = assertInstanceOf(DecodeResult.Invalid.class,
-                CheckedPackagesHeaders.decodeWithoutPackages(bad, new RecordHeaders()));
+                CheckedPackagesHeaders.decodeWithoutPackages(ByteBuffer.wrap(bad), new RecordHeaders()));
         assertEquals("packages[0][0]", invalid.errors().get(0).field());
         // Headers of the wrong size are no headers.
         RecordHeaders broken = new RecordHeaders();
         broken.add(CheckedPackagesHeaders.ENVIRONMENT, new byte[3]);
         broken.add(CheckedPackagesHeaders.PACKAGE_COUNT, new byte[4]);
-        assertInstanceOf(DecodeResult.Invalid.class, CheckedPackagesHeaders.decodeWithoutPackages(bad, broken));
+        assertInstanceOf(DecodeResult.Invalid.class, CheckedPackagesHeaders.decodeWithoutPackages(ByteBuffer.wrap(bad), broken));
     }
 
     @Test
@@ -84,13 +96,13 @@ class CheckedPackagesHeadersTest {
         byte[] good = TestRecords.bytes(TestRecords.valid("ada", "h1", PACKAGES));
         DecodeResult.Valid checked = (DecodeResult.Valid) StartupRecordCodec.decode(good);
         RecordHeaders headers = new RecordHeaders(CheckedPackagesHeaders.of(checked));
-        DecodeResult.Valid full = assertInstanceOf(DecodeResult.Valid.class, CheckedPackagesHeaders.decodeWithPackages(good, headers));
+        DecodeResult.Valid full = assertInstanceOf(DecodeResult.Valid.class, CheckedPackagesHeaders.decodeWithPackages(ByteBuffer.wrap(good), headers));
         assertEquals(2, full.record().packages().size());
 
         byte[] other = TestRecords.bytes(TestRecords.valid("ada", "h1", List.of(List.of("numpy", "2.0.0"), List.of("pandas", "2.2.1"))));
-        DecodeResult.Invalid mismatch = assertInstanceOf(DecodeResult.Invalid.class, CheckedPackagesHeaders.decodeWithPackages(other, headers));
+        DecodeResult.Invalid mismatch = assertInstanceOf(DecodeResult.Invalid.class, CheckedPackagesHeaders.decodeWithPackages(ByteBuffer.wrap(other), headers));
         assertTrue(mismatch.errors().get(0).message().contains("fingerprint"), mismatch.errors().toString());
         byte[] bad = TestRecords.bytes(TestRecords.valid("ada", "h1", List.of(List.of("Not Normalised", "1"))));
-        assertInstanceOf(DecodeResult.Invalid.class, CheckedPackagesHeaders.decodeWithPackages(bad, headers));
+        assertInstanceOf(DecodeResult.Invalid.class, CheckedPackagesHeaders.decodeWithPackages(ByteBuffer.wrap(bad), headers));
     }
 }
