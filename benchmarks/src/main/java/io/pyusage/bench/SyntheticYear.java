@@ -45,9 +45,9 @@ final class SyntheticYear {
             return new Settings(LocalDate.now(ZoneOffset.UTC).minusDays(days), days, 40_000, 2_000, 5_000, 3_000, 20_000, 2026);
         }
 
-        /** The same sizes, another population. */
-        Settings withSeed(long otherSeed) {
-            return new Settings(firstDay, days, startsPerDay, users, hosts, packages, environments, otherSeed);
+        /** Another population of the same size but with only {@code fewer} environments. */
+        Settings otherPopulation(long otherSeed, int fewer) {
+            return new Settings(firstDay, days, startsPerDay, users, hosts, packages, fewer, otherSeed);
         }
     }
 
