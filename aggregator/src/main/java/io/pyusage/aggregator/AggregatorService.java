@@ -2,6 +2,7 @@ package io.pyusage.aggregator;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pyusage.common.clickhouse.ClickHouseStore;
+import io.pyusage.common.clickhouse.ClosedMonths;
 import io.pyusage.common.clickhouse.SchemaMigrations;
 import io.pyusage.common.config.KafkaTopics;
 import io.pyusage.common.service.Health;
@@ -51,6 +52,10 @@ public final class AggregatorService implements Service {
             .description("Month partitions dropped by retention").register(registry);
     private final Counter retentionErrors = Counter.builder("pyusage_aggregator_retention_errors")
             .description("Retention runs that failed (retried hourly)").register(registry);
+    private final Counter monthsMerged = Counter.builder("pyusage_aggregator_months_merged")
+            .description("Ended months merged into one part per table").register(registry);
+    private final Counter mergeErrors = Counter.builder("pyusage_aggregator_merge_errors")
+            .description("Runs merging ended months that failed (retried hourly)").register(registry);
     private HttpServer http;
     private Vertx vertx;
 
@@ -111,7 +116,10 @@ public final class AggregatorService implements Service {
             thread.setDaemon(true);
             return thread;
         });
-        retention.scheduleWithFixedDelay(this::dropExpiredPartitions, 0, 1, TimeUnit.HOURS);
+        retention.scheduleWithFixedDelay(() -> {
+            dropExpiredPartitions();
+            mergeClosedMonths();
+        }, 0, 1, TimeUnit.HOURS);
     }
 
     /** Hourly, so a month's partition goes within an hour of expiring; every aggregator does it, harmlessly. */
@@ -121,6 +129,16 @@ public final class AggregatorService implements Service {
         } catch (RuntimeException e) {
             retentionErrors.increment();
             LOG.warn("retention: could not drop expired partitions, trying again in an hour: {}", e.getMessage());
+        }
+    }
+
+    /** Hourly as well; every aggregator does it, and a month already merged is not merged again (see {@link ClosedMonths}). */
+    private void mergeClosedMonths() {
+        try {
+            monthsMerged.increment(ClosedMonths.merge(store, LocalDate.now(ZoneOffset.UTC)).size());
+        } catch (RuntimeException e) {
+            mergeErrors.increment();
+            LOG.warn("could not merge the parts of ended months, trying again in an hour: {}", e.getMessage());
         }
     }
 

@@ -3,12 +3,15 @@ package io.pyusage.bench;
 import io.pyusage.aggregator.EncodedRows;
 import io.pyusage.aggregator.RowMapper;
 import io.pyusage.aggregator.TableLayout;
+import io.pyusage.common.clickhouse.ClosedMonths;
 import io.pyusage.common.clickhouse.SqlRunner;
 import io.pyusage.common.record.EnvironmentFingerprint;
 import io.pyusage.common.record.InstalledPackage;
 import io.pyusage.common.record.StartupRecord;
 import io.pyusage.common.record.UserNames;
 import java.io.ByteArrayOutputStream;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -44,11 +47,15 @@ final class BulkLoader {
         this.rowBinary = rowBinary;
     }
 
-    /** Bulk-loads the synthetic population of the last {@code days} days ({@link SyntheticYear}) in batches of 100,000. */
+    /**
+     * Bulk-loads the synthetic population of the last {@code days} days ({@link SyntheticYear}) in
+     * batches of 100,000, then merges the ended months as the aggregator's hourly run would.
+     */
     static BulkLoader loadDays(SqlRunner store, int days) {
         BulkLoader loader = new BulkLoader(store, 100_000, true);
         new SyntheticYear(SyntheticYear.Settings.lastDays(days)).forEachStart(loader::add);
         loader.flush();
+        ClosedMonths.merge(store, LocalDate.now(ZoneOffset.UTC));
         return loader;
     }
 
