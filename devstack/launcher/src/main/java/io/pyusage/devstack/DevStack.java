@@ -43,8 +43,9 @@ public final class DevStack implements AutoCloseable {
     private DevStack(Path stateDir, DevStackPorts ports) throws IOException {
         this.ports = ports;
         this.apiToken = readerToken(stateDir.resolve("api-token"));
-        this.kafka = new EmbeddedKafka(stateDir.resolve("kafka"), ports.kafka(), ports.kafkaController());
-        this.clickHouse = new EmbeddedClickHouse(stateDir.resolve("clickhouse"), ports.clickHouseHttp(), ports.clickHouseTcp());
+        // Servers in sessions of their own: a Ctrl-C stops the services first, then them (see close()).
+        this.kafka = new EmbeddedKafka(stateDir.resolve("kafka"), ports.kafka(), ports.kafkaController()).inOwnSession();
+        this.clickHouse = new EmbeddedClickHouse(stateDir.resolve("clickhouse"), ports.clickHouseHttp(), ports.clickHouseTcp()).inOwnSession();
     }
 
     /** The demo's reader token for the query API, made once and kept in {@code api-token} (owner-only) under the state dir. */

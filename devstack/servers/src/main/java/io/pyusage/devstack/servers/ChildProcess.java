@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 public final class ChildProcess implements AutoCloseable {
 
     private static final Duration GRACE = Duration.ofSeconds(15);
+
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
 
     private final String name;
     private final Process process;
@@ -31,12 +34,15 @@ public final class ChildProcess implements AutoCloseable {
 
     /**
      * Starts {@code command}, first stopping a process that an earlier, killed run recorded in
-     * {@code pidFile} and whose command line contains {@code marker}.
+     * {@code pidFile} and whose command line contains {@code marker}. In {@code ownSession}
+     * ({@code setsid}, which execs the command under the same pid, where the system has it), a
+     * Ctrl-C in the terminal reaches only the process that started it, which can then stop the
+     * server's clients first; otherwise the server stops with whatever started it (a test run).
      */
     public static ChildProcess start(String name, List<String> command, String marker, Path workDir, Path logFile,
-                                     Path pidFile) throws IOException {
+                                     Path pidFile, boolean ownSession) throws IOException {
         stopStale(pidFile, marker);
-        Process process = launch(command, workDir, logFile);
+        Process process = launch(ownSession && Files.isExecutable(SETSID) ? withSetsid(command) : command, workDir, logFile);
         Files.writeString(pidFile, Long.toString(process.pid()));
         return new ChildProcess(name, process, pidFile, logFile);
     }
@@ -52,6 +58,13 @@ public final class ChildProcess implements AutoCloseable {
         if (process.exitValue() != 0) {
             throw new IOException(name + " failed with exit code " + process.exitValue() + ":\n" + tail(logFile));
         }
+    }
+
+    private static List<String> withSetsid(List<String> command) {
+        List<String> own = new ArrayList<>(command.size() + 1);
+        own.add(SETSID.toString());
+        own.addAll(command);
+        return own;
     }
 
     /** Starts command in workDir with stdout and stderr appended to logFile. */

@@ -25,11 +25,18 @@ public final class EmbeddedClickHouse implements AutoCloseable {
     private final int tcpPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private ChildProcess process;
+    private boolean ownSession;
 
     public EmbeddedClickHouse(Path dir, int httpPort, int tcpPort) {
         this.dir = dir.toAbsolutePath();
         this.httpPort = httpPort;
         this.tcpPort = tcpPort;
+    }
+
+    /** Starts the server in a session of its own (see {@link ChildProcess#start}): for a launcher run from a terminal. */
+    public EmbeddedClickHouse inOwnSession() {
+        ownSession = true;
+        return this;
     }
 
     public static EmbeddedClickHouse onFreePorts(Path dir) {
@@ -66,7 +73,7 @@ public final class EmbeddedClickHouse implements AutoCloseable {
         Path config = writeConfig();
         process = ChildProcess.start("clickhouse server",
                 List.of(binary.toString(), "--config-file=" + config), config.toString(),
-                dir, dir.resolve("log/stdout.log"), dir.resolve("server.pid"));
+                dir, dir.resolve("log/stdout.log"), dir.resolve("server.pid"), ownSession);
         Readiness.await("ClickHouse on " + httpUrl(), process, START_TIMEOUT, this::answers);
         return this;
     }

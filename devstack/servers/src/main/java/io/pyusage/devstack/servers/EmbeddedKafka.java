@@ -32,11 +32,18 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final int port;
     private final int controllerPort;
     private ChildProcess process;
+    private boolean ownSession;
 
     public EmbeddedKafka(Path dir, int port, int controllerPort) {
         this.dir = dir.toAbsolutePath();
         this.port = port;
         this.controllerPort = controllerPort;
+    }
+
+    /** Starts the broker in a session of its own (see {@link ChildProcess#start}): for a launcher run from a terminal. */
+    public EmbeddedKafka inOwnSession() {
+        ownSession = true;
+        return this;
     }
 
     /** A broker on free ports in {@code dir}, for tests. */
@@ -62,7 +69,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                     dir, dir.resolve("format.log"), Duration.ofSeconds(60));
         }
         process = ChildProcess.start("kafka broker", javaCommand("kafka.Kafka", properties.toString()),
-                properties.toString(), dir, dir.resolve("broker.log"), dir.resolve("broker.pid"));
+                properties.toString(), dir, dir.resolve("broker.log"), dir.resolve("broker.pid"), ownSession);
         Readiness.await("Kafka broker on " + bootstrapServers(), process, START_TIMEOUT, this::answers);
         return this;
     }
