@@ -15,6 +15,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * Keeps what the aggregator cannot store in the dead-letter topic, with the reason and its origin in
@@ -49,7 +50,9 @@ final class DeadLetters implements AutoCloseable {
 
     /** Starts sending a record that failed the schema; {@link #deliver} confirms it. */
     Letter send(ConsumerRecord<ByteBuffer, ByteBuffer> record, String reason, String error) {
-        ProducerRecord<byte[], byte[]> message = new ProducerRecord<>(topic, null, bytes(record.key()), bytes(record.value()));
+        // Copied: the letter outlives the fetched data the consumer's buffers point into.
+        ProducerRecord<byte[], byte[]> message = new ProducerRecord<>(topic, null, Utils.toNullableArray(record.key()),
+                Utils.toNullableArray(record.value()));
         Letter letter = new Letter(withHeaders(message, reason, error, record.topic() + "/" + record.partition() + "/" + record.offset()));
         letter.send(producer);
         return letter;
@@ -81,16 +84,6 @@ final class DeadLetters implements AutoCloseable {
         if (failure != null) {
             throw failure;
         }
-    }
-
-    /** The buffer's bytes, copied: the letter outlives the fetched data it points into. */
-    private static byte[] bytes(ByteBuffer buffer) {
-        if (buffer == null) {
-            return null;
-        }
-        byte[] copy = new byte[buffer.remaining()];
-        buffer.duplicate().get(copy);
-        return copy;
     }
 
     private static ProducerRecord<byte[], byte[]> withHeaders(ProducerRecord<byte[], byte[]> message, String reason, String error,

@@ -2,11 +2,9 @@ package io.pyusage.common.clickhouse;
 
 import java.time.LocalDate;
 import java.time.YearMonth;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,15 +25,13 @@ public final class ClosedMonths {
     static final List<String> TABLES = Stream.concat(Retention.RAW_TABLES.stream(), Retention.ROLLUP_TABLES.stream()).toList();
     /** A month whose largest part holds less than this share of its rows is merged. */
     static final double MERGED_SHARE = 0.9;
-    private static final Pattern MONTH_PARTITION = Pattern.compile("\\d{6}");
-    private static final DateTimeFormatter PARTITION_ID = DateTimeFormatter.ofPattern("yyyyMM");
 
     private ClosedMonths() {
     }
 
     /** Merges the months before the one of {@code today} that are still split; returns them as {@code table/partition}. */
     public static List<String> merge(SqlRunner store, LocalDate today) {
-        String currentMonth = YearMonth.from(today).format(PARTITION_ID);
+        String currentMonth = YearMonth.from(today).format(Retention.PARTITION_ID);
         List<String> merged = new ArrayList<>();
         String tables = String.join(", ", TABLES.stream().map(Sql::string).toList());
         for (var row : store.query("""
@@ -47,7 +43,7 @@ public final class ClosedMonths {
                 ORDER BY table, partition_id""".formatted(tables, Sql.string(currentMonth), MERGED_SHARE))) {
             String table = Sql.identifier(row.get("table").asText(), Set.copyOf(TABLES));
             String partition = row.get("partition_id").asText();
-            if (!MONTH_PARTITION.matcher(partition).matches()) {
+            if (!Retention.MONTH_PARTITION.matcher(partition).matches()) {
                 continue;
             }
             LOG.info("merging the {} parts of {} month {} into one", row.get("parts").asInt(), table, partition);

@@ -21,8 +21,9 @@ public final class Retention {
     /** Tables with a row per user and host (personal data): kept as long as the raw starts. */
     static final List<String> RAW_TABLES = List.of("starts", "daily_hosts", "monthly_environments");
     static final List<String> ROLLUP_TABLES = List.of("daily_starts", "daily_environments");
-    private static final Pattern MONTH_PARTITION = Pattern.compile("\\d{6}");
-    private static final DateTimeFormatter PARTITION_ID = DateTimeFormatter.ofPattern("yyyyMM");
+    /** The id of a month's partition ({@code toYYYYMM(day)}); other partitions are none of ours. */
+    static final Pattern MONTH_PARTITION = Pattern.compile("\\d{6}");
+    static final DateTimeFormatter PARTITION_ID = DateTimeFormatter.ofPattern("yyyyMM");
 
     private final int rawMonths;
     private final int rollupMonths;

@@ -5,6 +5,7 @@ import java.util.List;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * The collector checks every package of a record before it forwards it, and computes the package
@@ -106,12 +107,7 @@ public final class CheckedPackagesHeaders {
 
     /** The bytes in an array the parser can read: the buffer itself when it has one (the consumer's always do). */
     private static ByteBuffer heap(ByteBuffer value) {
-        if (value.hasArray()) {
-            return value;
-        }
-        byte[] copy = new byte[value.remaining()];
-        value.duplicate().get(copy);
-        return ByteBuffer.wrap(copy);
+        return value.hasArray() ? value : ByteBuffer.wrap(Utils.toArray(value));
     }
 
     private static RecordValidator.CheckedPackages checked(Headers headers) {
