@@ -3,22 +3,22 @@ package io.pyusage.query;
 /**
  * Starts per environment and day under the filters, and how to count them: from the
  * {@code daily_environments} rollup (a quarter of the rows, no strings) when the filters ask only for
- * a window and a base, else from {@code starts}. The numbers are the same either way (users and
- * hosts from {@code uniq} states in the rollup, exact below 65,536 of them).
+ * a window and a base, else from {@code starts}. The numbers are the same either way (users from
+ * {@code uniq} states in the rollup, exact below 65,536 of them). Totals over a window without a
+ * daily series come cheaper from {@link EnvironmentTotals}.
  *
  * @param rows   a subquery with {@code env_id}, {@code day} and what the aggregates read
  * @param starts the aggregate that counts starts
  * @param users  the aggregate that counts distinct users
- * @param hosts  the aggregate that counts distinct hosts
  */
-record EnvironmentDays(String rows, String starts, String users, String hosts) {
+record EnvironmentDays(String rows, String starts, String users) {
 
     static EnvironmentDays of(Filters filters) {
         if (filters.fits(Filters.Table.DAILY_ENVIRONMENTS)) {
-            return new EnvironmentDays("SELECT env_id, day, starts, users, hosts FROM daily_environments WHERE "
-                    + filters.condition(Filters.Table.DAILY_ENVIRONMENTS), "countMerge(starts)", "uniqMerge(users)", "uniqMerge(hosts)");
+            return new EnvironmentDays("SELECT env_id, day, starts, users FROM daily_environments WHERE "
+                    + filters.condition(Filters.Table.DAILY_ENVIRONMENTS), "countMerge(starts)", "uniqMerge(users)");
         }
-        return new EnvironmentDays("SELECT env_id, day, user, host FROM starts WHERE " + filters.startsCondition(),
-                "count()", "uniqExact(user)", "uniqExact(host)");
+        return new EnvironmentDays("SELECT env_id, day, user FROM starts WHERE " + filters.startsCondition(),
+                "count()", "uniqExact(user)");
     }
 }

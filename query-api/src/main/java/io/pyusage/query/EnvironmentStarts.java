@@ -1,8 +1,5 @@
 package io.pyusage.query;
 
-import io.pyusage.common.clickhouse.Sql;
-import java.time.LocalDate;
-
 /**
  * Starts per environment and user under the filters, with the prefix, the base and the last start:
  * the whole months of the window from {@code monthly_environments} (a row per month, environment and
@@ -23,29 +20,21 @@ final class EnvironmentStarts {
 
     /** The rows under {@code filters}, also restricted by {@code condition} (on columns both tables have, e.g. {@code env_id IN ...}). */
     static String rows(Filters filters, String condition) {
-        LocalDate firstMonth = firstWholeMonth(filters.window());
-        LocalDate afterMonths = filters.window().until().plusDays(1).withDayOfMonth(1);
+        WholeMonths months = WholeMonths.of(filters.window());
         String fromStarts = "SELECT %s, count() AS started, max(ts) AS last_start FROM starts WHERE %s AND %s%s GROUP BY %s";
-        if (!filters.fits(Filters.Table.MONTHLY_ENVIRONMENTS) || !firstMonth.isBefore(afterMonths)) {
+        if (!filters.fits(Filters.Table.MONTHLY_ENVIRONMENTS) || !months.any()) {
             return fromStarts.formatted(COLUMNS, filters.startsCondition(), condition, "", COLUMNS);
         }
-        String around = " AND (day < %s OR day >= %s)".formatted(Sql.date(firstMonth), Sql.date(afterMonths));
         return """
                 SELECT %s, started, last_start FROM (
                     SELECT %s, countMerge(starts) AS started, maxMerge(last_seen) AS last_start
                     FROM monthly_environments
-                    WHERE month >= %s AND month < %s AND %s AND %s
+                    WHERE %s AND %s AND %s
                     GROUP BY %s
                     UNION ALL
                     %s
-                ) AS months_and_days""".formatted(COLUMNS, COLUMNS, Sql.date(firstMonth), Sql.date(afterMonths),
+                ) AS months_and_days""".formatted(COLUMNS, COLUMNS, months.months(),
                 filters.attributes(Filters.Table.MONTHLY_ENVIRONMENTS), condition, COLUMNS,
-                fromStarts.formatted(COLUMNS, filters.startsCondition(), condition, around, COLUMNS));
-    }
-
-    /** The first day of the first month that lies wholly in the window. */
-    static LocalDate firstWholeMonth(TimeWindow window) {
-        LocalDate monthOfSince = window.since().withDayOfMonth(1);
-        return monthOfSince.equals(window.since()) ? monthOfSince : monthOfSince.plusMonths(1);
+                fromStarts.formatted(COLUMNS, filters.startsCondition(), condition, " AND " + months.daysAround(), COLUMNS));
     }
 }

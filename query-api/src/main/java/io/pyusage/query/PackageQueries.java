@@ -36,17 +36,18 @@ public final class PackageQueries {
 
     /**
      * {@code GET /api/v1/packages/{name}}: per version, users, hosts, environments, starts, and the
-     * first and last day seen; from the environment rollup when the filters allow.
+     * first and last day seen; from the environment rollups when the filters allow (see {@link EnvironmentTotals}).
      */
     public static ListQuery versions(String name, Filters filters) {
-        EnvironmentDays days = EnvironmentDays.of(filters);
+        EnvironmentTotals totals = EnvironmentTotals.of(filters);
         return new ListQuery("""
                 SELECT version, %s AS users, %s AS hosts, uniqExact(env_id) AS environments,
-                       %s AS starts, toString(min(day)) AS first_seen, toString(max(day)) AS last_seen
+                       %s AS starts, toString(min(first_seen)) AS first_seen, toString(max(last_seen)) AS last_seen
                 FROM (%s) AS used
                 ALL INNER JOIN (%s) AS env USING env_id
                 GROUP BY version
-                ORDER BY users DESC, version""".formatted(days.users(), days.hosts(), days.starts(), days.rows(), environments(name, null)));
+                ORDER BY users DESC, version""".formatted(totals.users(), totals.hosts(), totals.starts(), totals.rows(),
+                environments(name, null)));
     }
 
     /**

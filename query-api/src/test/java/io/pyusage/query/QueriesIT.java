@@ -157,6 +157,15 @@ class QueriesIT {
             assertTrue(rollup.fits(Filters.Table.DAILY_ENVIRONMENTS) && !raw.fits(Filters.Table.DAILY_ENVIRONMENTS));
             assertEquals(page(store, PackageQueries.versions("numpy", raw), new Page(100, 0)).toString(),
                     page(store, PackageQueries.versions("numpy", rollup), new Page(100, 0)).toString());
+            // A year: the old start from the monthly totals, the recent ones from the days around the whole months.
+            Filters yearRollup = filters(Map.of("since", "365d", "base", "2020.11"));
+            List<JsonNode> yearVersions = page(store, PackageQueries.versions("numpy", yearRollup), new Page(100, 0));
+            assertEquals(page(store, PackageQueries.versions("numpy", filters(Map.of("since", "365d", "base", "2020.11", "python", "3.11.7"))),
+                    new Page(100, 0)).toString(), yearVersions.toString());
+            JsonNode older = yearVersions.stream().filter(v -> v.get("version").asText().equals("1.24.0")).findFirst().orElseThrow();
+            assertEquals(List.of(2, 2, 3, KnownStarts.OLD.toString(), KnownStarts.RECENT.toString()),
+                    List.of(older.get("users").asInt(), older.get("hosts").asInt(), older.get("starts").asInt(),
+                            older.get("first_seen").asText(), older.get("last_seen").asText()), "ann and old-timer on h2 and h9");
             assertEquals(page(store, TrendQueries.packageTrend("numpy", "week", raw), new Page(100, 0)).toString(),
                     page(store, TrendQueries.packageTrend("numpy", "week", rollup), new Page(100, 0)).toString());
             assertEquals(store.query(DeprecationQueries.packages(raw, "2023.06").exact()).toString(),

@@ -22,9 +22,7 @@ public record Migration(int version, String name, List<Step> steps) {
 
     /** {@code ALTER TABLE ... ADD COLUMN} unless the column exists: 18.16 has no {@code ADD COLUMN IF NOT EXISTS}. */
     public static Step addColumn(String table, String column, String definition) {
-        if (!Sql.isIdentifier(table) || !Sql.isIdentifier(column)) {
-            throw new IllegalArgumentException("not identifiers: " + table + ", " + column);
-        }
+        requireIdentifiers(table, column);
         return store -> {
             if (!hasColumn(store, table, column)) {
                 store.execute("ALTER TABLE " + table + " ADD COLUMN " + column + " " + definition);
@@ -34,9 +32,7 @@ public record Migration(int version, String name, List<Step> steps) {
 
     /** {@code ALTER TABLE ... DROP COLUMN} if the column is there: 18.16 has no {@code DROP COLUMN IF EXISTS}. */
     public static Step dropColumn(String table, String column) {
-        if (!Sql.isIdentifier(table) || !Sql.isIdentifier(column)) {
-            throw new IllegalArgumentException("not identifiers: " + table + ", " + column);
-        }
+        requireIdentifiers(table, column);
         return store -> {
             if (hasColumn(store, table, column)) {
                 store.execute("ALTER TABLE " + table + " DROP COLUMN " + column);
@@ -56,14 +52,33 @@ public record Migration(int version, String name, List<Step> steps) {
      * The view is created first and migrations run before the aggregator consumes, so no row is missed.
      */
     public static Step filledByView(String table, String select) {
-        if (!Sql.isIdentifier(table)) {
-            throw new IllegalArgumentException("not an identifier: " + table);
-        }
+        requireIdentifiers(table);
         return store -> {
             store.execute("CREATE MATERIALIZED VIEW IF NOT EXISTS " + table + "_mv TO " + table + " AS " + select);
             if (store.query("SELECT count() AS n FROM " + table).get(0).get("n").asLong() == 0) {
                 store.execute("INSERT INTO " + table + " " + select);
             }
         };
+    }
+
+    /**
+     * The materialized view {@code <table>_mv} dropped and created again with {@code select}: 18.16
+     * cannot alter a view's query. Blocks inserted between the two statements do not reach the
+     * rollup, so a migration with this step asks for the writers to be stopped.
+     */
+    public static Step replaceView(String table, String select) {
+        requireIdentifiers(table);
+        return store -> {
+            store.execute("DROP TABLE IF EXISTS " + table + "_mv");
+            store.execute("CREATE MATERIALIZED VIEW " + table + "_mv TO " + table + " AS " + select);
+        };
+    }
+
+    private static void requireIdentifiers(String... names) {
+        for (String name : names) {
+            if (!Sql.isIdentifier(name)) {
+                throw new IllegalArgumentException("not an identifier: " + name);
+            }
+        }
     }
 }

@@ -18,7 +18,7 @@ class SchemaIT {
 
     @ParameterizedTest(name = "ClickHouse {0}")
     @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
-    void migrationsApplyOnceAndEveryStepCanRunAgain(String engine) throws Exception {
+    void migrationsApplyOnceAndCreateEveryTable(String engine) throws Exception {
         try (TestEngines.Engine store = TestEngines.open(engine, "migrations")) {
             assertEquals(SchemaMigrations.ALL.size(), SchemaMigrations.apply(store));
             assertEquals(0, SchemaMigrations.apply(store));
@@ -27,14 +27,26 @@ class SchemaIT {
             List<JsonNode> tables = store.query("SELECT name FROM system.tables WHERE database = currentDatabase()"
                     + " AND name NOT LIKE '.inner%' ORDER BY name");
             assertEquals(List.of("daily_environments", "daily_environments_mv", "daily_hosts", "daily_hosts_mv", "daily_starts", "daily_starts_mv",
-                            "environment_package_lists", "environment_package_lists_mv", "environment_packages", "environments", "environments_mv", "kafka_positions", "monthly_environments", "monthly_environments_mv", "schema_migrations", "starts"),
+                            "environment_package_lists", "environment_package_lists_mv", "environment_packages", "environments", "environments_mv", "kafka_positions", "monthly_environment_totals", "monthly_environment_totals_mv", "monthly_environments", "monthly_environments_mv", "schema_migrations", "starts"),
                     tables.stream().map(t -> t.get("name").asText()).toList());
-            // Every step is safe to run again, as after a migration that stopped half-way.
-            SchemaMigrations.ALL.forEach(migration -> migration.steps().forEach(step -> step.apply(store)));
+        }
+    }
+
+    @ParameterizedTest(name = "ClickHouse {0}")
+    @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
+    void everyStepOfAMigrationCanRunAgainAfterIt(String engine) throws Exception {
+        try (TestEngines.Engine store = TestEngines.open(engine, "migration_steps")) {
+            // As after a migration that stopped half-way: its steps run again before the next one.
+            for (int i = 0; i < SchemaMigrations.ALL.size(); i++) {
+                assertEquals(1, SchemaMigrations.apply(store, SchemaMigrations.ALL.subList(0, i + 1)));
+                SchemaMigrations.ALL.get(i).steps().forEach(step -> step.apply(store));
+            }
             assertEquals(1, store.query("SELECT name FROM system.columns WHERE database = currentDatabase()"
                     + " AND table = 'starts' AND name = 'kafka_topic'").size());
             assertEquals(0, store.query("SELECT name FROM system.columns WHERE database = currentDatabase()"
                     + " AND table = 'starts' AND name IN ('pid', 'received_at')").size());
+            assertEquals(List.of("startup_ms_digest"), store.query("SELECT name FROM system.columns WHERE database = currentDatabase()"
+                    + " AND table = 'daily_starts' AND name LIKE 'startup%'").stream().map(row -> row.get("name").asText()).toList());
         }
     }
 
@@ -81,9 +93,49 @@ class SchemaIT {
                     "2026-03-01 2 alice 1 2026-03-02 12:00:00"), perMonth.stream().map(row -> row.get("month").asText() + " "
                     + row.get("env_id").asText() + " " + row.get("user").asText() + " " + row.get("starts").asText() + " "
                     + row.get("last_seen").asText()).toList(), "a row per month, environment and user, filled by its view");
+            List<JsonNode> totals = store.query("""
+                    SELECT toString(month) AS month, env_id, countMerge(starts) AS starts, uniqMerge(users) AS users, uniqMerge(hosts) AS hosts,
+                           toString(minMerge(first_day)) AS first_day, toString(maxMerge(last_day)) AS last_day
+                    FROM monthly_environment_totals GROUP BY month, env_id ORDER BY env_id""");
+            assertEquals(List.of("2026-03-01 1 3 2 1 2026-03-01 2026-03-01", "2026-03-01 2 1 1 1 2026-03-02 2026-03-02"),
+                    totals.stream().map(row -> String.join(" ", row.get("month").asText(), row.get("env_id").asText(), row.get("starts").asText(),
+                            row.get("users").asText(), row.get("hosts").asText(), row.get("first_day").asText(), row.get("last_day").asText())).toList(),
+                    "a row per month and environment with its users, hosts and days, filled by its view");
             // Running the backfill step again must not count the stored starts twice.
             SchemaMigrations.ALL.get(2).steps().forEach(step -> step.apply(store));
             assertEquals(4, store.query("SELECT countMerge(starts) AS n FROM daily_starts").get(0).get("n").asLong());
+        }
+    }
+
+    @ParameterizedTest(name = "ClickHouse {0}")
+    @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
+    void startupTimesMoveToDigestsWithTheStartsStoredBeforeAndCountsKept(String engine) throws Exception {
+        try (TestEngines.Engine store = TestEngines.open(engine, "startup_digests")) {
+            List<Migration> beforeDigests = SchemaMigrations.ALL.stream().filter(m -> m.version() < 9).toList();
+            SchemaMigrations.apply(store, beforeDigests);
+            // 1..99 ms before the upgrade (the old view samples them), 100 ms after it.
+            insertStarts(store, IntStream.rangeClosed(1, 99).mapToObj(ms -> start("2026-03-01", "u" + ms, "h1", 1, ms)).toArray(String[]::new));
+            assertEquals(SchemaMigrations.ALL.size() - beforeDigests.size(), SchemaMigrations.apply(store));
+            insertStarts(store, start("2026-03-01", "late", "h1", 1, 100));
+
+            String summary = "SELECT countMerge(starts) AS starts, uniqMerge(users) AS users,"
+                    + " arrayMap(q -> round(q), quantilesTDigestMerge(0.5, 0.95, 0.99)(startup_ms_digest)) AS ms FROM daily_starts";
+            JsonNode day = store.query(summary).get(0);
+            assertEquals(100, day.get("starts").asLong(), "each start counted once across the view's replacement");
+            assertEquals(100, day.get("users").asLong());
+            assertPercentiles(day.get("ms"), 50, 95, 99);
+            // The backfill run again weighs the stored starts twice: counts and percentiles stay.
+            SchemaMigrations.ALL.stream().filter(m -> m.version() == 9).findFirst().orElseThrow().steps().forEach(step -> step.apply(store));
+            JsonNode again = store.query(summary).get(0);
+            assertEquals(100, again.get("starts").asLong());
+            assertPercentiles(again.get("ms"), 50, 95, 99);
+        }
+    }
+
+    /** The percentiles of 1..100 ms, within a millisecond or two: a t-digest interpolates. */
+    private static void assertPercentiles(JsonNode actual, int... expected) {
+        for (int i = 0; i < expected.length; i++) {
+            assertTrue(Math.abs(actual.get(i).asDouble() - expected[i]) <= 2, "percentile " + i + " of " + actual);
         }
     }
 
@@ -124,7 +176,8 @@ class SchemaIT {
 
             // Six months up to April 2026 start with November 2025.
             assertEquals(List.of("starts/202401", "starts/202510", "daily_hosts/202401", "daily_hosts/202510",
-                    "monthly_environments/202401", "monthly_environments/202510", "daily_starts/202401", "daily_environments/202401"), dropped);
+                    "monthly_environments/202401", "monthly_environments/202510", "daily_starts/202401", "daily_environments/202401",
+                    "monthly_environment_totals/202401"), dropped);
             assertEquals(List.of("kept", "new"), store.query("SELECT user FROM starts ORDER BY user").stream()
                     .map(row -> row.get("user").asText()).toList());
             assertEquals(3, store.query("SELECT countMerge(starts) AS n FROM daily_starts").get(0).get("n").asLong());
@@ -169,10 +222,14 @@ class SchemaIT {
     }
 
     private static String start(String day, String user, String host, int envId) {
+        return start(day, user, host, envId, 12.5);
+    }
+
+    private static String start(String day, String user, String host, int envId, double startupMs) {
         return """
                 {"day":"%s","ts":"%s 12:00:00","event_id":"00000000-0000-0000-0000-000000000000",\
-                "user":"%s","host":"%s","base":"2026.01","python":"3.11.7","startup_ms":12.5,"env_id":%d}
-                """.formatted(day, day, user, host, envId);
+                "user":"%s","host":"%s","base":"2026.01","python":"3.11.7","startup_ms":%s,"env_id":%d}
+                """.formatted(day, day, user, host, startupMs, envId);
     }
 
     private static void insertStarts(SqlRunner store, String... rows) {
