@@ -70,14 +70,10 @@ public final class PackageQueries {
                 FROM (%s) AS used
                 ALL INNER JOIN (%s) AS env USING env_id
                 GROUP BY user
-                ORDER BY starts DESC, user""".formatted(EnvironmentStarts.rows(filters, withPackage), environments), page -> """
-                SELECT user, hosts, versions, environments, bases, starts, last_seen
-                FROM (%s) AS summary
-                ALL INNER JOIN (SELECT user, groupUniqArray(host) AS hosts FROM starts
-                                WHERE %s AND %s AND user IN (SELECT user FROM (%s) AS ranked)
-                                GROUP BY user) AS on_hosts
-                USING user
-                ORDER BY starts DESC, user""".formatted(page, filters.startsCondition(), withPackage, page));
+                ORDER BY starts DESC, user""".formatted(EnvironmentStarts.rows(filters, withPackage), environments), users -> """
+                SELECT user, groupUniqArray(host) AS hosts FROM starts
+                WHERE %s AND %s AND user IN (%s)
+                GROUP BY user""".formatted(filters.startsCondition(), withPackage, users));
     }
 
     /**

@@ -229,9 +229,9 @@ public final class QueryApiService implements Service {
     }
 
     /**
-     * A page of a list; a plain list's with the number of rows before its LIMIT as ClickHouse counted
-     * them (a ranked list's page is limited inside a subquery, so that number is not the list's), a
-     * keyed list's with the sum of its keys' rows.
+     * A page of a list; a plain or ranked list's with the number of rows before its LIMIT as
+     * ClickHouse counted them (a ranked page then gets its details), a keyed list's with the sum of
+     * its keys' rows.
      */
     private Future<RowsPage> queryPage(ListQuery list, Page page) {
         if (list.keyed() != null) {
@@ -243,16 +243,16 @@ public final class QueryApiService implements Service {
                         : query(keyed.page(located, page)).map(rows -> new RowsPage(rows, total));
             });
         }
-        if (list.isRanked()) {
-            return query(list.page(page)).map(rows -> new RowsPage(rows, OptionalLong.empty()));
-        }
-        return timedOnWorker(() -> store.queryPage(list.page(page)));
+        Future<RowsPage> found = timedOnWorker(() -> store.queryPage(list.page(page)));
+        return found.compose(ranked -> list.details(ranked.rows())
+                .map(details -> query(details).map(rows -> new RowsPage(ListQuery.withDetails(ranked.rows(), rows), ranked.rowsBeforeLimit())))
+                .orElse(Future.succeededFuture(ranked)));
     }
 
     /**
      * The number of rows of the whole list. A page that is not full tells it (most lookups are one
-     * page), a plain list's page comes with it; only a ranked list's full page, or an empty one past
-     * the end, needs the list counted.
+     * page), a plain or ranked list's page comes with it; only a page past the end of the list, or
+     * an engine that does not report it, needs the list counted.
      */
     private Future<Long> total(RowsPage found, Page page, ListQuery list) {
         int size = found.rows().size();

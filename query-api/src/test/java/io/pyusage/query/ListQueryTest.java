@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pyusage.common.record.StartupRecordCodec;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ListQueryTest {
@@ -24,9 +25,21 @@ class ListQueryTest {
     }
 
     @Test
-    void aRankedListHandsThePageOfItsRankingToItsDetails() {
-        ListQuery list = ListQuery.ranked(LIST, page -> "SELECT * FROM details WHERE user IN (SELECT user FROM (" + page + "))");
-        assertEquals("SELECT * FROM details WHERE user IN (SELECT user FROM (" + LIST + "\nLIMIT 0, 5))", list.page(new Page(5, 0)));
+    void aRankedListAsksTheDetailsOfItsPageKeysAndPutsThemAfterEachKey() throws Exception {
+        ListQuery list = ListQuery.ranked(LIST, users -> "SELECT user, hosts FROM details WHERE user IN (" + users + ")");
+        assertEquals(LIST + "\nLIMIT 0, 5", list.page(new Page(5, 0)));
+        List<JsonNode> page = List.of(json("{\"user\":\"o'neil\",\"starts\":9}"), json("{\"user\":\"ann\",\"starts\":4}"));
+        assertEquals(Optional.of("SELECT user, hosts FROM details WHERE user IN ('o\\'neil', 'ann')"), list.details(page));
+        assertEquals(Optional.empty(), list.details(List.of()));
+        assertEquals(Optional.empty(), new ListQuery(LIST).details(page), "a plain list has no details");
+
+        List<JsonNode> details = List.of(json("{\"user\":\"ann\",\"hosts\":[\"h1\"]}"), json("{\"user\":\"o'neil\",\"hosts\":[\"h2\",\"h3\"]}"));
+        assertEquals("[{\"user\":\"o'neil\",\"hosts\":[\"h2\",\"h3\"],\"starts\":9}, {\"user\":\"ann\",\"hosts\":[\"h1\"],\"starts\":4}]",
+                ListQuery.withDetails(page, details).toString(), "in the page's order, details after the key");
+    }
+
+    private static JsonNode json(String text) throws Exception {
+        return StartupRecordCodec.mapper().readTree(text);
     }
 
     @Test
@@ -46,7 +59,7 @@ class ListQueryTest {
     }
 
     private static JsonNode key(String key, int rows) throws Exception {
-        return StartupRecordCodec.mapper().readTree("{\"list_key\":\"" + key + "\",\"list_rows\":" + rows + "}");
+        return json("{\"list_key\":\"" + key + "\",\"list_rows\":" + rows + "}");
     }
 
     @Test

@@ -264,16 +264,15 @@ class QueriesIT {
     /** The API takes a plain list's total from its page's answer: it must be the count, on any page. */
     @ParameterizedTest(name = "ClickHouse {0}")
     @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
-    void aPlainListsPageTellsHowManyRowsItHasInAll(String engine) throws Exception {
+    void aPlainOrRankedListsPageTellsHowManyRowsItHasInAll(String engine) throws Exception {
         try (TestEngines.Engine store = loaded(engine)) {
             Filters all = filters(Map.of("since", "3650d"));
             List<ListQuery> lists = List.of(PackageQueries.search("", all), PackageQueries.versions("numpy", all),
                     PackageQueries.versions("numpy", filters(Map.of("since", "3650d", "ci", "exclude"))), UsageQueries.bases(all),
                     UsageQueries.bases(filters(Map.of("since", "3650d", "python", "3.11.7"))), TrendQueries.starts("day", "base", all),
-                    TrendQueries.packageTrend("numpy", "day", all),
+                    TrendQueries.packageTrend("numpy", "day", all), PackageQueries.users("numpy", null, all),
                     DeprecationQueries.remaining(filters(Map.of("since", "3650d", "base", "2020.11"))));
             for (ListQuery list : lists) {
-                assertFalse(list.isRanked());
                 long count = store.query(list.count()).get(0).get("total").asLong();
                 assertTrue(count >= 2, "a list of more than one row: " + list.sql());
                 for (Page page : List.of(new Page(1, 0), new Page(1, 1), new Page(5, (int) count + 3))) {
@@ -325,8 +324,10 @@ class QueriesIT {
         return rows;
     }
 
+    /** A page as the service reads it: a ranked list's page with its details. */
     private static List<JsonNode> page(TestEngines.Engine store, ListQuery query, Page page) {
-        return store.query(query.page(page));
+        List<JsonNode> rows = store.query(query.page(page));
+        return query.details(rows).map(details -> ListQuery.withDetails(rows, store.query(details))).orElse(rows);
     }
 
     private static List<String> column(List<JsonNode> rows, String name) {

@@ -50,11 +50,14 @@ class QueryParametersTest {
 
     @Test
     void packageNameIsNormalisedAndVersionIsEscaped() {
-        String sql = PackageQueries.users("Scikit_Learn", "1.0' OR '1'='1", Filters.window(TimeWindow.parse(null, null, TODAY)))
-                .page(new Page(10, 20));
+        ListQuery users = PackageQueries.users("Scikit_Learn", "1.0' OR '1'='1", Filters.window(TimeWindow.parse(null, null, TODAY)));
+        String sql = users.page(new Page(10, 20));
         assertTrue(sql.contains("name = 'scikit-learn'"), sql);
         assertTrue(sql.contains("version = '1.0\\' OR \\'1\\'=\\'1'"), sql);
-        assertTrue(sql.contains("LIMIT 20, 10) AS ranked"), "the page of the ranking picks the users: " + sql);
+        assertTrue(sql.endsWith("LIMIT 20, 10"), sql);
+        String hosts = users.details(List.of(StartupRecordCodec.mapper().createObjectNode().put("user", "x') OR 1 --"))).orElseThrow();
+        assertTrue(hosts.contains("user IN ('x\\') OR 1 --')"), "the page's users bound as literals: " + hosts);
+        assertTrue(hosts.contains("version = '1.0\\' OR \\'1\\'=\\'1'"), hosts);
     }
 
     @Test
