@@ -37,4 +37,25 @@ final class EnvironmentStarts {
                 filters.attributes(Filters.Table.MONTHLY_ENVIRONMENTS), condition, COLUMNS,
                 fromStarts.formatted(COLUMNS, filters.startsCondition(), condition, " AND " + months.daysAround(), COLUMNS));
     }
+
+    /**
+     * The number of distinct hosts of each of {@code users} (SQL literals) under {@code filters} and
+     * {@code condition}: the whole months from the host states of {@code monthly_environments}, the
+     * days around them from {@code starts}, as {@link #rows} splits them. Columns {@code user, hosts}.
+     */
+    static String hosts(Filters filters, String condition, String users) {
+        WholeMonths months = WholeMonths.of(filters.window());
+        String ofUsers = condition + " AND user IN (" + users + ")";
+        if (!filters.fits(Filters.Table.MONTHLY_ENVIRONMENTS) || !months.any()) {
+            return "SELECT user, uniqExact(host) AS hosts FROM starts WHERE %s AND %s GROUP BY user".formatted(filters.startsCondition(), ofUsers);
+        }
+        return """
+                SELECT user, uniqMerge(hosts) AS hosts FROM (
+                    SELECT user, hosts FROM monthly_environments WHERE %s AND %s AND %s
+                    UNION ALL
+                    SELECT user, uniqState(host) AS hosts FROM starts WHERE %s AND %s AND %s GROUP BY user
+                ) AS months_and_days
+                GROUP BY user""".formatted(months.months(), filters.attributes(Filters.Table.MONTHLY_ENVIRONMENTS), ofUsers,
+                filters.startsCondition(), months.daysAround(), ofUsers);
+    }
 }

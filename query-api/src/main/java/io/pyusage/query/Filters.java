@@ -57,9 +57,7 @@ public record Filters(TimeWindow window, String base, String python, String host
         /** Every filtered column but {@code ci}. */
         DAILY_HOSTS(true, true, true, false),
         /** Environment, month, base, user, prefix, CI: its window is whole months (see {@link WholeMonths}). */
-        MONTHLY_ENVIRONMENTS(false, true, false, true),
-        /** Environment, month, base. */
-        MONTHLY_ENVIRONMENT_TOTALS(false, false, false, false);
+        MONTHLY_ENVIRONMENTS(false, true, false, true);
 
         private final boolean python;
         private final boolean user;

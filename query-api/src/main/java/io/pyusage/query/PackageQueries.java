@@ -51,11 +51,11 @@ public final class PackageQueries {
     }
 
     /**
-     * {@code GET /api/v1/packages/{name}/users?version=}: who uses it, with hosts, versions,
-     * environments, bases, starts, last seen. Everything but the hosts comes from
+     * {@code GET /api/v1/packages/{name}/users?version=}: who uses it, with the number of hosts,
+     * versions, environments, bases, starts, last seen. Everything but the hosts comes from
      * {@link EnvironmentStarts} for every user (a row per environment and user), which also ranks
-     * them; the hosts are then read from the raw starts for the page's users only: a user's starts
-     * spread over many hosts, so no rollup keeps them cheaper.
+     * them; the hosts are then counted for the page's users only. A number, not names: the heaviest
+     * users run on thousands of hosts in a year (the user's page lists them per environment).
      */
     public static ListQuery users(String name, String version, Filters filters) {
         String environments = environments(name, version);
@@ -70,10 +70,7 @@ public final class PackageQueries {
                 FROM (%s) AS used
                 ALL INNER JOIN (%s) AS env USING env_id
                 GROUP BY user
-                ORDER BY starts DESC, user""".formatted(EnvironmentStarts.rows(filters, withPackage), environments), users -> """
-                SELECT user, groupUniqArray(host) AS hosts FROM starts
-                WHERE %s AND %s AND user IN (%s)
-                GROUP BY user""".formatted(filters.startsCondition(), withPackage, users));
+                ORDER BY starts DESC, user""".formatted(EnvironmentStarts.rows(filters, withPackage), environments), users -> EnvironmentStarts.hosts(filters, withPackage, users));
     }
 
     /**

@@ -72,6 +72,8 @@ class PagesIT {
         assertEquals(List.of("1.26.4", "1.24.0"), column("versions", 0), "by users");
         assertEquals(List.of("ann", "bo", "ci-runner"), column("users", 0), "by starts");
         assertEquals("1–3 of 3", browser.findElement(By.id("users-count")).getText());
+        assertEquals(List.of("ann", "bo", "ci-runner"), browser.findElements(By.cssSelector("#users a")).stream().map(WebElement::getText).toList(),
+                "user names are links, their numbers of hosts are not");
 
         WebElement chart = browser.findElement(By.id("trend-chart"));
         assertTrue(chart.getRect().getWidth() > 100 && chart.getRect().getHeight() > 100, "the chart is laid out: " + chart.getRect());

@@ -39,7 +39,7 @@ class QueriesIT {
             JsonNode ann = numpyUsers.get(0);
             assertEquals(3, ann.get("starts").asInt());
             assertEquals(List.of("1.24.0", "1.26.4"), sorted(ann.get("versions")));
-            assertEquals(List.of("h1", "h2"), sorted(ann.get("hosts")));
+            assertEquals(2, ann.get("hosts").asInt(), "h1 and h2");
             assertEquals(List.of("2020.11"), sorted(ann.get("bases")));
             assertEquals(List.of("bo"), column(page(store, PackageQueries.users("numpy", "1.26.4", filters(Map.of("ci", "exclude", "user", "bo"))),
                     new Page(100, 0)), "user"));
@@ -205,7 +205,7 @@ class QueriesIT {
             assertEquals(page(store, PackageQueries.users("numpy", null, raw), new Page(100, 0)).toString(), users.toString());
             JsonNode oldTimer = users.get(users.size() - 1);
             assertEquals("old-timer", oldTimer.get("user").asText());
-            assertEquals(List.of("h9"), sorted(oldTimer.get("hosts")));
+            assertEquals(1, oldTimer.get("hosts").asInt(), "h9, from the month's host state");
             assertEquals(KnownStarts.OLD + " 10:00:00", oldTimer.get("last_seen").asText());
             assertEquals(page(store, PackageQueries.search("", raw), new Page(100, 0)).toString(),
                     page(store, PackageQueries.search("", months), new Page(100, 0)).toString());
@@ -305,6 +305,25 @@ class QueriesIT {
                 assertEquals(0, store.query(DeprecationQueries.packages(filters, value).exact()).size(), value);
             }
             assertEquals(6, store.query("SELECT count() AS n FROM starts").get(0).get("n").asInt(), "the table is still there");
+        }
+    }
+
+    /** Months written before migration 10 have rows without a first day (an empty state, read as day 0) beside the backfilled ones. */
+    @ParameterizedTest(name = "ClickHouse {0}")
+    @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
+    void monthsStoredBeforeTheirFirstDaysWereKeptGiveTheSameVersions(String engine) throws Exception {
+        try (TestEngines.Engine upgraded = TestEngines.open(engine, "upgraded");
+             TestEngines.Engine current = loaded(engine)) {
+            SchemaMigrations.apply(upgraded, SchemaMigrations.ALL.stream().filter(m -> m.version() < 10).toList());
+            KnownStarts.loadInto(upgraded);
+            SchemaMigrations.apply(upgraded);
+            Filters year = filters(Map.of("since", "365d"));
+            List<JsonNode> versions = page(upgraded, PackageQueries.versions("numpy", year), new Page(100, 0));
+            assertEquals(page(current, PackageQueries.versions("numpy", year), new Page(100, 0)).toString(), versions.toString());
+            JsonNode older = versions.stream().filter(v -> v.get("version").asText().equals("1.24.0")).findFirst().orElseThrow();
+            assertEquals(KnownStarts.OLD.toString(), older.get("first_seen").asText());
+            assertEquals(page(current, PackageQueries.users("numpy", null, year), new Page(100, 0)).toString(),
+                    page(upgraded, PackageQueries.users("numpy", null, year), new Page(100, 0)).toString());
         }
     }
 

@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Drops whole months of old data: ClickHouse 18.16 has no TTL, and dropping a partition costs nothing
- * compared to deleting rows. Raw starts are kept {@code rawMonths}, the rollups without names
+ * compared to deleting rows. Raw starts are kept {@code rawMonths}, the daily rollups
  * {@code rollupMonths}; the current month counts as one. Environments' package rows are not dropped:
  * they are stored once per package set and stay small.
  */
@@ -20,7 +20,7 @@ public final class Retention {
     private static final Logger LOG = LoggerFactory.getLogger(Retention.class);
     /** Tables with a row per user and host (personal data): kept as long as the raw starts. */
     static final List<String> RAW_TABLES = List.of("starts", "daily_hosts", "monthly_environments");
-    static final List<String> ROLLUP_TABLES = List.of("daily_starts", "daily_environments", "monthly_environment_totals");
+    static final List<String> ROLLUP_TABLES = List.of("daily_starts", "daily_environments");
     /** The id of a month's partition ({@code toYYYYMM(day)}); other partitions are none of ours. */
     static final Pattern MONTH_PARTITION = Pattern.compile("\\d{6}");
     static final DateTimeFormatter PARTITION_ID = DateTimeFormatter.ofPattern("yyyyMM");

@@ -52,12 +52,12 @@ public final class SchemaMigrations {
             GROUP BY month, env_id, base, user, prefix, ci
             """;
 
-    private static final String MONTHLY_ENVIRONMENT_TOTALS_SELECT = """
-            SELECT toStartOfMonth(day) AS month, env_id, base,
-                   countState() AS starts, uniqState(user) AS users, uniqState(host) AS hosts,
-                   minState(day) AS first_day, maxState(day) AS last_day
+    // Hosts and first days since migration 10.
+    private static final String MONTHLY_ENVIRONMENTS_HOSTS_SELECT = """
+            SELECT toStartOfMonth(day) AS month, env_id, base, user, prefix, ci,
+                   countState() AS starts, maxState(ts) AS last_seen, uniqState(host) AS hosts, minState(day) AS first_day
             FROM starts
-            GROUP BY month, env_id, base
+            GROUP BY month, env_id, base, user, prefix, ci
             """;
 
     private static final String ENVIRONMENTS_SELECT = """
@@ -194,8 +194,8 @@ public final class SchemaMigrations {
             // Who uses a package, and what a user's environments hold, over long windows: a month of an
             // environment's starts by one user is one row (a 55th of the starts on the synthetic year),
             // so whole months of a window are read here and only the days around them from the starts.
-            // No host column or state: a user's starts spread over many hosts, so one would cost almost
-            // a row per start (hosts come from daily_hosts or the starts).
+            // No host column: a user's starts spread over many hosts, so one would cost almost a row per
+            // start (migration 10 adds the number of hosts as a state).
             new Migration(6, "monthly environments",
                     Migration.sql("""
                     CREATE TABLE IF NOT EXISTS monthly_environments (
@@ -254,27 +254,23 @@ public final class SchemaMigrations {
                     GROUP BY day, base, python, ci, interactive
                     """),
                     Migration.dropColumn("daily_starts", "startup_ms")),
-            // A package's versions over long windows: per month and environment, the distinct users and
-            // hosts as uniq states. Merging daily_environments' states was most of a year's lookup for a
-            // popular package (3.8 million rows, 450-520 ms); here the whole months are 267,000 rows
-            // (190 ms with the days around them). Users are not a column, unlike monthly_environments,
-            // so an environment shared by many users is still one row and one host state a month.
-            new Migration(10, "monthly environment totals",
+            // A package's versions and its users' hosts over long windows: per month, environment and
+            // user, the distinct hosts as a uniq state (a user's hosts are too many to keep by name:
+            // the heaviest synthetic users ran on 3,000 hosts in a year) and the first day. Merging
+            // daily_environments' host states was most of a popular package's year (3.8 million rows,
+            // 450-520 ms); its whole months here are 267,000 rows (200 ms with the days around them).
+            // The view is replaced (see migration 9); the backfill of uniq and min states is
+            // idempotent, and covers every month still stored, as this table is dropped with the starts.
+            new Migration(10, "hosts and first days of monthly environments",
+                    Migration.addColumn("monthly_environments", "hosts", "AggregateFunction(uniq, String)"),
+                    Migration.addColumn("monthly_environments", "first_day", "AggregateFunction(min, Date)"),
+                    Migration.replaceView("monthly_environments", MONTHLY_ENVIRONMENTS_HOSTS_SELECT),
                     Migration.sql("""
-                    CREATE TABLE IF NOT EXISTS monthly_environment_totals (
-                        month Date,
-                        env_id UInt64,
-                        base String,
-                        starts AggregateFunction(count),
-                        users AggregateFunction(uniq, String),
-                        hosts AggregateFunction(uniq, String),
-                        first_day AggregateFunction(min, Date),
-                        last_day AggregateFunction(max, Date)
-                    ) ENGINE = AggregatingMergeTree()
-                    PARTITION BY toYYYYMM(month)
-                    ORDER BY (env_id, month, base)
-                    """),
-                    Migration.filledByView("monthly_environment_totals", MONTHLY_ENVIRONMENT_TOTALS_SELECT)));
+                    INSERT INTO monthly_environments (month, env_id, base, user, prefix, ci, hosts, first_day)
+                    SELECT toStartOfMonth(day) AS month, env_id, base, user, prefix, ci, uniqState(host), minState(day)
+                    FROM starts
+                    GROUP BY month, env_id, base, user, prefix, ci
+                    """)));
 
     /** What the migrations' statements need: 18.16 creates LowCardinality columns only when asked (later releases ignore it). */
     public static final Map<String, String> SETTINGS = Map.of("allow_experimental_low_cardinality_type", "1");
@@ -298,7 +294,7 @@ public final class SchemaMigrations {
     }
 
     /** Applies the {@code migrations} not yet recorded (a prefix of {@link #ALL}, to test an upgrade from an older schema). */
-    static int apply(SqlRunner store, List<Migration> migrations) {
+    public static int apply(SqlRunner store, List<Migration> migrations) {
         store.execute("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version UInt32,

@@ -27,7 +27,7 @@ class SchemaIT {
             List<JsonNode> tables = store.query("SELECT name FROM system.tables WHERE database = currentDatabase()"
                     + " AND name NOT LIKE '.inner%' ORDER BY name");
             assertEquals(List.of("daily_environments", "daily_environments_mv", "daily_hosts", "daily_hosts_mv", "daily_starts", "daily_starts_mv",
-                            "environment_package_lists", "environment_package_lists_mv", "environment_packages", "environments", "environments_mv", "kafka_positions", "monthly_environment_totals", "monthly_environment_totals_mv", "monthly_environments", "monthly_environments_mv", "schema_migrations", "starts"),
+                            "environment_package_lists", "environment_package_lists_mv", "environment_packages", "environments", "environments_mv", "kafka_positions", "monthly_environments", "monthly_environments_mv", "schema_migrations", "starts"),
                     tables.stream().map(t -> t.get("name").asText()).toList());
         }
     }
@@ -93,14 +93,12 @@ class SchemaIT {
                     "2026-03-01 2 alice 1 2026-03-02 12:00:00"), perMonth.stream().map(row -> row.get("month").asText() + " "
                     + row.get("env_id").asText() + " " + row.get("user").asText() + " " + row.get("starts").asText() + " "
                     + row.get("last_seen").asText()).toList(), "a row per month, environment and user, filled by its view");
-            List<JsonNode> totals = store.query("""
-                    SELECT toString(month) AS month, env_id, countMerge(starts) AS starts, uniqMerge(users) AS users, uniqMerge(hosts) AS hosts,
-                           toString(minMerge(first_day)) AS first_day, toString(maxMerge(last_day)) AS last_day
-                    FROM monthly_environment_totals GROUP BY month, env_id ORDER BY env_id""");
-            assertEquals(List.of("2026-03-01 1 3 2 1 2026-03-01 2026-03-01", "2026-03-01 2 1 1 1 2026-03-02 2026-03-02"),
-                    totals.stream().map(row -> String.join(" ", row.get("month").asText(), row.get("env_id").asText(), row.get("starts").asText(),
-                            row.get("users").asText(), row.get("hosts").asText(), row.get("first_day").asText(), row.get("last_day").asText())).toList(),
-                    "a row per month and environment with its users, hosts and days, filled by its view");
+            List<JsonNode> hosts = store.query("""
+                    SELECT env_id, user, uniqMerge(hosts) AS hosts, toString(minMerge(first_day)) AS first_day
+                    FROM monthly_environments GROUP BY env_id, user ORDER BY env_id, user""");
+            assertEquals(List.of("1 alice 1 2026-03-01", "1 bob 1 2026-03-01", "2 alice 1 2026-03-02"),
+                    hosts.stream().map(row -> String.join(" ", row.get("env_id").asText(), row.get("user").asText(),
+                            row.get("hosts").asText(), row.get("first_day").asText())).toList(), "hosts and first days, filled by its view");
             // Running the backfill step again must not count the stored starts twice.
             SchemaMigrations.ALL.get(2).steps().forEach(step -> step.apply(store));
             assertEquals(4, store.query("SELECT countMerge(starts) AS n FROM daily_starts").get(0).get("n").asLong());
@@ -109,27 +107,41 @@ class SchemaIT {
 
     @ParameterizedTest(name = "ClickHouse {0}")
     @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
-    void startupTimesMoveToDigestsWithTheStartsStoredBeforeAndCountsKept(String engine) throws Exception {
-        try (TestEngines.Engine store = TestEngines.open(engine, "startup_digests")) {
-            List<Migration> beforeDigests = SchemaMigrations.ALL.stream().filter(m -> m.version() < 9).toList();
-            SchemaMigrations.apply(store, beforeDigests);
-            // 1..99 ms before the upgrade (the old view samples them), 100 ms after it.
-            insertStarts(store, IntStream.rangeClosed(1, 99).mapToObj(ms -> start("2026-03-01", "u" + ms, "h1", 1, ms)).toArray(String[]::new));
-            assertEquals(SchemaMigrations.ALL.size() - beforeDigests.size(), SchemaMigrations.apply(store));
-            insertStarts(store, start("2026-03-01", "late", "h1", 1, 100));
+    void anUpgradeFromMigration8KeepsTheCountsAndBackfillsDigestsHostsAndFirstDays(String engine) throws Exception {
+        try (TestEngines.Engine store = TestEngines.open(engine, "upgrade_from_8")) {
+            List<Migration> before = SchemaMigrations.ALL.stream().filter(m -> m.version() <= 8).toList();
+            SchemaMigrations.apply(store, before);
+            // 1..99 ms on hosts h0..h9 in March before the upgrade (the old views know no digests, hosts
+            // or first days), one more start of 100 ms on a new host in April after it.
+            insertStarts(store, IntStream.rangeClosed(1, 99)
+                    .mapToObj(ms -> start(ms < 50 ? "2026-03-02" : "2026-03-20", "u" + ms % 3, "h" + ms % 10, 1, ms)).toArray(String[]::new));
+            assertEquals(SchemaMigrations.ALL.size() - before.size(), SchemaMigrations.apply(store));
+            insertStarts(store, start("2026-04-01", "u0", "h-new", 1, 100));
 
             String summary = "SELECT countMerge(starts) AS starts, uniqMerge(users) AS users,"
                     + " arrayMap(q -> round(q), quantilesTDigestMerge(0.5, 0.95, 0.99)(startup_ms_digest)) AS ms FROM daily_starts";
-            JsonNode day = store.query(summary).get(0);
-            assertEquals(100, day.get("starts").asLong(), "each start counted once across the view's replacement");
-            assertEquals(100, day.get("users").asLong());
-            assertPercentiles(day.get("ms"), 50, 95, 99);
-            // The backfill run again weighs the stored starts twice: counts and percentiles stay.
-            SchemaMigrations.ALL.stream().filter(m -> m.version() == 9).findFirst().orElseThrow().steps().forEach(step -> step.apply(store));
+            JsonNode days = store.query(summary).get(0);
+            assertEquals(100, days.get("starts").asLong(), "each start counted once across the view's replacement");
+            assertEquals(3, days.get("users").asLong());
+            assertPercentiles(days.get("ms"), 50, 95, 99);
+            String months = """
+                    SELECT toString(month) AS month, countMerge(starts) AS starts, uniqMerge(hosts) AS hosts,
+                           toString(minMerge(first_day)) AS first_day, toString(maxMerge(last_seen)) AS last_seen
+                    FROM monthly_environments GROUP BY month ORDER BY month""";
+            List<String> expected = List.of("2026-03-01 99 10 2026-03-02 2026-03-20 12:00:00", "2026-04-01 1 1 2026-04-01 2026-04-01 12:00:00");
+            assertEquals(expected, monthRows(store.query(months)), "March's hosts and first day from the backfill, April's from the view");
+            // The backfills run again: counts, percentiles, hosts and first days stay.
+            SchemaMigrations.ALL.stream().filter(m -> m.version() > 8).forEach(m -> m.steps().forEach(step -> step.apply(store)));
             JsonNode again = store.query(summary).get(0);
             assertEquals(100, again.get("starts").asLong());
             assertPercentiles(again.get("ms"), 50, 95, 99);
+            assertEquals(expected, monthRows(store.query(months)));
         }
+    }
+
+    private static List<String> monthRows(List<JsonNode> rows) {
+        return rows.stream().map(row -> String.join(" ", row.get("month").asText(), row.get("starts").asText(), row.get("hosts").asText(),
+                row.get("first_day").asText(), row.get("last_seen").asText())).toList();
     }
 
     /** The percentiles of 1..100 ms, within a millisecond or two: a t-digest interpolates. */
@@ -176,8 +188,7 @@ class SchemaIT {
 
             // Six months up to April 2026 start with November 2025.
             assertEquals(List.of("starts/202401", "starts/202510", "daily_hosts/202401", "daily_hosts/202510",
-                    "monthly_environments/202401", "monthly_environments/202510", "daily_starts/202401", "daily_environments/202401",
-                    "monthly_environment_totals/202401"), dropped);
+                    "monthly_environments/202401", "monthly_environments/202510", "daily_starts/202401", "daily_environments/202401"), dropped);
             assertEquals(List.of("kept", "new"), store.query("SELECT user FROM starts ORDER BY user").stream()
                     .map(row -> row.get("user").asText()).toList());
             assertEquals(3, store.query("SELECT countMerge(starts) AS n FROM daily_starts").get(0).get("n").asLong());
