@@ -8,8 +8,11 @@ import java.util.regex.Pattern;
 /**
  * A window of days from request parameters: {@code since}/{@code until} as ISO dates or relative
  * ({@code 30d}, {@code 12w}); default the last 90 days up to today.
+ *
+ * @param reachesToday whether {@code until} is today or later: no start is dated after today but by
+ *                     a wrong clock, so the rest of the month may be read with it (see {@link WholeMonths})
  */
-public record TimeWindow(LocalDate since, LocalDate until) {
+public record TimeWindow(LocalDate since, LocalDate until, boolean reachesToday) {
 
     public static final int DEFAULT_DAYS = 90;
     private static final Pattern RELATIVE = Pattern.compile("(\\d{1,4})([dw])");
@@ -20,7 +23,7 @@ public record TimeWindow(LocalDate since, LocalDate until) {
         if (start.isAfter(end)) {
             throw new BadRequestException("since", "must not be after until");
         }
-        return new TimeWindow(start, end);
+        return new TimeWindow(start, end, !end.isBefore(today));
     }
 
     private static LocalDate date(String parameter, String value, LocalDate today) {

@@ -5,7 +5,9 @@ import java.time.LocalDate;
 
 /**
  * The calendar months that lie wholly in a window, read from a monthly rollup, and the days around
- * them, read by the day: a 365-day window is 11 months and about 30 days.
+ * them, read by the day. A window that reaches today takes its last month whole: the days after
+ * today hold only starts from clocks set ahead, which a rollup's month then counts and the raw
+ * starts' window does not. A 365-day window up to today is 12 months and 9 days.
  *
  * @param first the first day of the first whole month
  * @param after the first day of the month after the last whole one
@@ -15,7 +17,8 @@ record WholeMonths(LocalDate first, LocalDate after) {
     static WholeMonths of(TimeWindow window) {
         LocalDate monthOfSince = window.since().withDayOfMonth(1);
         LocalDate first = monthOfSince.equals(window.since()) ? monthOfSince : monthOfSince.plusMonths(1);
-        return new WholeMonths(first, window.until().plusDays(1).withDayOfMonth(1));
+        LocalDate after = window.reachesToday() ? window.until().plusMonths(1).withDayOfMonth(1) : window.until().plusDays(1).withDayOfMonth(1);
+        return new WholeMonths(first, after);
     }
 
     /** Whether the window holds a whole month. */

@@ -19,10 +19,10 @@ class QueryParametersTest {
 
     @Test
     void windowDefaultsToNinetyDaysAndReadsIsoAndRelativeDates() {
-        assertEquals(new TimeWindow(TODAY.minusDays(90), TODAY), TimeWindow.parse(null, null, TODAY));
-        assertEquals(new TimeWindow(TODAY.minusDays(30), TODAY), TimeWindow.parse("30d", "", TODAY));
-        assertEquals(new TimeWindow(TODAY.minusWeeks(12), TODAY.minusDays(1)), TimeWindow.parse("12w", "1d", TODAY));
-        assertEquals(new TimeWindow(LocalDate.of(2026, 1, 1), LocalDate.of(2026, 2, 1)),
+        assertEquals(new TimeWindow(TODAY.minusDays(90), TODAY, true), TimeWindow.parse(null, null, TODAY));
+        assertEquals(new TimeWindow(TODAY.minusDays(30), TODAY, true), TimeWindow.parse("30d", "", TODAY));
+        assertEquals(new TimeWindow(TODAY.minusWeeks(12), TODAY.minusDays(1), false), TimeWindow.parse("12w", "1d", TODAY));
+        assertEquals(new TimeWindow(LocalDate.of(2026, 1, 1), LocalDate.of(2026, 2, 1), false),
                 TimeWindow.parse("2026-01-01", "2026-02-01", TODAY));
     }
 
@@ -39,6 +39,17 @@ class QueryParametersTest {
 
     private static Filters window(String since, String until) {
         return Filters.window(TimeWindow.parse(since, until, TODAY));
+    }
+
+    @Test
+    void aWindowThatReachesTodayTakesItsLastMonthWhole() {
+        WholeMonths year = WholeMonths.of(TimeWindow.parse("365d", null, TODAY));
+        assertEquals(new WholeMonths(LocalDate.of(2025, 12, 1), LocalDate.of(2026, 12, 1)), year, "Nov 2025's last 9 days, then 12 months");
+        assertEquals("(day < toDate('2025-12-01') OR day >= toDate('2026-12-01'))", year.daysAround());
+        assertEquals(new WholeMonths(LocalDate.of(2025, 12, 1), LocalDate.of(2026, 11, 1)), WholeMonths.of(TimeWindow.parse("365d", "1d", TODAY)),
+                "a window that ends yesterday reads November by the day");
+        assertTrue(WholeMonths.of(TimeWindow.parse("2026-11-01", null, TODAY)).any(), "this month so far");
+        assertFalse(WholeMonths.of(TimeWindow.parse("2026-11-02", null, TODAY)).any(), "part of a month only");
     }
 
     @Test
