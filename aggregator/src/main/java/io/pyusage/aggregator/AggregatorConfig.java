@@ -16,7 +16,9 @@ import java.time.Duration;
  * @param batchRows   {@code PYUSAGE_AGGREGATOR_BATCH_ROWS}, default 10000: a batch is written when it has this many starts...
  * @param batchBytes  {@code PYUSAGE_AGGREGATOR_BATCH_BYTES}, default 16777216 (16 MiB): ...or when its rows take this many
  *                    bytes (package rows of many new environments are large; this bounds the memory a batch takes)...
- * @param batchAge    {@code PYUSAGE_AGGREGATOR_BATCH_MS}, default 1000: ...or when its first record is this old
+ * @param batchAge    {@code PYUSAGE_AGGREGATOR_BATCH_MS}, default 1000: ...or when its first record is this old;
+ *                    a due batch that finds the one before it still being written keeps filling, up to twice
+ *                    the rows and bytes
  * @param maxBackoff  {@code PYUSAGE_AGGREGATOR_MAX_BACKOFF_MS}, default 30000: longest wait between write retries
  * @param recentEvents {@code PYUSAGE_AGGREGATOR_RECENT_EVENTS}, default 50000: event ids remembered per partition, so a
  *                    start sent twice within that many records of its partition is stored once (see {@link RecentEvents};

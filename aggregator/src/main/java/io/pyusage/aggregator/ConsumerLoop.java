@@ -117,7 +117,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
                 if (writing != null && writeResult.isDone()) {
                     finishWrite(); // commit as soon as the write is done
                 }
-                if (batch.isDue(batchRows, batchBytes, batchAgeNanos)) {
+                if (isToBeWritten()) {
                     finishWrite();
                     startWrite();
                 }
@@ -134,6 +134,16 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
             writerThread.shutdownNow();
             consumer.close();
         }
+    }
+
+    /**
+     * Whether the filling batch goes to the writer now: when it is due and the writer is free. While
+     * the writer is busy a due batch keeps filling, up to twice its size, instead of the loop waiting
+     * with one core idle (about a sixth of a drain's time); a larger INSERT costs ClickHouse less per row.
+     */
+    private boolean isToBeWritten() {
+        boolean writerFree = writing == null || writeResult.isDone();
+        return batch.isDue(batchRows, batchBytes, batchAgeNanos) && (writerFree || batch.isDue(2 * batchRows, 2L * batchBytes, Long.MAX_VALUE));
     }
 
     void stop() {
