@@ -38,6 +38,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class CollectorBenchmark {
 
     private static final int RECORDS = Integer.getInteger("bench.records", 300_000);
+    /** Records sent before each measured run, so that the JIT compiler has settled, as in a service that runs for months. */
+    private static final int WARM_UP = Integer.getInteger("bench.warmUp", 300_000);
     private static final boolean UDP = !Boolean.getBoolean("bench.skipUdp");
     private static final int BATCH = 200;
     private static final int HTTP_SENDERS = Integer.getInteger("bench.httpSenders", 16);
@@ -95,7 +97,7 @@ public final class CollectorBenchmark {
                 ProducerConfig.LINGER_MS_CONFIG, 5,
                 ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024), new StringSerializer(), new ByteArraySerializer())) {
             // Warm-up, then the measured run.
-            sendRaw(producer, records, RECORDS / 10);
+            sendRaw(producer, records, WARM_UP);
             long start = System.nanoTime();
             sendRaw(producer, records, RECORDS);
             return RECORDS / seconds(start);
@@ -121,7 +123,7 @@ public final class CollectorBenchmark {
         }
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         URI uri = URI.create(collector.httpUrl() + "/v1/startups");
-        postBatches(client, uri, bodies, RECORDS / 10 / BATCH);
+        postBatches(client, uri, bodies, WARM_UP / BATCH);
         double before = collector.counter("pyusage_collector_accepted_total", "http");
         long start = System.nanoTime();
         postBatches(client, uri, bodies, RECORDS / BATCH);
