@@ -74,7 +74,9 @@ class PipelineIT {
         JsonNode onlyV2 = TestStack.json(TestStack.get(stack.queryApiUrl() + "/api/v1/packages/" + pkg + "/users?version=2.0"));
         assertEquals(1, onlyV2.path("total").asInt());
         assertEquals("carol", onlyV2.path("rows").get(0).path("user").asText());
-        assertEquals("node08", onlyV2.path("rows").get(0).path("hosts").get(0).asText());
+        assertEquals(1, onlyV2.path("rows").get(0).path("hosts").asInt(), "node08");
+        JsonNode node08 = TestStack.json(TestStack.get(stack.queryApiUrl() + "/api/v1/hosts/node08"));
+        assertEquals("carol", node08.path("rows").get(0).path("users").get(0).asText(), node08.toString());
     }
 
     @Test
