@@ -82,25 +82,10 @@ class ConsumerLoopTest {
     /** A store whose first INSERT of starts ends only when {@code mayEnd} opens; no positions or environments stored. */
     private static SqlRunner slowFirstInsert(CountDownLatch mayEnd) {
         boolean[] first = {true};
-        return new SqlRunner() {
-            @Override
-            public void execute(String sql) {
-                throw new AssertionError(sql);
-            }
-
+        return new RefusingStore() {
             @Override
             public List<JsonNode> query(String sql) {
                 return List.of();
-            }
-
-            @Override
-            public RowsPage queryPage(String sql) {
-                throw new AssertionError(sql);
-            }
-
-            @Override
-            public void insertJsonEachRow(String table, byte[] ndjson) {
-                throw new AssertionError(table);
             }
 
             @Override
@@ -141,7 +126,10 @@ class ConsumerLoopTest {
     }
 
     /** The loop fails before it has anything to write or look up. */
-    private static final SqlRunner UNUSED = new SqlRunner() {
+    private static final SqlRunner UNUSED = new RefusingStore();
+
+    /** A store that fails the test on any use; a test overrides what it expects to be asked. */
+    private static class RefusingStore implements SqlRunner {
         @Override
         public void execute(String sql) {
             throw new AssertionError(sql);
@@ -166,5 +154,5 @@ class ConsumerLoopTest {
         public void insertRowBinary(String table, List<String> columns, byte[] rows) {
             throw new AssertionError(table);
         }
-    };
+    }
 }
