@@ -16,23 +16,18 @@ public final class SchemaMigrations {
 
     private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrations.class);
 
-    private static final String DAILY_STARTS_SELECT = """
-            SELECT day, base, python, ci, interactive,
-                   countState() AS starts, uniqState(user) AS users, uniqState(host) AS hosts,
-                   quantilesState(0.5, 0.95, 0.99)(startup_ms) AS startup_ms
-            FROM starts
-            GROUP BY day, base, python, ci, interactive
-            """;
+    // The rollups whose views changed keep their grouping in one place: a view's backfill of new
+    // states groups the starts as the view does.
+    private static final String DAILY_STARTS_KEYS = "day, base, python, ci, interactive";
+    private static final String DAILY_STARTS_COUNTS = "countState() AS starts, uniqState(user) AS users, uniqState(host) AS hosts";
+    private static final String DAILY_STARTS_SELECT = startsGrouped(DAILY_STARTS_KEYS, DAILY_STARTS_KEYS,
+            DAILY_STARTS_COUNTS + ", quantilesState(0.5, 0.95, 0.99)(startup_ms) AS startup_ms");
     // Start-up times as t-digests since migration 9: the sampling state above keeps up to 8,192
     // values a row, 1.9 of the 49 bytes a stored start on the synthetic year; a t-digest takes 0.34
     // and gave the same percentiles within 1 ms there.
-    private static final String DAILY_STARTS_DIGEST_SELECT = """
-            SELECT day, base, python, ci, interactive,
-                   countState() AS starts, uniqState(user) AS users, uniqState(host) AS hosts,
-                   quantilesTDigestState(0.5, 0.95, 0.99)(startup_ms) AS startup_ms_digest
-            FROM starts
-            GROUP BY day, base, python, ci, interactive
-            """;
+    private static final String STARTUP_DIGEST = "quantilesTDigestState(0.5, 0.95, 0.99)(startup_ms) AS startup_ms_digest";
+    private static final String DAILY_STARTS_DIGEST_SELECT = startsGrouped(DAILY_STARTS_KEYS, DAILY_STARTS_KEYS,
+            DAILY_STARTS_COUNTS + ", " + STARTUP_DIGEST);
     private static final String DAILY_ENVIRONMENTS_SELECT = """
             SELECT env_id, day, base, countState() AS starts, uniqState(user) AS users, uniqState(host) AS hosts
             FROM starts
@@ -45,20 +40,15 @@ public final class SchemaMigrations {
             GROUP BY host, day, base, python, prefix, user, env_id, package_count
             """;
 
-    private static final String MONTHLY_ENVIRONMENTS_SELECT = """
-            SELECT toStartOfMonth(day) AS month, env_id, base, user, prefix, ci,
-                   countState() AS starts, maxState(ts) AS last_seen
-            FROM starts
-            GROUP BY month, env_id, base, user, prefix, ci
-            """;
-
+    private static final String MONTHLY_ENVIRONMENTS_KEYS = "month, env_id, base, user, prefix, ci";
+    private static final String MONTHLY_ENVIRONMENTS_SELECTED = "toStartOfMonth(day) AS month, env_id, base, user, prefix, ci";
+    private static final String MONTHLY_ENVIRONMENTS_COUNTS = "countState() AS starts, maxState(ts) AS last_seen";
+    private static final String MONTHLY_ENVIRONMENTS_SELECT = startsGrouped(MONTHLY_ENVIRONMENTS_SELECTED, MONTHLY_ENVIRONMENTS_KEYS,
+            MONTHLY_ENVIRONMENTS_COUNTS);
     // Hosts and first days since migration 10.
-    private static final String MONTHLY_ENVIRONMENTS_HOSTS_SELECT = """
-            SELECT toStartOfMonth(day) AS month, env_id, base, user, prefix, ci,
-                   countState() AS starts, maxState(ts) AS last_seen, uniqState(host) AS hosts, minState(day) AS first_day
-            FROM starts
-            GROUP BY month, env_id, base, user, prefix, ci
-            """;
+    private static final String MONTHLY_HOSTS = "uniqState(host) AS hosts, minState(day) AS first_day";
+    private static final String MONTHLY_ENVIRONMENTS_HOSTS_SELECT = startsGrouped(MONTHLY_ENVIRONMENTS_SELECTED, MONTHLY_ENVIRONMENTS_KEYS,
+            MONTHLY_ENVIRONMENTS_COUNTS + ", " + MONTHLY_HOSTS);
 
     private static final String ENVIRONMENTS_SELECT = """
             SELECT env_id, min(first_seen) AS first_seen
@@ -247,12 +237,8 @@ public final class SchemaMigrations {
             new Migration(9, "start-up times as t-digests",
                     Migration.addColumn("daily_starts", "startup_ms_digest", "AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float32)"),
                     Migration.replaceView("daily_starts", DAILY_STARTS_DIGEST_SELECT),
-                    Migration.sql("""
-                    INSERT INTO daily_starts (day, base, python, ci, interactive, startup_ms_digest)
-                    SELECT day, base, python, ci, interactive, quantilesTDigestState(0.5, 0.95, 0.99)(startup_ms)
-                    FROM starts
-                    GROUP BY day, base, python, ci, interactive
-                    """),
+                    Migration.sql("INSERT INTO daily_starts (" + DAILY_STARTS_KEYS + ", startup_ms_digest) "
+                            + startsGrouped(DAILY_STARTS_KEYS, DAILY_STARTS_KEYS, STARTUP_DIGEST)),
                     Migration.dropColumn("daily_starts", "startup_ms")),
             // A package's versions and its users' hosts over long windows: per month, environment and
             // user, the distinct hosts as a uniq state (a user's hosts are too many to keep by name:
@@ -265,17 +251,18 @@ public final class SchemaMigrations {
                     Migration.addColumn("monthly_environments", "hosts", "AggregateFunction(uniq, String)"),
                     Migration.addColumn("monthly_environments", "first_day", "AggregateFunction(min, Date)"),
                     Migration.replaceView("monthly_environments", MONTHLY_ENVIRONMENTS_HOSTS_SELECT),
-                    Migration.sql("""
-                    INSERT INTO monthly_environments (month, env_id, base, user, prefix, ci, hosts, first_day)
-                    SELECT toStartOfMonth(day) AS month, env_id, base, user, prefix, ci, uniqState(host), minState(day)
-                    FROM starts
-                    GROUP BY month, env_id, base, user, prefix, ci
-                    """)));
+                    Migration.sql("INSERT INTO monthly_environments (" + MONTHLY_ENVIRONMENTS_KEYS + ", hosts, first_day) "
+                            + startsGrouped(MONTHLY_ENVIRONMENTS_SELECTED, MONTHLY_ENVIRONMENTS_KEYS, MONTHLY_HOSTS))));
 
     /** What the migrations' statements need: 18.16 creates LowCardinality columns only when asked (later releases ignore it). */
     public static final Map<String, String> SETTINGS = Map.of("allow_experimental_low_cardinality_type", "1");
 
     private SchemaMigrations() {
+    }
+
+    /** {@code states} of the starts grouped by {@code groupBy}, with the {@code selected} keys (the same, or expressions named like them) first. */
+    private static String startsGrouped(String selected, String groupBy, String states) {
+        return "SELECT " + selected + ",\n       " + states + "\nFROM starts\nGROUP BY " + groupBy + "\n";
     }
 
     /** Creates the database if needed and applies every migration not yet recorded; returns how many ran. */
