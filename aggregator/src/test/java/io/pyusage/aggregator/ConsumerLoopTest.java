@@ -53,9 +53,11 @@ class ConsumerLoopTest {
                 }
             });
         }
+        // After the slow INSERT, how the last records fall into batches depends on when each write
+        // ends; a batch left short of 10 is written by its age (the polls before take milliseconds).
         AggregatorConfig config = AggregatorConfig.from(new Env(Map.of(
                 "PYUSAGE_KAFKA_BOOTSTRAP", "127.0.0.1:9", "PYUSAGE_CLICKHOUSE_URL", "http://127.0.0.1:9",
-                "PYUSAGE_AGGREGATOR_BATCH_ROWS", "10", "PYUSAGE_AGGREGATOR_BATCH_MS", "60000")));
+                "PYUSAGE_AGGREGATOR_BATCH_ROWS", "10", "PYUSAGE_AGGREGATOR_BATCH_MS", "2000")));
         AggregatorMetrics metrics = new AggregatorMetrics(new SimpleMeterRegistry());
         try (DeadLetters deadLetters = new DeadLetters(config.kafka())) {
             ConsumerLoop loop = new ConsumerLoop(consumer, "startups", "topic-id", new ClickHouseWriter(slowFirstInsert(firstInsertMayEnd)),
