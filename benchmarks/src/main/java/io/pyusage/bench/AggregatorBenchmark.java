@@ -84,7 +84,7 @@ public final class AggregatorBenchmark {
                 double warmUp = writtenBy(aggregator, WARM_UP);
                 long measuredFrom = System.nanoTime();
                 say("warm-up: %,.0f starts of another population written in %.1f s", warmUp, (measuredFrom - begin) / 1e9);
-                CpuTime cpu = CpuTime.of(aggregator.pid(), clickHouse.pid(), ProcessHandle.current().pid());
+                CpuTime cpu = CpuTime.of(aggregator.pid(), clickHouse.pid(), kafka.pid());
                 double insertSecondsBefore = aggregator.metric("pyusage_aggregator_insert_seconds_sum", "");
                 long insertsBefore = (long) aggregator.metric("pyusage_aggregator_insert_seconds_count", "");
                 // Batches end where they fill, so the warm-up's last one may hold measured starts: the measured
@@ -99,7 +99,7 @@ public final class AggregatorBenchmark {
                 long inserts = (long) aggregator.metric("pyusage_aggregator_insert_seconds_count", "") - insertsBefore;
                 say("of which writing batches (dead letters, INSERTs): %.1f s",
                         aggregator.metric("pyusage_aggregator_insert_seconds_sum", "") - insertSecondsBefore);
-                say("CPU time meanwhile: aggregator %.1f s, ClickHouse %.1f s, broker and this benchmark %.1f s (%d cores for %.1f s)",
+                say("CPU time meanwhile: aggregator %.1f s, ClickHouse %.1f s, broker %.1f s (%d cores for %.1f s)",
                         cpuSeconds[0], cpuSeconds[1], cpuSeconds[2], Runtime.getRuntime().availableProcessors(), seconds);
                 long peakHeap = heap.stop();
                 say("aggregator drained %,.0f starts in %.1f s: %,.0f starts/s, ratio to the bulk baseline %.2f (%,d batches; peak heap %d MiB, peak RSS %d MiB)",

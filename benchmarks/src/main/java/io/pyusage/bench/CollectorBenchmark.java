@@ -1,6 +1,7 @@
 package io.pyusage.bench;
 
 import io.pyusage.devstack.servers.EmbeddedKafka;
+import io.pyusage.devstack.servers.ServiceProcess;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,8 +32,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * The collector's throughput against the limit Kafka itself sets on this machine. In one run, on
  * one local broker: a raw {@code KafkaProducer} loop sends realistic records (the baseline), then
- * the collector, in its own JVM with a 256 MiB heap cap, takes the same records over HTTP batches
- * and over UDP at fixed rates. Prints records/s, the ratio to the baseline, UDP loss per rate, and
+ * the floor under any collector ({@link RelayFloor}: the same HTTP batches relayed to Kafka with
+ * nothing read), then the collector, in its own JVM with a 256 MiB heap cap, takes the same records
+ * over HTTP batches and over UDP at fixed rates. Prints records/s, the ratio to the baseline, UDP loss per rate, and
  * the collector's peak heap and RSS. Not a test: run it with {@code ./pyusage bench collector}.
  */
 public final class CollectorBenchmark {
@@ -57,12 +59,26 @@ public final class CollectorBenchmark {
             try (EmbeddedKafka kafka = EmbeddedKafka.onFreePorts(dir.resolve("kafka")).start()) {
                 createTopic(kafka.bootstrapServers(), "raw");
                 createTopic(kafka.bootstrapServers(), "startups");
-                double raw = rawProducer(kafka.bootstrapServers(), records);
+                createTopic(kafka.bootstrapServers(), RelayFloor.TOPIC);
+                List<byte[]> bodies = ndjsonBodies(records);
+                double raw = rawProducer(kafka, records);
                 say("raw KafkaProducer: %,.0f records/s", raw);
+                double floor;
+                try (ServiceProcess relay = CollectorProcess.startRelayFloor(dir.path(), kafka.bootstrapServers())) {
+                    floor = httpBatches(relay.httpUrl(), bodies, relay.pid(), kafka);
+                }
+                say("floor, HTTP batches relayed to Kafka with nothing read (RelayFloor): %,.0f records/s, ratio to raw producer %.2f",
+                        floor, floor / raw);
                 try (CollectorProcess collector = CollectorProcess.start(dir.path(), kafka.bootstrapServers())) {
                     HeapSampler heap = HeapSampler.start(collector.service());
-                    double http = httpBatches(collector, records);
-                    say("collector over HTTP batches of %d: %,.0f records/s, ratio to raw producer %.2f", BATCH, http, http / raw);
+                    double before = collector.counter("pyusage_collector_accepted_total", "http");
+                    double http = httpBatches(collector.httpUrl(), bodies, collector.service().pid(), kafka);
+                    double accepted = collector.counter("pyusage_collector_accepted_total", "http") - before;
+                    if (accepted < WARM_UP + RECORDS) {
+                        say("warning: the collector counted %,.0f of %,d HTTP records as accepted", accepted, WARM_UP + RECORDS);
+                    }
+                    say("collector over HTTP batches of %d: %,.0f records/s, ratio to raw producer %.2f, to the floor %.2f",
+                            BATCH, http, http / raw, http / floor);
                     List<String> udpLines = new ArrayList<>();
                     int saturation = 0;
                     for (int rate : UDP ? UDP_RATES : new int[0]) {
@@ -80,17 +96,17 @@ public final class CollectorBenchmark {
                     udpLines.forEach(System.out::println);
                     say("UDP: highest offered rate without loss %,d records/s", saturation);
                     say("collector peak heap used %d MiB (cap 256 MiB), peak RSS %d MiB", peakHeap >> 20, collector.service().peakRssBytes() >> 20);
-                    say("SUMMARY raw=%.0f/s http=%.0f/s ratio=%.2f udp_zero_loss_max=%d/s heap_peak=%dMiB rss_peak=%dMiB",
-                            raw, http, http / raw, saturation, peakHeap >> 20, collector.service().peakRssBytes() >> 20);
+                    say("SUMMARY raw=%.0f/s floor=%.0f/s (ratio %.2f) http=%.0f/s ratio=%.2f udp_zero_loss_max=%d/s heap_peak=%dMiB rss_peak=%dMiB",
+                            raw, floor, floor / raw, http, http / raw, saturation, peakHeap >> 20, collector.service().peakRssBytes() >> 20);
                 }
             }
         }
     }
 
     /** The baseline: the same producer settings as the collector's, sending the same bytes from one thread. */
-    private static double rawProducer(String bootstrap, List<byte[]> records) throws Exception {
+    private static double rawProducer(EmbeddedKafka kafka, List<byte[]> records) throws Exception {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
@@ -98,9 +114,13 @@ public final class CollectorBenchmark {
                 ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024), new StringSerializer(), new ByteArraySerializer())) {
             // Warm-up, then the measured run.
             sendRaw(producer, records, WARM_UP);
+            CpuTime cpu = CpuTime.of(ProcessHandle.current().pid(), kafka.pid());
             long start = System.nanoTime();
             sendRaw(producer, records, RECORDS);
-            return RECORDS / seconds(start);
+            double rate = RECORDS / seconds(start);
+            double[] used = cpu.used();
+            say("  CPU per record: producer %.1f us, broker %.1f us", perRecord(used[0]), perRecord(used[1]));
+            return rate;
         }
     }
 
@@ -111,8 +131,8 @@ public final class CollectorBenchmark {
         producer.flush();
     }
 
-    /** HTTP_SENDERS clients, each posting NDJSON batches and waiting for the 202 before the next. */
-    private static double httpBatches(CollectorProcess collector, List<byte[]> records) throws Exception {
+    /** The records as NDJSON bodies of BATCH lines each. */
+    private static List<byte[]> ndjsonBodies(List<byte[]> records) {
         List<byte[]> bodies = new ArrayList<>();
         for (int b = 0; b < records.size() / BATCH; b++) {
             StringBuilder body = new StringBuilder();
@@ -121,23 +141,30 @@ public final class CollectorBenchmark {
             }
             bodies.add(body.toString().getBytes(StandardCharsets.UTF_8));
         }
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        URI uri = URI.create(collector.httpUrl() + "/v1/startups");
-        postBatches(client, uri, bodies, WARM_UP / BATCH);
-        double before = collector.counter("pyusage_collector_accepted_total", "http");
-        long start = System.nanoTime();
-        postBatches(client, uri, bodies, RECORDS / BATCH);
-        double elapsed = seconds(start);
-        double accepted = collector.counter("pyusage_collector_accepted_total", "http") - before;
-        if (accepted < RECORDS) {
-            say("warning: only %,.0f of %,d HTTP records were accepted", accepted, RECORDS);
-        }
-        return accepted / elapsed;
+        return bodies;
     }
 
-    private static void postBatches(HttpClient client, URI uri, List<byte[]> bodies, int batches) throws Exception {
+    /** Warm-up batches, then the measured ones: records/s answered 202 (a 202 covers every line of its batch). */
+    private static double httpBatches(String url, List<byte[]> bodies, long servicePid, EmbeddedKafka kafka) throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        URI uri = URI.create(url + "/v1/startups");
+        postBatches(client, uri, bodies, WARM_UP / BATCH);
+        CpuTime cpu = CpuTime.of(servicePid, kafka.pid(), ProcessHandle.current().pid());
+        long start = System.nanoTime();
+        long answered = postBatches(client, uri, bodies, RECORDS / BATCH);
+        double elapsed = seconds(start);
+        double[] used = cpu.used();
+        say("  CPU per record: service %.1f us, broker %.1f us, load generator %.1f us", perRecord(used[0]), perRecord(used[1]), perRecord(used[2]));
+        if (answered < RECORDS / BATCH) {
+            say("warning: only %,d of %,d HTTP batches were answered 202", answered, RECORDS / BATCH);
+        }
+        return answered * BATCH / elapsed;
+    }
+
+    /** HTTP_SENDERS clients, each posting NDJSON batches and waiting for the answer before the next; returns the 202s. */
+    private static long postBatches(HttpClient client, URI uri, List<byte[]> bodies, int batches) throws Exception {
         AtomicInteger next = new AtomicInteger();
-        AtomicLong refused = new AtomicLong();
+        AtomicLong answered = new AtomicLong();
         ExecutorService senders = Executors.newFixedThreadPool(HTTP_SENDERS);
         List<Future<?>> running = new ArrayList<>();
         for (int s = 0; s < HTTP_SENDERS; s++) {
@@ -146,8 +173,8 @@ public final class CollectorBenchmark {
                     HttpResponse<Void> response = client.send(HttpRequest.newBuilder(uri)
                             .POST(HttpRequest.BodyPublishers.ofByteArray(bodies.get(b % bodies.size()))).build(),
                             HttpResponse.BodyHandlers.discarding());
-                    if (response.statusCode() != 202) {
-                        refused.incrementAndGet();
+                    if (response.statusCode() == 202) {
+                        answered.incrementAndGet();
                     }
                 }
                 return null;
@@ -157,9 +184,7 @@ public final class CollectorBenchmark {
             sender.get(10, TimeUnit.MINUTES);
         }
         senders.shutdown();
-        if (refused.get() > 0) {
-            say("warning: %,d HTTP batches were not answered 202", refused.get());
-        }
+        return answered.get();
     }
 
     /** Sends datagrams paced at {@code rate} per second for UDP_STEP, then counts what the collector accepted. */
@@ -195,6 +220,11 @@ public final class CollectorBenchmark {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
+    }
+
+    /** Microseconds of CPU per measured record. */
+    private static double perRecord(double cpuSeconds) {
+        return cpuSeconds / RECORDS * 1e6;
     }
 
     private static double seconds(long startNanos) {

@@ -25,18 +25,30 @@ final class CollectorProcess implements AutoCloseable {
     static CollectorProcess start(Path dir, String bootstrap) throws Exception {
         int httpPort = FreePorts.next();
         int udpPort = FreePorts.next();
+        return new CollectorProcess(ServiceProcess.start("io.pyusage.collector.CollectorMain", jvmArgs(), Map.of(
+                "PYUSAGE_KAFKA_BOOTSTRAP", bootstrap,
+                "PYUSAGE_KAFKA_PARTITIONS", "3",
+                "PYUSAGE_COLLECTOR_HOST", "127.0.0.1",
+                "PYUSAGE_COLLECTOR_HTTP_PORT", String.valueOf(httpPort),
+                "PYUSAGE_COLLECTOR_UDP_PORT", String.valueOf(udpPort)), httpPort, dir.resolve("collector.log")), udpPort);
+    }
+
+    /** {@link RelayFloor} in a JVM like the collector's. */
+    static ServiceProcess startRelayFloor(Path dir, String bootstrap) throws Exception {
+        int httpPort = FreePorts.next();
+        return ServiceProcess.start(RelayFloor.class.getName(), jvmArgs(), Map.of(
+                "PYUSAGE_KAFKA_BOOTSTRAP", bootstrap,
+                "PYUSAGE_COLLECTOR_HTTP_PORT", String.valueOf(httpPort)), httpPort, dir.resolve("relay-floor.log"));
+    }
+
+    private static List<String> jvmArgs() {
         List<String> jvmArgs = new ArrayList<>(List.of("-Xmx256m"));
         // For profiling, e.g. -Dbench.collectorJvmArgs=-XX:StartFlightRecording=filename=collector.jfr
         String extra = System.getProperty("bench.collectorJvmArgs", "").trim();
         if (!extra.isEmpty()) {
             jvmArgs.addAll(List.of(extra.split("\\s+")));
         }
-        return new CollectorProcess(ServiceProcess.start("io.pyusage.collector.CollectorMain", jvmArgs, Map.of(
-                "PYUSAGE_KAFKA_BOOTSTRAP", bootstrap,
-                "PYUSAGE_KAFKA_PARTITIONS", "3",
-                "PYUSAGE_COLLECTOR_HOST", "127.0.0.1",
-                "PYUSAGE_COLLECTOR_HTTP_PORT", String.valueOf(httpPort),
-                "PYUSAGE_COLLECTOR_UDP_PORT", String.valueOf(udpPort)), httpPort, dir.resolve("collector.log")), udpPort);
+        return jvmArgs;
     }
 
     String httpUrl() {

@@ -51,6 +51,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         return new EmbeddedKafka(dir, FreePorts.next(), FreePorts.next());
     }
 
+    /** The broker's process id, once started. */
+    public long pid() {
+        return process.pid();
+    }
+
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
     }
