@@ -124,7 +124,9 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
             }
             finishWrite();
         } catch (WakeupException e) {
-            // stop() woke us up; the unwritten batch is re-read after restart
+            // stop() woke us up: the batch on the writer is finished (counted, committed), the
+            // filling one is re-read after restart
+            finishWrite();
         } catch (InterruptException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
@@ -340,10 +342,13 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         return refusedStarts[0];
     }
 
-    /** After a batch is written: commit its offsets, count it, remember its environments, resume if paused. */
+    /**
+     * After a batch is written: count it, remember its environments, commit its offsets, resume if
+     * paused. Counted before the commit: the rows are stored whether or not the commit gets through
+     * (a stop's wakeup ends it).
+     */
     private void committed(Batch target, int refusedStarts) {
         metrics.batchAge.record(target.ageNanos(), TimeUnit.NANOSECONDS);
-        commit(target.commitOffsets());
         metrics.startsWritten.increment(target.startRows() - refusedStarts);
         metrics.packageRowsWritten.increment(target.packageRows());
         metrics.batchSize.record(target.startRows());
@@ -355,6 +360,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         if (target == writing) {
             writing = null;
         }
+        commit(target.commitOffsets());
         lastError = null;
         if (metrics.paused.getAndSet(0) == 1) {
             consumer.resume(resumable(consumer.assignment()));

@@ -105,7 +105,7 @@ class AggregatorServiceIT {
         first.start(vertx).await(60, TimeUnit.SECONDS);
         produce(topic, 3, "ann");
         awaitStarts(clickHouse, 3);
-        // Counted once the batch is committed, after its rows are visible: read when the loop has ended.
+        // Counted once the write has returned, after its rows are visible: read when the loop has ended.
         first.stop().await(60, TimeUnit.SECONDS);
         assertEquals(1, packageRowsWritten(first), "the one package of the one set, written once");
 
