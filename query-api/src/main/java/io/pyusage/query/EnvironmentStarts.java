@@ -40,7 +40,7 @@ final class EnvironmentStarts {
 
     /**
      * The number of distinct hosts of each of {@code users} (SQL literals) under {@code filters} and
-     * {@code condition}: the whole months from the host states of {@code monthly_environments}, the
+     * {@code condition}: the whole months from the host states of {@code monthly_user_hosts}, the
      * days around them from {@code starts}, as {@link #rows} splits them. Columns {@code user, hosts}.
      */
     static String hosts(Filters filters, String condition, String users) {
@@ -51,7 +51,7 @@ final class EnvironmentStarts {
         }
         return """
                 SELECT user, uniqMerge(hosts) AS hosts FROM (
-                    SELECT user, hosts FROM monthly_environments WHERE %s AND %s AND %s
+                    SELECT user, hosts FROM monthly_user_hosts WHERE %s AND %s AND %s
                     UNION ALL
                     SELECT user, uniqState(host) AS hosts FROM starts WHERE %s AND %s AND %s GROUP BY user
                 ) AS months_and_days

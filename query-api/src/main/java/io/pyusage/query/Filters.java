@@ -56,7 +56,10 @@ public record Filters(TimeWindow window, String base, String python, String host
         DAILY_ENVIRONMENTS(false, false, false, false),
         /** Every filtered column but {@code ci}. */
         DAILY_HOSTS(true, true, true, false),
-        /** Environment, month, base, user, prefix, CI: its window is whole months (see {@link WholeMonths}). */
+        /**
+         * Environment, month, base, user, prefix, CI: its window is whole months (see {@link WholeMonths}).
+         * {@code monthly_user_hosts} has the same columns.
+         */
         MONTHLY_ENVIRONMENTS(false, true, false, true);
 
         private final boolean python;

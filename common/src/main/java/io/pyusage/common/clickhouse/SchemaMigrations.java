@@ -49,6 +49,11 @@ public final class SchemaMigrations {
     private static final String MONTHLY_HOSTS = "uniqState(host) AS hosts, minState(day) AS first_day";
     private static final String MONTHLY_ENVIRONMENTS_HOSTS_SELECT = startsGrouped(MONTHLY_ENVIRONMENTS_SELECTED, MONTHLY_ENVIRONMENTS_KEYS,
             MONTHLY_ENVIRONMENTS_COUNTS + ", " + MONTHLY_HOSTS);
+    // Since migration 11 the host states are kept sorted by user (monthly_user_hosts), the first days stay.
+    private static final String MONTHLY_ENVIRONMENTS_FIRST_DAY_SELECT = startsGrouped(MONTHLY_ENVIRONMENTS_SELECTED, MONTHLY_ENVIRONMENTS_KEYS,
+            MONTHLY_ENVIRONMENTS_COUNTS + ", minState(day) AS first_day");
+    private static final String MONTHLY_USER_HOSTS_SELECT = startsGrouped(MONTHLY_ENVIRONMENTS_SELECTED, MONTHLY_ENVIRONMENTS_KEYS,
+            "uniqState(host) AS hosts");
 
     private static final String ENVIRONMENTS_SELECT = """
             SELECT env_id, min(first_seen) AS first_seen
@@ -252,7 +257,31 @@ public final class SchemaMigrations {
                     Migration.addColumn("monthly_environments", "first_day", "AggregateFunction(min, Date)"),
                     Migration.replaceView("monthly_environments", MONTHLY_ENVIRONMENTS_HOSTS_SELECT),
                     Migration.sql("INSERT INTO monthly_environments (" + MONTHLY_ENVIRONMENTS_KEYS + ", hosts, first_day) "
-                            + startsGrouped(MONTHLY_ENVIRONMENTS_SELECTED, MONTHLY_ENVIRONMENTS_KEYS, MONTHLY_HOSTS))));
+                            + startsGrouped(MONTHLY_ENVIRONMENTS_SELECTED, MONTHLY_ENVIRONMENTS_KEYS, MONTHLY_HOSTS))),
+            // A package's users' hosts: the page's 50 users were found in monthly_environments, sorted by
+            // environment, only by reading most of its granules (131-185 ms for numpy over the synthetic
+            // year). Here the same host states are sorted by user in 256-row granules (63-71 ms). They
+            // leave monthly_environments, so the database stays as large as it was: a second copy would
+            // cost 2.0 bytes a start. Columns in the select's order, as the backfill inserts by
+            // position. Dropped with the starts; the views are replaced (see migration 9).
+            new Migration(11, "monthly host states sorted by user",
+                    Migration.sql("""
+                    CREATE TABLE IF NOT EXISTS monthly_user_hosts (
+                        month Date,
+                        env_id UInt64,
+                        base String,
+                        user String,
+                        prefix String,
+                        ci UInt8,
+                        hosts AggregateFunction(uniq, String)
+                    ) ENGINE = AggregatingMergeTree()
+                    PARTITION BY toYYYYMM(month)
+                    ORDER BY (user, month, env_id, base, prefix, ci)
+                    SETTINGS index_granularity = 256
+                    """),
+                    Migration.filledByView("monthly_user_hosts", MONTHLY_USER_HOSTS_SELECT),
+                    Migration.replaceView("monthly_environments", MONTHLY_ENVIRONMENTS_FIRST_DAY_SELECT),
+                    Migration.dropColumn("monthly_environments", "hosts")));
 
     /** What the migrations' statements need: 18.16 creates LowCardinality columns only when asked (later releases ignore it). */
     public static final Map<String, String> SETTINGS = Map.of("allow_experimental_low_cardinality_type", "1");
