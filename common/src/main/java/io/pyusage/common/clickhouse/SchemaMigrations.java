@@ -41,6 +41,8 @@ public final class SchemaMigrations {
             """;
 
     private static final String MONTHLY_ENVIRONMENTS_KEYS = "month, env_id, base, user, prefix, ci";
+    /** The key columns of both monthly rollups, in the order their views select them. */
+    private static final String MONTHLY_KEY_COLUMNS = "month Date, env_id UInt64, base String, user String, prefix String, ci UInt8,";
     private static final String MONTHLY_ENVIRONMENTS_SELECTED = "toStartOfMonth(day) AS month, env_id, base, user, prefix, ci";
     private static final String MONTHLY_ENVIRONMENTS_COUNTS = "countState() AS starts, maxState(ts) AS last_seen";
     private static final String MONTHLY_ENVIRONMENTS_SELECT = startsGrouped(MONTHLY_ENVIRONMENTS_SELECTED, MONTHLY_ENVIRONMENTS_KEYS,
@@ -194,18 +196,13 @@ public final class SchemaMigrations {
             new Migration(6, "monthly environments",
                     Migration.sql("""
                     CREATE TABLE IF NOT EXISTS monthly_environments (
-                        month Date,
-                        env_id UInt64,
-                        base String,
-                        user String,
-                        prefix String,
-                        ci UInt8,
+                        %s
                         starts AggregateFunction(count),
                         last_seen AggregateFunction(max, DateTime('UTC'))
                     ) ENGINE = AggregatingMergeTree()
                     PARTITION BY toYYYYMM(month)
                     ORDER BY (env_id, month, base, user, prefix, ci)
-                    """),
+                    """.formatted(MONTHLY_KEY_COLUMNS)),
                     Migration.filledByView("monthly_environments", MONTHLY_ENVIRONMENTS_SELECT)),
             // Which package sets are stored, found by id: environment_packages is sorted by package
             // name, so an id is found there only by reading every row. An aggregator asks here before
@@ -267,18 +264,13 @@ public final class SchemaMigrations {
             new Migration(11, "monthly host states sorted by user",
                     Migration.sql("""
                     CREATE TABLE IF NOT EXISTS monthly_user_hosts (
-                        month Date,
-                        env_id UInt64,
-                        base String,
-                        user String,
-                        prefix String,
-                        ci UInt8,
+                        %s
                         hosts AggregateFunction(uniq, String)
                     ) ENGINE = AggregatingMergeTree()
                     PARTITION BY toYYYYMM(month)
                     ORDER BY (user, month, env_id, base, prefix, ci)
                     SETTINGS index_granularity = 256
-                    """),
+                    """.formatted(MONTHLY_KEY_COLUMNS)),
                     Migration.filledByView("monthly_user_hosts", MONTHLY_USER_HOSTS_SELECT),
                     Migration.replaceView("monthly_environments", MONTHLY_ENVIRONMENTS_FIRST_DAY_SELECT),
                     Migration.dropColumn("monthly_environments", "hosts")));
