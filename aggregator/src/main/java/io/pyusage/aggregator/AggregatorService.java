@@ -81,8 +81,9 @@ public final class AggregatorService implements Service {
                 });
     }
 
-    private void startLoop(String topicId) {
-        KafkaConsumer<ByteBuffer, ByteBuffer> consumer = new KafkaConsumer<>(Map.of(
+    /** The consumer the loop reads with; also the aggregator benchmark's floor, which reads with nothing else. */
+    public static KafkaConsumer<ByteBuffer, ByteBuffer> newConsumer(AggregatorConfig config) {
+        return new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, config.groupId(),
                 // Offsets are committed by hand, only after ClickHouse accepted the rows they cover.
@@ -98,6 +99,10 @@ public final class AggregatorService implements Service {
                 ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) config.sessionTimeout().toMillis() / 3),
                 // Buffers over the fetched bytes: the record bytes are not copied once more per record.
                 new ByteBufferDeserializer(), new ByteBufferDeserializer());
+    }
+
+    private void startLoop(String topicId) {
+        KafkaConsumer<ByteBuffer, ByteBuffer> consumer = newConsumer(config);
         kafkaMeters = KafkaClientMeters.bind(consumer, registry);
         store = new ClickHouseStore(config.clickHouse());
         deadLetters = new DeadLetters(config.kafka());

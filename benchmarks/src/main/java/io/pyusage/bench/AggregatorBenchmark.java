@@ -2,9 +2,12 @@ package io.pyusage.bench;
 
 import static io.pyusage.bench.CollectorBenchmark.say;
 
+import io.pyusage.aggregator.AggregatorConfig;
 import io.pyusage.aggregator.AggregatorMain;
+import io.pyusage.aggregator.AggregatorService;
 import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.common.clickhouse.ClickHouseStore;
+import io.pyusage.common.config.Env;
 import io.pyusage.common.config.KafkaSettings;
 import io.pyusage.common.config.KafkaTopics;
 import io.pyusage.common.record.CheckedPackagesHeaders;
@@ -14,11 +17,14 @@ import io.pyusage.devstack.servers.EmbeddedClickHouse;
 import io.pyusage.devstack.servers.EmbeddedKafka;
 import io.pyusage.devstack.servers.FreePorts;
 import io.pyusage.devstack.servers.ServiceProcess;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -36,7 +42,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * 400,000 of them: after 100,000 the JIT compiler still took about 4 of the aggregator's 19.5 CPU
  * seconds of the measured drain (15.5 after 400,000, 14.7 after a million).
  * Prints starts/s for both, the ratio, INSERTs made, the CPU time of each process, the aggregator's
- * peak heap and bytes on disk per start. Not a test: {@code ./pyusage bench aggregator}.
+ * peak heap and bytes on disk per start; then the floor under any aggregator on this machine
+ * (see {@link #floor}). Not a test: {@code ./pyusage bench aggregator}.
  */
 public final class AggregatorBenchmark {
 
@@ -61,8 +68,8 @@ public final class AggregatorBenchmark {
             fill(kafka.bootstrapServers(), settings.otherPopulation(1, 1_000), WARM_UP);
             fill(kafka.bootstrapServers(), settings, RECORDS);
 
-            double baseline = bulkInsert(clickHouse, settings, false);
-            bulkInsert(clickHouse, settings, true);
+            double baseline = bulkInsert(clickHouse, settings, false)[0];
+            double rowBinaryCpu = bulkInsert(clickHouse, settings, true)[1];
 
             ClickHouseConfig drained = BenchDatabases.on(clickHouse, "pyusage");
             int port = FreePorts.next();
@@ -111,15 +118,63 @@ public final class AggregatorBenchmark {
                             RECORDS, baseline, drainRate, drainRate / baseline, inserts, bytes / (warmUp + written), peakHeap >> 20);
                 }
             }
+            floor(kafka, baseline, rowBinaryCpu);
         }
     }
 
     /**
+     * The floor under any aggregator of this design on this machine: the CPU that reading the
+     * records from Kafka (the aggregator's consumer, its settings, nothing done with a record; the
+     * broker serving it) and ClickHouse taking their rows (the RowBinary bulk INSERT's CPU) need per
+     * start, whatever else an aggregator does. Two cores spent on nothing else drain at most
+     * {@code cores / floor} starts a second. Read in this JVM after the aggregator has stopped, the
+     * warm-up records first (their compilation is not timed), then the measured ones.
+     */
+    private static void floor(EmbeddedKafka kafka, double baseline, double clickHouseCpu) {
+        AggregatorConfig config = AggregatorConfig.from(new Env(Map.of(
+                "PYUSAGE_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
+                "PYUSAGE_KAFKA_TOPIC", TOPIC,
+                "PYUSAGE_AGGREGATOR_GROUP", "consumer-floor")));
+        try (KafkaConsumer<ByteBuffer, ByteBuffer> consumer = AggregatorService.newConsumer(config)) {
+            consumer.subscribe(List.of(TOPIC));
+            // A poll returns up to a thousand records, so the warm-up read may take some of the measured ones.
+            long warmUp = read(consumer, WARM_UP)[0];
+            CpuTime cpu = CpuTime.of(ProcessHandle.current().pid(), kafka.pid());
+            long begin = System.nanoTime();
+            long[] measured = read(consumer, WARM_UP + RECORDS - warmUp);
+            double seconds = (System.nanoTime() - begin) / 1e9;
+            double[] used = cpu.used();
+            double perStart = (used[0] + used[1]) / measured[0] + clickHouseCpu / RECORDS;
+            int cores = Runtime.getRuntime().availableProcessors();
+            double most = cores / perStart;
+            say("floor: the aggregator's consumer read %,d records (%,d bytes of values) in %.1f s with nothing done with them:"
+                    + " CPU %.1f s, broker %.1f s; ClickHouse took %,d starts' rows (RowBinary) in %.1f s of CPU", measured[0], measured[1],
+                    seconds, used[0], used[1], RECORDS, clickHouseCpu);
+            say("floor: %.1f µs of CPU a start, so %d cores drain at most %,.0f starts/s with nothing else to do: ratio to the bulk baseline %.2f",
+                    perStart * 1e6, cores, most, most / baseline);
+        }
+    }
+
+    /** Polls until {@code records} records have come (or ten minutes); returns how many came and the bytes of their values. */
+    private static long[] read(KafkaConsumer<ByteBuffer, ByteBuffer> consumer, long records) {
+        long read = 0;
+        long bytes = 0;
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        while (read < records && System.nanoTime() < deadline) {
+            for (ConsumerRecord<ByteBuffer, ByteBuffer> record : consumer.poll(Duration.ofMillis(500))) {
+                bytes += record.value().remaining();
+                read++;
+            }
+        }
+        return new long[] {read, bytes};
+    }
+
+    /**
      * Bulk-inserts the measured starts in batches of the aggregator's size, into a database of their
-     * own; returns starts/s. As {@code JSONEachRow}: the baseline; as {@code RowBinary}: what
+     * own; returns starts/s and ClickHouse's CPU seconds. As {@code JSONEachRow}: the baseline; as {@code RowBinary}: what
      * ClickHouse takes of the aggregator's own format, on an otherwise idle machine.
      */
-    private static double bulkInsert(EmbeddedClickHouse clickHouse, SyntheticYear.Settings settings, boolean rowBinary) throws Exception {
+    private static double[] bulkInsert(EmbeddedClickHouse clickHouse, SyntheticYear.Settings settings, boolean rowBinary) throws Exception {
         String format = rowBinary ? "RowBinary" : "JSONEachRow";
         try (ClickHouseStore store = new ClickHouseStore(BenchDatabases.migrated(clickHouse, "bulk_" + format.toLowerCase()))) {
             BulkLoader loader = new BulkLoader(store, BATCH, rowBinary);
@@ -127,10 +182,11 @@ public final class AggregatorBenchmark {
             new SyntheticYear(settings).forEachStart(RECORDS, loader::add);
             loader.flush();
             double rate = loader.loaded() / loader.insertSeconds();
+            double cpuSeconds = cpu.used()[0];
             say("%s bulk INSERT ... FORMAT %s of the same rows in batches of %,d: %,.0f starts/s (%,d INSERTs); ClickHouse CPU %.1f s",
-                    rowBinary ? "for comparison," : "baseline,", format, BATCH, rate, loader.inserts(), cpu.used()[0]);
+                    rowBinary ? "for comparison," : "baseline,", format, BATCH, rate, loader.inserts(), cpuSeconds);
             awaitMerges(store);
-            return rate;
+            return new double[] {rate, cpuSeconds};
         }
     }
 
