@@ -43,7 +43,8 @@ final class KnownStarts {
         store.insertJsonEachRow("starts", starts.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String start(LocalDate day, String user, String host, String base, int envId, boolean ci) {
+    /** One start at 10:00 on {@code day}, as a JSONEachRow line of {@code starts}. */
+    static String start(LocalDate day, String user, String host, String base, int envId, boolean ci) {
         return """
                 {"day":"%s","ts":"%s 10:00:00","event_id":"00000000-0000-0000-0000-000000000000","user":"%s","host":"%s",\
                 "base":"%s","python":"3.11.7","prefix":"/home/%s/venv","venv":1,"startup_ms":20,"entry":"-c","ci":%d,"env_id":%d}

@@ -219,6 +219,42 @@ class QueriesIT {
         }
     }
 
+    /**
+     * A window that starts on the 6th of a month reads that month from the monthly rollup less the
+     * starts of its first five days: a start before the window is taken away, a row with none left
+     * is left out, and the answers are those of the raw starts.
+     */
+    @ParameterizedTest(name = "ClickHouse {0}")
+    @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
+    void aWindowThatStartsEarlyInAMonthReadsThatMonthLessItsFirstDays(String engine) throws Exception {
+        try (TestEngines.Engine store = loaded(engine)) {
+            LocalDate month = TODAY.withDayOfMonth(1).minusMonths(3);
+            String starts = KnownStarts.start(month.plusDays(1), "early", "h5", "2020.11", 1, false)
+                    + KnownStarts.start(month.plusDays(1), "both", "h6", "2020.11", 1, false)
+                    + KnownStarts.start(month.plusDays(20), "both", "h6", "2020.11", 1, false)
+                    + KnownStarts.start(month.plusDays(1), "both", "h7", "2020.11", 2, false);
+            store.insertJsonEachRow("starts", starts.getBytes(StandardCharsets.UTF_8));
+            String since = month.plusDays(5).toString();
+            Filters rollup = filters(Map.of("since", since));
+            Filters raw = filters(Map.of("since", since, "python", "3.11.7"));
+            assertTrue(EnvironmentStarts.rows(rollup, "1").contains("AS leading_month"), EnvironmentStarts.rows(rollup, "1"));
+            assertFalse(EnvironmentStarts.rows(filters(Map.of("since", month.plusDays(20).toString())), "1").contains("leading_month"),
+                    "a window that starts late in a month reads its days raw");
+
+            List<JsonNode> users = page(store, PackageQueries.users("numpy", null, rollup), new Page(100, 0));
+            assertEquals(page(store, PackageQueries.users("numpy", null, raw), new Page(100, 0)).toString(), users.toString());
+            assertFalse(column(users, "user").contains("early"), "every start of hers lies before the window");
+            JsonNode both = users.stream().filter(row -> row.get("user").asText().equals("both")).findFirst().orElseThrow();
+            assertEquals(1, both.get("starts").asInt(), "the 21st's start, the 2nd's taken away");
+            assertEquals(List.of("1.26.4"), sorted(both.get("versions")), "environment 2 was started before the window only");
+            assertEquals(month.plusDays(20) + " 10:00:00", both.get("last_seen").asText());
+            assertEquals(page(store, PackageQueries.search("", raw), new Page(100, 0)).toString(),
+                    page(store, PackageQueries.search("", rollup), new Page(100, 0)).toString());
+            assertEquals(store.query(SubjectQueries.topPackages(raw.forUser("both"))).toString(),
+                    store.query(SubjectQueries.topPackages(rollup.forUser("both"))).toString());
+        }
+    }
+
     @ParameterizedTest(name = "ClickHouse {0}")
     @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
     void pagesDoNotOverlapAndTheTotalCountsEveryRow(String engine) throws Exception {
