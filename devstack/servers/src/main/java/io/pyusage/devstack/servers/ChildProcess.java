@@ -24,12 +24,15 @@ public final class ChildProcess implements AutoCloseable {
     private final Process process;
     private final Path pidFile;
     private final Path logFile;
+    /** Stops the child when this JVM ends without closing it; null in a session of its own. */
+    private final Thread stopAtExit;
 
-    private ChildProcess(String name, Process process, Path pidFile, Path logFile) {
+    private ChildProcess(String name, Process process, Path pidFile, Path logFile, Thread stopAtExit) {
         this.name = name;
         this.process = process;
         this.pidFile = pidFile;
         this.logFile = logFile;
+        this.stopAtExit = stopAtExit;
     }
 
     /**
@@ -37,14 +40,22 @@ public final class ChildProcess implements AutoCloseable {
      * {@code pidFile} and whose command line contains {@code marker}. In {@code ownSession}
      * ({@code setsid}, which execs the command under the same pid, where the system has it), a
      * Ctrl-C in the terminal reaches only the process that started it, which can then stop the
-     * server's clients first; otherwise the server stops with whatever started it (a test run).
+     * server's clients first; otherwise the server stops with whatever started it (a test run, a
+     * benchmark): with its process group on a Ctrl-C, and, as this JVM's shutdown hook, when only
+     * the JVM is told to stop (a {@code kill} of its pid), which would otherwise leave the server
+     * running with nothing to stop it.
      */
     public static ChildProcess start(String name, List<String> command, String marker, Path workDir, Path logFile,
                                      Path pidFile, boolean ownSession) throws IOException {
         stopStale(pidFile, marker);
         Process process = launch(ownSession && Files.isExecutable(SETSID) ? withSetsid(command) : command, workDir, logFile);
         Files.writeString(pidFile, Long.toString(process.pid()));
-        return new ChildProcess(name, process, pidFile, logFile);
+        Thread stopAtExit = null;
+        if (!ownSession) {
+            stopAtExit = new Thread(() -> terminate(process.toHandle(), GRACE), name + " stop at exit");
+            Runtime.getRuntime().addShutdownHook(stopAtExit);
+        }
+        return new ChildProcess(name, process, pidFile, logFile, stopAtExit);
     }
 
     /** Runs {@code command} to completion (used for one-off set-up steps), failing with its output. */
@@ -105,6 +116,13 @@ public final class ChildProcess implements AutoCloseable {
     @Override
     public void close() {
         terminate(process.toHandle(), GRACE);
+        if (stopAtExit != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopAtExit);
+            } catch (IllegalStateException shuttingDown) {
+                // closed by another shutdown hook: this one finds the process stopped
+            }
+        }
         try {
             Files.deleteIfExists(pidFile);
         } catch (IOException ignored) {
