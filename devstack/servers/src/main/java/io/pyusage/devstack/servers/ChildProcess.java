@@ -24,10 +24,10 @@ public final class ChildProcess implements AutoCloseable {
     private final Process process;
     private final Path pidFile;
     private final Path logFile;
-    /** Stops the child when this JVM ends without closing it; null in a session of its own. */
-    private final Thread stopAtExit;
+    /** Null in a session of its own. */
+    private final StopAtExit stopAtExit;
 
-    private ChildProcess(String name, Process process, Path pidFile, Path logFile, Thread stopAtExit) {
+    private ChildProcess(String name, Process process, Path pidFile, Path logFile, StopAtExit stopAtExit) {
         this.name = name;
         this.process = process;
         this.pidFile = pidFile;
@@ -50,11 +50,7 @@ public final class ChildProcess implements AutoCloseable {
         stopStale(pidFile, marker);
         Process process = launch(ownSession && Files.isExecutable(SETSID) ? withSetsid(command) : command, workDir, logFile);
         Files.writeString(pidFile, Long.toString(process.pid()));
-        Thread stopAtExit = null;
-        if (!ownSession) {
-            stopAtExit = new Thread(() -> terminate(process.toHandle(), GRACE), name + " stop at exit");
-            Runtime.getRuntime().addShutdownHook(stopAtExit);
-        }
+        StopAtExit stopAtExit = ownSession ? null : StopAtExit.register(name, process.toHandle(), GRACE);
         return new ChildProcess(name, process, pidFile, logFile, stopAtExit);
     }
 
@@ -117,11 +113,7 @@ public final class ChildProcess implements AutoCloseable {
     public void close() {
         terminate(process.toHandle(), GRACE);
         if (stopAtExit != null) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(stopAtExit);
-            } catch (IllegalStateException shuttingDown) {
-                // closed by another shutdown hook: this one finds the process stopped
-            }
+            stopAtExit.cancel();
         }
         try {
             Files.deleteIfExists(pidFile);

@@ -16,6 +16,7 @@ import java.util.Map;
  * A pyusage service in a JVM of its own, started from the current class path and configured through
  * its environment, as an operator runs it: for benchmarks that measure its memory apart from the load
  * generator's, and for tests that kill it as a crash would. Its figures are read from its /metrics.
+ * It is stopped with the JVM that started it ({@link StopAtExit}).
  */
 public final class ServiceProcess implements AutoCloseable {
 
@@ -27,11 +28,13 @@ public final class ServiceProcess implements AutoCloseable {
     private final Process process;
     private final int httpPort;
     private final Path logFile;
+    private final StopAtExit stopAtExit;
 
     private ServiceProcess(Process process, int httpPort, Path logFile) {
         this.process = process;
         this.httpPort = httpPort;
         this.logFile = logFile;
+        this.stopAtExit = StopAtExit.register(logFile.getFileName().toString(), process.toHandle(), STOP_GRACE);
     }
 
     /**
@@ -116,6 +119,7 @@ public final class ServiceProcess implements AutoCloseable {
     @Override
     public void close() {
         ChildProcess.terminate(process.toHandle(), STOP_GRACE);
+        stopAtExit.cancel();
     }
 
     public Path logFile() {
