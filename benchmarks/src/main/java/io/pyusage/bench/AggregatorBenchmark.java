@@ -68,8 +68,8 @@ public final class AggregatorBenchmark {
             fill(kafka.bootstrapServers(), settings.otherPopulation(1, 1_000), WARM_UP);
             fill(kafka.bootstrapServers(), settings, RECORDS);
 
-            double baseline = bulkInsert(clickHouse, settings, false)[0];
-            double rowBinaryCpu = bulkInsert(clickHouse, settings, true)[1];
+            double baseline = bulkInsert(clickHouse, settings, false).startsPerSecond();
+            double rowBinaryCpu = bulkInsert(clickHouse, settings, true).clickHouseCpuSeconds();
 
             ClickHouseConfig drained = BenchDatabases.on(clickHouse, "pyusage");
             int port = FreePorts.next();
@@ -138,25 +138,29 @@ public final class AggregatorBenchmark {
         try (KafkaConsumer<ByteBuffer, ByteBuffer> consumer = AggregatorService.newConsumer(config)) {
             consumer.subscribe(List.of(TOPIC));
             // A poll returns up to a thousand records, so the warm-up read may take some of the measured ones.
-            long warmUp = read(consumer, WARM_UP)[0];
+            long warmUp = read(consumer, WARM_UP).records();
             CpuTime cpu = CpuTime.of(ProcessHandle.current().pid(), kafka.pid());
             long begin = System.nanoTime();
-            long[] measured = read(consumer, WARM_UP + RECORDS - warmUp);
+            Read measured = read(consumer, WARM_UP + RECORDS - warmUp);
             double seconds = (System.nanoTime() - begin) / 1e9;
             double[] used = cpu.used();
-            double perStart = (used[0] + used[1]) / measured[0] + clickHouseCpu / RECORDS;
+            double perStart = (used[0] + used[1]) / measured.records() + clickHouseCpu / RECORDS;
             int cores = Runtime.getRuntime().availableProcessors();
             double most = cores / perStart;
             say("floor: the aggregator's consumer read %,d records (%,d bytes of values) in %.1f s with nothing done with them:"
-                    + " CPU %.1f s, broker %.1f s; ClickHouse took %,d starts' rows (RowBinary) in %.1f s of CPU", measured[0], measured[1],
+                    + " CPU %.1f s, broker %.1f s; ClickHouse took %,d starts' rows (RowBinary) in %.1f s of CPU", measured.records(), measured.valueBytes(),
                     seconds, used[0], used[1], RECORDS, clickHouseCpu);
             say("floor: %.1f µs of CPU a start, so %d cores drain at most %,.0f starts/s with nothing else to do: ratio to the bulk baseline %.2f",
                     perStart * 1e6, cores, most, most / baseline);
         }
     }
 
-    /** Polls until {@code records} records have come (or ten minutes); returns how many came and the bytes of their values. */
-    private static long[] read(KafkaConsumer<ByteBuffer, ByteBuffer> consumer, long records) {
+    /** What {@link #read} polled: how many records, and the bytes of their values. */
+    private record Read(long records, long valueBytes) {
+    }
+
+    /** Polls until {@code records} records have come (or ten minutes). */
+    private static Read read(KafkaConsumer<ByteBuffer, ByteBuffer> consumer, long records) {
         long read = 0;
         long bytes = 0;
         long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
@@ -166,15 +170,15 @@ public final class AggregatorBenchmark {
                 read++;
             }
         }
-        return new long[] {read, bytes};
+        return new Read(read, bytes);
     }
 
     /**
      * Bulk-inserts the measured starts in batches of the aggregator's size, into a database of their
-     * own; returns starts/s and ClickHouse's CPU seconds. As {@code JSONEachRow}: the baseline; as {@code RowBinary}: what
-     * ClickHouse takes of the aggregator's own format, on an otherwise idle machine.
+     * own. As {@code JSONEachRow}: the baseline; as {@code RowBinary}: what ClickHouse takes of the
+     * aggregator's own format, on an otherwise idle machine.
      */
-    private static double[] bulkInsert(EmbeddedClickHouse clickHouse, SyntheticYear.Settings settings, boolean rowBinary) throws Exception {
+    private static BulkInsert bulkInsert(EmbeddedClickHouse clickHouse, SyntheticYear.Settings settings, boolean rowBinary) throws Exception {
         String format = rowBinary ? "RowBinary" : "JSONEachRow";
         try (ClickHouseStore store = new ClickHouseStore(BenchDatabases.migrated(clickHouse, "bulk_" + format.toLowerCase()))) {
             BulkLoader loader = new BulkLoader(store, BATCH, rowBinary);
@@ -186,8 +190,12 @@ public final class AggregatorBenchmark {
             say("%s bulk INSERT ... FORMAT %s of the same rows in batches of %,d: %,.0f starts/s (%,d INSERTs); ClickHouse CPU %.1f s",
                     rowBinary ? "for comparison," : "baseline,", format, BATCH, rate, loader.inserts(), cpuSeconds);
             awaitMerges(store);
-            return new double[] {rate, cpuSeconds};
+            return new BulkInsert(rate, cpuSeconds);
         }
+    }
+
+    /** A bulk INSERT's starts a second, and the CPU ClickHouse spent taking them. */
+    private record BulkInsert(double startsPerSecond, double clickHouseCpuSeconds) {
     }
 
     /** Waits (up to a minute) for the background merges of the baseline's parts: their CPU is not the aggregator's. */

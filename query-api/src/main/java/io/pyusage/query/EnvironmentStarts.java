@@ -33,8 +33,8 @@ final class EnvironmentStarts {
         String wholeMonths = "SELECT %s, finalizeAggregation(starts) AS started, finalizeAggregation(last_seen) AS last_start FROM monthly_environments WHERE %s AND %s AND %s"
                 .formatted(COLUMNS, months.months(), attributes, condition);
         LocalDate since = filters.window().since();
-        boolean lessItsFirstDays = since.getDayOfMonth() - 1 < since.lengthOfMonth() - since.getDayOfMonth() + 1;
-        if (since.getDayOfMonth() == 1 || !lessItsFirstDays) {
+        int daysBefore = since.getDayOfMonth() - 1;
+        if (daysBefore == 0 || daysBefore >= since.lengthOfMonth() - daysBefore) {
             return union(wholeMonths, fromStarts(filters, condition, " AND " + months.daysAround()));
         }
         return union(wholeMonths, leadingMonth(filters, condition, attributes), fromStarts(filters, condition, " AND " + months.daysAfter()));
@@ -49,8 +49,7 @@ final class EnvironmentStarts {
     private static String leadingMonth(Filters filters, String condition, String attributes) {
         TimeWindow window = filters.window();
         LocalDate month = window.since().withDayOfMonth(1);
-        Filters before = new Filters(new TimeWindow(month, window.since().minusDays(1), false), filters.base(), filters.python(),
-                filters.host(), filters.user(), filters.ci());
+        Filters before = filters.withWindow(new TimeWindow(month, window.since().minusDays(1), false));
         return """
                 SELECT %1$s, toUInt64(sum(signed)) AS started, max(latest) AS last_start FROM (
                     SELECT %1$s, toInt64(finalizeAggregation(starts)) AS signed, finalizeAggregation(last_seen) AS latest

@@ -34,6 +34,11 @@ public record Filters(TimeWindow window, String base, String python, String host
         return new Filters(window, null, null, null, null, "include");
     }
 
+    /** The same filters over another window. */
+    public Filters withWindow(TimeWindow other) {
+        return new Filters(other, base, python, host, user, ci);
+    }
+
     /** The same filters for one user's starts (the path names the user). */
     public Filters forUser(String name) {
         return new Filters(window, base, python, host, checked("user", name), ci);
