@@ -12,11 +12,16 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /** The {@code /health} and {@code /metrics} endpoints every pyusage service exposes, set up once. */
 public final class ServiceEndpoints {
+
+    /** Prometheus' text format, version 0.0.4: what every scraper reads. */
+    private static final String TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8";
 
     private ServiceEndpoints() {
     }
@@ -36,10 +41,20 @@ public final class ServiceEndpoints {
         return registry;
     }
 
+    /**
+     * The registry's text; with names (the {@code name[]} parameter the Prometheus exporters take,
+     * e.g. {@code /metrics?name[]=pyusage_aggregator_starts_written}), only those metrics. A poll
+     * for one figure then costs little: the whole text, the Kafka client's meters among them, took
+     * about a twelfth of an aggregator's CPU when a benchmark read it five times a second.
+     */
+    static String scrape(PrometheusMeterRegistry registry, List<String> names) {
+        return names.isEmpty() ? registry.scrape() : registry.scrape(TEXT_FORMAT, Set.copyOf(names));
+    }
+
     public static void mount(Router router, String service, PrometheusMeterRegistry registry, Supplier<Health> health) {
         router.get("/metrics").handler(ctx -> ctx.response()
-                .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-                .end(registry.scrape()));
+                .putHeader("Content-Type", TEXT_FORMAT)
+                .end(scrape(registry, ctx.queryParam("name[]"))));
         router.get("/health").handler(ctx -> {
             Health current = health.get();
             Map<String, Object> body = new LinkedHashMap<>();

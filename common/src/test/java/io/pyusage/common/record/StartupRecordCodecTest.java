@@ -44,6 +44,27 @@ class StartupRecordCodecTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"\"user\":\"mallory\"", "\"packages\":[]", "\"ts\":1795000000"})
+    void aSchemaFieldGivenTwiceIsRejectedNamingIt(String repeated) {
+        String field = repeated.substring(1, repeated.indexOf('"', 1));
+        byte[] twice = withFieldFirst(repeated);
+        DecodeResult.Invalid invalid = invalid(twice);
+        assertEquals("schema", invalid.reason());
+        assertEquals(List.of(new FieldError(field, "appears more than once")), invalid.errors());
+    }
+
+    @Test
+    void anUnknownFieldGivenTwiceChangesNothing() {
+        assertInstanceOf(DecodeResult.Valid.class, StartupRecordCodec.decode(withFieldFirst("\"from_a_newer_hook\":1,\"from_a_newer_hook\":2")));
+    }
+
+    /** A valid record's JSON with {@code field} (a name and value) spliced in before its own fields. */
+    private static byte[] withFieldFirst(String field) {
+        return new String(TestRecords.bytes(TestRecords.valid()), StandardCharsets.UTF_8).replaceFirst("\\{", "{" + field + ",")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"", "   ", "{", "{\"schema\":1", "[1,2]", "null", "42", "{\"schema\":1} trailing",
             "{\"a\":1,\"a\":2}", "\u0000\u0001", "{'single':'quotes'}"})
     void malformedInputIsInvalidNotAnException(String input) {
