@@ -31,11 +31,6 @@ record WholeMonths(LocalDate first, LocalDate after) {
         return "month >= %s AND month < %s".formatted(Sql.date(first), Sql.date(after));
     }
 
-    /** The condition on {@code day} that keeps the days after the whole months. */
-    String daysAfter() {
-        return "day >= " + Sql.date(after);
-    }
-
     /** The condition on {@code day} that leaves the whole months out. */
     String daysAround() {
         return "(day < %s OR day >= %s)".formatted(Sql.date(first), Sql.date(after));

@@ -237,8 +237,8 @@ class QueriesIT {
             String since = month.plusDays(5).toString();
             Filters rollup = filters(Map.of("since", since));
             Filters raw = filters(Map.of("since", since, "python", "3.11.7"));
-            assertTrue(EnvironmentStarts.rows(rollup, "1").contains("AS leading_month"), EnvironmentStarts.rows(rollup, "1"));
-            assertFalse(EnvironmentStarts.rows(filters(Map.of("since", month.plusDays(20).toString())), "1").contains("leading_month"),
+            assertTrue(EnvironmentStarts.rows(rollup, "1").contains("-toInt64(count())"), EnvironmentStarts.rows(rollup, "1"));
+            assertFalse(EnvironmentStarts.rows(filters(Map.of("since", month.plusDays(20).toString())), "1").contains("-toInt64(count())"),
                     "a window that starts late in a month reads its days raw");
 
             List<JsonNode> users = page(store, PackageQueries.users("numpy", null, rollup), new Page(100, 0));

@@ -31,8 +31,13 @@ class QueryParametersTest {
         String whole = EnvironmentStarts.rows(window("2026-01-01", "2026-03-31"), "1");
         assertTrue(whole.contains("month >= toDate('2026-01-01') AND month < toDate('2026-04-01')"), whole);
         assertTrue(whole.contains("(day < toDate('2026-01-01') OR day >= toDate('2026-04-01'))"), whole);
-        String inner = EnvironmentStarts.rows(window("2026-01-02", "2026-03-30"), "1");
-        assertTrue(inner.contains("month >= toDate('2026-02-01') AND month < toDate('2026-03-01')"), inner);
+        String lateStart = EnvironmentStarts.rows(window("2026-01-20", "2026-03-30"), "1");
+        assertTrue(lateStart.contains("month >= toDate('2026-02-01') AND month < toDate('2026-03-01')"), lateStart);
+        assertFalse(lateStart.contains("-toInt64(count())"), "January's 12 days from the starts: " + lateStart);
+        String earlyStart = EnvironmentStarts.rows(window("2026-01-02", "2026-03-30"), "1");
+        assertTrue(earlyStart.contains("month >= toDate('2026-01-01') AND month < toDate('2026-03-01')"), earlyStart);
+        assertTrue(earlyStart.contains("-toInt64(count())") && earlyStart.contains("day >= toDate('2026-01-01') AND day <= toDate('2026-01-01')"),
+                "January from the rollup less its first day: " + earlyStart);
         String lessThanAMonth = EnvironmentStarts.rows(window("2026-01-02", "2026-02-27"), "1");
         assertFalse(lessThanAMonth.contains("monthly_environments"), lessThanAMonth);
     }
