@@ -7,8 +7,10 @@ import io.pyusage.common.clickhouse.SqlRunner;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
@@ -21,6 +23,21 @@ final class ClickHouseWriter {
 
     static final String KAFKA_POSITIONS_QUERY =
             "SELECT kafka_partition, max(last_offset) AS last_offset FROM kafka_positions WHERE kafka_topic = %s GROUP BY kafka_partition";
+
+    /**
+     * How many days back a start may lie and still be found by {@link #lastStoredStarts}: the lookup
+     * then reads the newest month partitions of {@code starts} instead of every start kept.
+     */
+    static final int RECENT_DAYS = 7;
+
+    static final String LAST_STORED_STARTS_QUERY = """
+            SELECT kafka_partition, kafka_offset, event_id FROM starts
+            WHERE day >= today() - %d AND kafka_topic = %s AND (%s)
+            ORDER BY kafka_partition, kafka_offset""";
+
+    /** A start stored from a partition of the topic: where it was read, and its event id. */
+    record StoredStart(int partition, long offset, UUID eventId) {
+    }
 
     /** Where refused rows go; it returns once they are safely kept. */
     interface RejectedRows {
@@ -43,6 +60,24 @@ final class ClickHouseWriter {
             offsets.put(row.get("kafka_partition").asInt(), row.get("last_offset").asLong());
         }
         return offsets;
+    }
+
+    /**
+     * The starts stored last from the partitions of the topic with id {@code topicId}: for each key of
+     * {@code lastOffsets} (a partition, with the last offset written from it), those among its last
+     * {@code count} offsets whose start lies in the last {@link #RECENT_DAYS} days, in offset order.
+     */
+    List<StoredStart> lastStoredStarts(String topicId, Map<Integer, Long> lastOffsets, int count) {
+        if (lastOffsets.isEmpty() || count <= 0) {
+            return List.of();
+        }
+        String partitions = lastOffsets.entrySet().stream()
+                .map(last -> "(kafka_partition = %d AND kafka_offset >= %d)".formatted(last.getKey(), Math.max(0, last.getValue() - count + 1)))
+                .collect(Collectors.joining(" OR "));
+        return store.query(LAST_STORED_STARTS_QUERY.formatted(RECENT_DAYS, Sql.string(topicId), partitions)).stream()
+                .map(row -> new StoredStart(row.get("kafka_partition").asInt(), row.get("kafka_offset").asLong(),
+                        UUID.fromString(row.get("event_id").asText())))
+                .toList();
     }
 
     /** Which of these package sets have their rows stored (by any aggregator, at any time). */

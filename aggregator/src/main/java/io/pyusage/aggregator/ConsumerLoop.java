@@ -409,6 +409,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         while (running && !unresolved.isEmpty()) {
             try {
                 Map<Integer, Long> written = writer.lastWrittenOffsets(topicId);
+                Map<Integer, Long> lastOfResolved = new HashMap<>();
                 for (TopicPartition partition : unresolved) {
                     Long last = written.get(partition.partition());
                     if (last != null && last + 1 > consumer.position(partition)) {
@@ -416,7 +417,11 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
                                 partition, last);
                         consumer.seek(partition, last + 1);
                     }
+                    if (last != null) {
+                        lastOfResolved.put(partition.partition(), last);
+                    }
                 }
+                rememberStoredStarts(lastOfResolved);
                 Set<TopicPartition> resolved = new HashSet<>(unresolved);
                 unresolved.clear();
                 if (!isPaused()) {
@@ -430,6 +435,21 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
                 backoff = nextBackoff(backoff);
             }
         }
+    }
+
+    /**
+     * Starts the recent event ids of partitions this aggregator begins to read with the starts last
+     * stored from them (see {@link RecentEvents}), so a resend of a start stored before a restart or
+     * by the aggregator that read the partition before is known as one.
+     */
+    private void rememberStoredStarts(Map<Integer, Long> lastOffsets) {
+        if (recentEvents.capacity() == 0 || lastOffsets.isEmpty()) {
+            return;
+        }
+        List<ClickHouseWriter.StoredStart> stored = writer.lastStoredStarts(topicId, lastOffsets, recentEvents.capacity());
+        recentEvents.forget(lastOffsets.keySet());
+        stored.forEach(start -> recentEvents.accept(start.partition(), start.eventId(), start.offset()));
+        LOG.info("partitions {}: the event ids of {} starts stored from them lately are remembered", lastOffsets.keySet(), stored.size());
     }
 
     private Set<TopicPartition> resumable(Set<TopicPartition> assignment) {

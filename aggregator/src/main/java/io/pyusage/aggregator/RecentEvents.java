@@ -13,9 +13,9 @@ import java.util.UUID;
  * same {@code event_id}: a client's retry after a lost answer, a datagram the network duplicated)
  * is stored once. Records are keyed by host, so a resend lands in the partition of the first
  * sending; each partition keeps its last {@code capacity} ids, in the order of their offsets, so a
- * partition rewound to read records again forgets the ids from there on. Memory only: a resend of a
- * start accepted before a restart or before its partition moved to another aggregator is stored
- * again.
+ * partition rewound to read records again forgets the ids from there on. Kept in memory; a partition
+ * this aggregator starts to read (after a restart, or taken over from another aggregator) begins with
+ * the ids of the starts last stored from it, as ClickHouse holds them.
  */
 final class RecentEvents {
 
@@ -34,6 +34,11 @@ final class RecentEvents {
     /** @param capacity ids kept per partition; 0 keeps none (every start is stored, resends too) */
     RecentEvents(int capacity) {
         this.capacity = capacity;
+    }
+
+    /** Ids kept per partition; 0 when none are. */
+    int capacity() {
+        return capacity;
     }
 
     /** The hook's 32 hex digits as a UUID (two longs: a quarter of the memory the text takes). */

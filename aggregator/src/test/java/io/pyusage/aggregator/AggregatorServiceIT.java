@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Aggregator services on a real broker and ClickHouse: redelivery after a crash, package sets stored
- * before a restart, a start sent twice, and user names stored as keyed hashes.
+ * before a restart, a start sent twice (also across a restart), and user names stored as keyed hashes.
  */
 class AggregatorServiceIT {
 
@@ -150,6 +150,43 @@ class AggregatorServiceIT {
                 aggregator.stop().await(60, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /**
+     * A start resent after the aggregator that stored it stopped is stored once all the same: the next
+     * aggregator of the group begins with the event ids ClickHouse holds for the partition.
+     */
+    @Test
+    void aStartResentAfterARestartIsStoredOnce() throws Exception {
+        String topic = "startups-resent-after-restart";
+        ClickHouseConfig clickHouse = TestClickHouse.freshDatabase("resent_after_restart");
+        AggregatorConfig config = AggregatorConfig.from(new Env(TestAggregatorEnv.of(kafka.bootstrapServers(), topic,
+                GROUP + "-resent-after-restart", clickHouse)));
+        byte[] start = TestRecords.bytes(TestRecords.valid("ann", "h1", List.of(List.of("numpy", "1.26.4"))));
+        AggregatorService first = new AggregatorService(config);
+        first.start(vertx).await(60, TimeUnit.SECONDS);
+        try {
+            send(List.of(new ProducerRecord<>(topic, "h1", start)));
+            awaitStarts(clickHouse, 1);
+        } finally {
+            first.stop().await(60, TimeUnit.SECONDS);
+        }
+
+        AggregatorService second = new AggregatorService(config);
+        second.start(vertx).await(60, TimeUnit.SECONDS);
+        try {
+            byte[] other = TestRecords.bytes(TestRecords.valid("ann", "h1", List.of(List.of("numpy", "1.26.4"))));
+            send(List.of(new ProducerRecord<>(topic, "h1", start), new ProducerRecord<>(topic, "h1", other)));
+            awaitStarts(clickHouse, 2);
+            Thread.sleep(1_000); // a wrongly stored resend would land meanwhile
+            try (ClickHouseStore store = new ClickHouseStore(clickHouse)) {
+                assertEquals(2, store.query("SELECT count() AS n FROM starts").get(0).get("n").asInt());
+                assertEquals(2, store.query("SELECT uniqExact(event_id) AS n FROM starts").get(0).get("n").asInt());
+            }
+        } finally {
+            second.stop().await(60, TimeUnit.SECONDS);
+        }
+        assertEquals(1, second.registry().get("pyusage_aggregator_resends_skipped").counter().count());
     }
 
     @Test

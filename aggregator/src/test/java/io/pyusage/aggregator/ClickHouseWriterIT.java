@@ -25,6 +25,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
+import java.util.stream.IntStream;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,7 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The writer against ClickHouse 18.16 and the current release: refused rows are singled out, the rest
- * stored once; where partitions were written up to and which package sets are stored.
+ * stored once; where partitions were written up to, the starts stored last from them, and which package sets are stored.
  */
 class ClickHouseWriterIT {
 
@@ -42,8 +44,10 @@ class ClickHouseWriterIT {
         Batch batch = new Batch();
         TopicPartition partition = new TopicPartition("startups", 0);
         List<byte[]> broken = new ArrayList<>();
+        List<UUID> eventIds = new ArrayList<>();
         for (int offset = 0; offset < 100; offset++) {
             RowMapper.Rows rows = rows(offset);
+            eventIds.add(RecentEvents.eventId(rows.record().eventId()));
             EncodedRows start = rows.start();
             if (offset == 37 || offset == 90) {
                 // Not storable: a row whose user name claims 1 MiB (more than the whole batch), as an encoding
@@ -71,6 +75,12 @@ class ClickHouseWriterIT {
             assertEquals(98, store.query("SELECT uniqExact(kafka_offset) AS n FROM starts").get(0).get("n").asInt());
             assertEquals(0, store.query("SELECT count() AS n FROM starts WHERE kafka_offset IN (37, 90)").get(0).get("n").asInt());
             assertEquals(99, new ClickHouseWriter(store).lastWrittenOffsets("topic-id").get(0));
+            // The last 12 offsets asked for, 90 among them refused: the other 11 in order, with the ids they were read with.
+            List<ClickHouseWriter.StoredStart> last = new ClickHouseWriter(store).lastStoredStarts("topic-id", Map.of(0, 99L), 12);
+            assertEquals(IntStream.rangeClosed(88, 99).filter(offset -> offset != 90).boxed().toList(),
+                    last.stream().map(start -> (int) start.offset()).toList());
+            last.forEach(start -> assertEquals(eventIds.get((int) start.offset()), start.eventId(), "offset " + start.offset()));
+            assertEquals(List.of(), new ClickHouseWriter(store).lastStoredStarts("another-topic-id", Map.of(0, 99L), 12));
             long stored = rows(0).envId();
             assertEquals(Set.of(stored), new ClickHouseWriter(store).storedEnvironments(List.of(stored, stored + 1)),
                     "the package set written with the batch, and not one never written");
