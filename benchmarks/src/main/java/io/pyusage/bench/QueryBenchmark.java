@@ -31,12 +31,18 @@ import java.util.function.IntFunction;
  * Latency of every query-API endpoint on a year of synthetic starts in ClickHouse 18.16: p50 and p95
  * over varied requests (different packages, users, hosts, bases, windows), one at a time, each next
  * to the same-run baseline of a plain count of the window's starts asked of ClickHouse directly.
- * Not a test: {@code ./pyusage bench query} ({@code -Dbench.days=N}, {@code -Dbench.requests=N}).
+ * Measured as a service that runs all the time answers: after the load's merges have ended, and after
+ * {@code bench.warmUp} other requests to each endpoint (other packages, users and hosts drawn the
+ * same way), so that neither a merge nor the first requests' class loading and JIT compiling lands
+ * in the figures. Not a test: {@code ./pyusage bench query} ({@code -Dbench.days=N},
+ * {@code -Dbench.requests=N}, {@code -Dbench.warmUp=N}).
  */
 public final class QueryBenchmark {
 
     private static final int DAYS = Integer.getInteger("bench.days", 365);
     private static final int REQUESTS = Integer.getInteger("bench.requests", 100);
+    private static final int WARM_UP = Integer.getInteger("bench.warmUp", 20);
+    private static final Duration MERGES_END = Duration.ofMinutes(10);
     private static final String[] WINDOWS = {"", "since=30d", "since=12w", "since=180d", "since=365d"};
 
     private QueryBenchmark() {
@@ -52,6 +58,7 @@ public final class QueryBenchmark {
                 say("loaded %,d starts (%d days) in %,d environments", loader.loaded(), DAYS, loader.environments());
                 store.execute("OPTIMIZE TABLE environment_packages FINAL");
                 values = values(store);
+                awaitMerges(store);
             }
             int port = FreePorts.next();
             Vertx vertx = Vertx.vertx();
@@ -78,9 +85,41 @@ public final class QueryBenchmark {
         return values;
     }
 
+    /** Waits until ClickHouse has no merge running (the load's parts are merged), at most {@link #MERGES_END}. */
+    private static void awaitMerges(ClickHouseStore store) throws InterruptedException {
+        long begin = System.nanoTime();
+        long deadline = begin + MERGES_END.toNanos();
+        int running;
+        while ((running = store.query("SELECT count() AS n FROM system.merges").get(0).get("n").asInt()) > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1_000);
+        }
+        say("merges after the load: %s after %.0f s", running == 0 ? "ended" : running + " still running", (System.nanoTime() - begin) / 1e9);
+    }
+
     private static void run(String api, String clickHouse, Map<String, List<String>> values) throws Exception {
-        Random random = new Random(7);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        IntFunction<String> baseline = i -> clickHouse + "/?database=pyusage&query="
+                + enc("SELECT count() FROM starts WHERE day >= today() - " + (30 + i % 5 * 80));
+        timed(WARM_UP, baseline, http);
+        for (IntFunction<String> endpoint : endpoints(api, values, new Random(11)).values()) {
+            timed(WARM_UP, endpoint, http);
+        }
+        say("warm-up: %d requests to each endpoint (drawn with another seed than the measured ones)", WARM_UP);
+
+        double[] baselineTimes = timed(REQUESTS, baseline, http);
+        say("baseline, SELECT count() of a window's starts straight from ClickHouse: p50 %.1f ms, p95 %.1f ms",
+                percentile(baselineTimes, 50), percentile(baselineTimes, 95));
+        System.out.printf("%-24s %9s %9s %12s %16s %7s%n", "endpoint", "p50 ms", "p95 ms", "p95 target", "p50 / baseline", "errors");
+        for (Map.Entry<String, IntFunction<String>> endpoint : endpoints(api, values, new Random(7)).entrySet()) {
+            double[] times = timed(REQUESTS, endpoint.getValue(), http);
+            String target = endpoint.getKey().startsWith("reports") ? "1000" : endpoint.getKey().matches("packages/\\{name}.*|users.*|hosts.*") ? "200" : "-";
+            System.out.printf("%-24s %9.1f %9.1f %12s %16.1f %7.0f%n", endpoint.getKey(), percentile(times, 50), percentile(times, 95), target,
+                    percentile(times, 50) / percentile(baselineTimes, 50), times[REQUESTS]);
+        }
+    }
+
+    /** Each endpoint's i-th request, its package, user or host drawn with {@code random}. */
+    private static Map<String, IntFunction<String>> endpoints(String api, Map<String, List<String>> values, Random random) {
         List<String> packages = values.get("package");
         List<String> users = values.get("user");
         List<String> hosts = values.get("host");
@@ -97,18 +136,7 @@ public final class QueryBenchmark {
         endpoints.put("bases", i -> api + "/api/v1/bases?" + window(i));
         endpoints.put("reports/deprecation", i -> api + "/api/v1/reports/deprecation?base=" + enc(bases.get(i % (bases.size() - 1)))
                 + "&target=" + enc(bases.get(bases.size() - 1)) + "&limit=1000&" + window(i));
-
-        double[] baseline = timed(REQUESTS, i -> clickHouse + "/?database=pyusage&query="
-                + enc("SELECT count() FROM starts WHERE day >= today() - " + (30 + i % 5 * 80)), http);
-        say("baseline, SELECT count() of a window's starts straight from ClickHouse: p50 %.1f ms, p95 %.1f ms",
-                percentile(baseline, 50), percentile(baseline, 95));
-        System.out.printf("%-24s %9s %9s %12s %16s %7s%n", "endpoint", "p50 ms", "p95 ms", "p95 target", "p50 / baseline", "errors");
-        for (Map.Entry<String, IntFunction<String>> endpoint : endpoints.entrySet()) {
-            double[] times = timed(REQUESTS, endpoint.getValue(), http);
-            String target = endpoint.getKey().startsWith("reports") ? "1000" : endpoint.getKey().matches("packages/\\{name}.*|users.*|hosts.*") ? "200" : "-";
-            System.out.printf("%-24s %9.1f %9.1f %12s %16.1f %7.0f%n", endpoint.getKey(), percentile(times, 50), percentile(times, 95), target,
-                    percentile(times, 50) / percentile(baseline, 50), times[REQUESTS]);
-        }
+        return endpoints;
     }
 
     /** Times each request; the last slot counts the answers that were not 200 (e.g. 422 over a limit), printed as errors. */
