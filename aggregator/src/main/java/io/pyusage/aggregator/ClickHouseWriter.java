@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -32,8 +33,12 @@ final class ClickHouseWriter {
 
     static final String LAST_STORED_STARTS_QUERY = """
             SELECT kafka_partition, kafka_offset, event_id FROM starts
-            WHERE day >= today() - %d AND kafka_topic = %s AND (%s)
-            ORDER BY kafka_partition, kafka_offset""";
+            WHERE day >= today() - %d AND kafka_topic = %s AND kafka_partition = %d AND kafka_offset >= %d AND kafka_offset <= %d
+            ORDER BY kafka_offset
+            LIMIT %d""";
+
+    /** Starts asked for at a time by {@link #lastStoredStarts}: a page's JSON rows are held in memory at once. */
+    private static final int STORED_STARTS_PAGE = 20_000;
 
     /** A start stored from a partition of the topic: where it was read, and its event id. */
     record StoredStart(int partition, long offset, UUID eventId) {
@@ -45,9 +50,16 @@ final class ClickHouseWriter {
     }
 
     private final SqlRunner store;
+    private final int storedStartsPage;
 
     ClickHouseWriter(SqlRunner store) {
+        this(store, STORED_STARTS_PAGE);
+    }
+
+    /** A writer that reads {@link #lastStoredStarts} in pages of {@code storedStartsPage} starts. */
+    ClickHouseWriter(SqlRunner store, int storedStartsPage) {
         this.store = store;
+        this.storedStartsPage = storedStartsPage;
     }
 
     /**
@@ -63,21 +75,27 @@ final class ClickHouseWriter {
     }
 
     /**
-     * The starts stored last from the partitions of the topic with id {@code topicId}: for each key of
-     * {@code lastOffsets} (a partition, with the last offset written from it), those among its last
-     * {@code count} offsets whose start lies in the last {@link #RECENT_DAYS} days, in offset order.
+     * The starts stored last from the partitions of the topic with id {@code topicId}, handed to
+     * {@code each} partition by partition in offset order: for each key of {@code lastOffsets} (a
+     * partition, with the last offset written from it), those among its last {@code count} offsets
+     * whose start lies in the last {@link #RECENT_DAYS} days. Read in pages, so a large {@code count}
+     * costs no more memory than its ids take where they are kept.
      */
-    List<StoredStart> lastStoredStarts(String topicId, Map<Integer, Long> lastOffsets, int count) {
-        if (lastOffsets.isEmpty() || count <= 0) {
-            return List.of();
+    void lastStoredStarts(String topicId, Map<Integer, Long> lastOffsets, int count, Consumer<StoredStart> each) {
+        for (Map.Entry<Integer, Long> last : lastOffsets.entrySet()) {
+            long from = Math.max(0, last.getValue() - count + 1);
+            List<JsonNode> page;
+            do {
+                page = store.query(LAST_STORED_STARTS_QUERY.formatted(RECENT_DAYS, Sql.string(topicId), last.getKey(), from, last.getValue(),
+                        storedStartsPage));
+                for (JsonNode row : page) {
+                    StoredStart start = new StoredStart(row.get("kafka_partition").asInt(), row.get("kafka_offset").asLong(),
+                            UUID.fromString(row.get("event_id").asText()));
+                    each.accept(start);
+                    from = start.offset() + 1;
+                }
+            } while (page.size() == storedStartsPage);
         }
-        String partitions = lastOffsets.entrySet().stream()
-                .map(last -> "(kafka_partition = %d AND kafka_offset >= %d)".formatted(last.getKey(), Math.max(0, last.getValue() - count + 1)))
-                .collect(Collectors.joining(" OR "));
-        return store.query(LAST_STORED_STARTS_QUERY.formatted(RECENT_DAYS, Sql.string(topicId), partitions)).stream()
-                .map(row -> new StoredStart(row.get("kafka_partition").asInt(), row.get("kafka_offset").asLong(),
-                        UUID.fromString(row.get("event_id").asText())))
-                .toList();
     }
 
     /** Which of these package sets have their rows stored (by any aggregator, at any time). */

@@ -446,10 +446,13 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         if (recentEvents.capacity() == 0 || lastOffsets.isEmpty()) {
             return;
         }
-        List<ClickHouseWriter.StoredStart> stored = writer.lastStoredStarts(topicId, lastOffsets, recentEvents.capacity());
-        recentEvents.forget(lastOffsets.keySet());
-        stored.forEach(start -> recentEvents.accept(start.partition(), start.eventId(), start.offset()));
-        LOG.info("partitions {}: the event ids of {} starts stored from them lately are remembered", lastOffsets.keySet(), stored.size());
+        recentEvents.forget(lastOffsets.keySet()); // a lookup that fails half-way is made again from the start
+        int[] remembered = {0};
+        writer.lastStoredStarts(topicId, lastOffsets, recentEvents.capacity(), start -> {
+            recentEvents.accept(start.partition(), start.eventId(), start.offset());
+            remembered[0]++;
+        });
+        LOG.info("partitions {}: the event ids of {} starts stored from them lately are remembered", lastOffsets.keySet(), remembered[0]);
     }
 
     private Set<TopicPartition> resumable(Set<TopicPartition> assignment) {

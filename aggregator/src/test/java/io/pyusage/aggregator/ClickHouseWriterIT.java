@@ -75,12 +75,15 @@ class ClickHouseWriterIT {
             assertEquals(98, store.query("SELECT uniqExact(kafka_offset) AS n FROM starts").get(0).get("n").asInt());
             assertEquals(0, store.query("SELECT count() AS n FROM starts WHERE kafka_offset IN (37, 90)").get(0).get("n").asInt());
             assertEquals(99, new ClickHouseWriter(store).lastWrittenOffsets("topic-id").get(0));
-            // The last 12 offsets asked for, 90 among them refused: the other 11 in order, with the ids they were read with.
-            List<ClickHouseWriter.StoredStart> last = new ClickHouseWriter(store).lastStoredStarts("topic-id", Map.of(0, 99L), 12);
+            // The last 12 offsets asked for, 90 among them refused: the other 11 in order, with the ids they
+            // were read with; read in pages of 4 (4, 4, 3).
+            List<ClickHouseWriter.StoredStart> last = new ArrayList<>();
+            new ClickHouseWriter(store, 4).lastStoredStarts("topic-id", Map.of(0, 99L), 12, last::add);
             assertEquals(IntStream.rangeClosed(88, 99).filter(offset -> offset != 90).boxed().toList(),
                     last.stream().map(start -> (int) start.offset()).toList());
             last.forEach(start -> assertEquals(eventIds.get((int) start.offset()), start.eventId(), "offset " + start.offset()));
-            assertEquals(List.of(), new ClickHouseWriter(store).lastStoredStarts("another-topic-id", Map.of(0, 99L), 12));
+            new ClickHouseWriter(store).lastStoredStarts("another-topic-id", Map.of(0, 99L), 12,
+                    start -> fail("a start of another topic: " + start));
             long stored = rows(0).envId();
             assertEquals(Set.of(stored), new ClickHouseWriter(store).storedEnvironments(List.of(stored, stored + 1)),
                     "the package set written with the batch, and not one never written");
