@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -32,5 +33,14 @@ class ServiceEndpointsTest {
         assertEquals(List.of("pyusage_test_insert_seconds_count{service=\"test\"} 1",
                 "pyusage_test_insert_seconds_sum{service=\"test\"} 0.25",
                 "pyusage_test_starts_total{service=\"test\"} 3.0"), samples.stream().sorted().toList());
+    }
+
+    /** A metric is named as its samples are, less a suffix only when the suffix is the sample's (see ServiceProcess.metric). */
+    @Test
+    void aGaugeWhoseNameEndsLikeASampleSuffixIsFoundByItsWholeName() {
+        Gauge.builder("pyusage_test_queue_count", () -> 7).register(registry);
+        assertTrue(ServiceEndpoints.scrape(registry, List.of("pyusage_test_queue_count")).contains("pyusage_test_queue_count{service=\"test\"} 7.0"));
+        assertTrue(ServiceEndpoints.scrape(registry, List.of("pyusage_test_queue")).lines().allMatch(line -> line.startsWith("#") || line.isBlank()),
+                "nothing under the name less its suffix");
     }
 }

@@ -83,8 +83,11 @@ public final class ServiceProcess implements AutoCloseable {
     public double metric(String name, String label) throws IOException, InterruptedException {
         double sum = 0;
         // Only the sample's metric is asked for (name[], URL-encoded): the whole text costs the service more than the figure is worth.
+        // A metric is named without its sample's suffix (a counter's _total, a summary's _count) unless that suffix is
+        // its own (a gauge named ..._count): both names are asked for.
         String metric = name.replaceFirst("_(total|sum|count|bucket)$", "");
-        String body = HTTP.send(HttpRequest.newBuilder(URI.create(httpUrl() + "/metrics?name%5B%5D=" + metric)).build(),
+        String names = "name%5B%5D=" + name + (metric.equals(name) ? "" : "&name%5B%5D=" + metric);
+        String body = HTTP.send(HttpRequest.newBuilder(URI.create(httpUrl() + "/metrics?" + names)).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         for (String line : body.lines().toList()) {
             if ((line.startsWith(name + "{") || line.startsWith(name + " ")) && line.contains(label)) {
