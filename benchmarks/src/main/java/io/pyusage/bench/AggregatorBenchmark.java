@@ -191,21 +191,13 @@ public final class AggregatorBenchmark {
             double cpuSeconds = cpu.used()[0];
             say("%s bulk INSERT ... FORMAT %s of the same rows in batches of %,d: %,.0f starts/s (%,d INSERTs); ClickHouse CPU %.1f s",
                     rowBinary ? "for comparison," : "baseline,", format, BATCH, rate, loader.inserts(), cpuSeconds);
-            awaitMerges(store);
+            BenchDatabases.awaitMerges(store, Duration.ofMinutes(1)); // the baseline's merges are not the aggregator's CPU
             return new BulkInsert(rate, cpuSeconds);
         }
     }
 
     /** A bulk INSERT's starts a second, and the CPU ClickHouse spent taking them. */
     private record BulkInsert(double startsPerSecond, double clickHouseCpuSeconds) {
-    }
-
-    /** Waits (up to a minute) for the background merges of the baseline's parts: their CPU is not the aggregator's. */
-    private static void awaitMerges(ClickHouseStore store) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (System.nanoTime() < deadline && store.query("SELECT count() AS n FROM system.merges").get(0).get("n").asInt() > 0) {
-            Thread.sleep(500);
-        }
     }
 
     /**

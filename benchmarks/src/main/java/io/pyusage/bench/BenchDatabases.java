@@ -1,6 +1,7 @@
 package io.pyusage.bench;
 
 import io.pyusage.common.clickhouse.ClickHouseConfig;
+import io.pyusage.common.clickhouse.ClickHouseStore;
 import io.pyusage.common.clickhouse.SchemaMigrations;
 import io.pyusage.devstack.servers.EmbeddedClickHouse;
 import java.net.URI;
@@ -24,5 +25,18 @@ final class BenchDatabases {
         ClickHouseConfig config = on(server, name);
         SchemaMigrations.apply(config);
         return config;
+    }
+
+    /**
+     * Waits, at most {@code atMost}, until the server runs no merge (the parts of a load are merged: their
+     * CPU is not the next measurement's); returns how many were still running when it stopped waiting.
+     */
+    static int awaitMerges(ClickHouseStore store, Duration atMost) throws InterruptedException {
+        long deadline = System.nanoTime() + atMost.toNanos();
+        int running;
+        while ((running = store.query("SELECT count() AS n FROM system.merges").get(0).get("n").asInt()) > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+        }
+        return running;
     }
 }

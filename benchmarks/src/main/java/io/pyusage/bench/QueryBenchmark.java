@@ -88,11 +88,7 @@ public final class QueryBenchmark {
     /** Waits until ClickHouse has no merge running (the load's parts are merged), at most {@link #MERGES_END}. */
     private static void awaitMerges(ClickHouseStore store) throws InterruptedException {
         long begin = System.nanoTime();
-        long deadline = begin + MERGES_END.toNanos();
-        int running;
-        while ((running = store.query("SELECT count() AS n FROM system.merges").get(0).get("n").asInt()) > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(1_000);
-        }
+        int running = BenchDatabases.awaitMerges(store, MERGES_END);
         say("merges after the load: %s after %.0f s", running == 0 ? "ended" : running + " still running", (System.nanoTime() - begin) / 1e9);
     }
 
