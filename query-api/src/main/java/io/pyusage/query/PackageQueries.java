@@ -22,16 +22,19 @@ public final class PackageQueries {
         // Starts are first reduced to one row per environment and user: joined to every package name raw,
         // a year of starts would fan out to billions of rows (a short prefix matches hundreds of names).
         // That small set is the join's right side (the one ClickHouse holds in memory), the package rows
-        // stream past it; a package row written twice counts once (starts summed over distinct pairs).
+        // stream past it. They are read FINAL: a package row written twice (until ClickHouse merges it
+        // away) is read once, merged on the way as the rows come sorted by name and environment, so the
+        // sums are plain. Counting each environment and user once per name instead took most of a short
+        // prefix's time: "la" (2,940 synthetic names, 80 % of the package rows) 2.4-3.2 s, now 0.5-1.0.
+        // LIKE reads only the prefix's range of the index; the prefix holds no wildcard (checked above).
         return new ListQuery("""
-                SELECT name, uniqExact(user) AS users, %s AS starts
-                FROM environment_packages
+                SELECT name, uniqExact(user) AS users, sum(user_starts) AS starts
+                FROM environment_packages FINAL
                 ALL INNER JOIN (SELECT env_id, user, sum(started) AS user_starts FROM (%s) AS used GROUP BY env_id, user) AS used
                 USING env_id
-                WHERE startsWith(name, %s)
+                WHERE name LIKE %s
                 GROUP BY name
-                ORDER BY users DESC, name""".formatted(summedOnce("env_id, user", "user_starts"), EnvironmentStarts.rows(filters, "1"),
-                Sql.string(normalised)));
+                ORDER BY users DESC, name""".formatted(EnvironmentStarts.rows(filters, "1"), Sql.string(normalised + "%")));
     }
 
     /**
