@@ -48,7 +48,7 @@ public final class DeprecationQueries {
      * the query, and such copies are rare, so there are two forms: the plain one sums starts as the
      * rows come and marks a name and version whose rows repeat an environment ({@code repeated}, found
      * from counts it takes anyway); only when one is marked is the exact one asked, which sums each
-     * environment's starts {@link PackageQueries#summedOnce once}. Environments are counted distinct in
+     * environment's starts {@link #summedOnce once}. Environments are counted distinct in
      * both, so both have the same rows in the same order.
      *
      * @param plain the plain form, with the {@code repeated} column
@@ -83,7 +83,16 @@ public final class DeprecationQueries {
         String onTarget = Sql.string(target(target));
         return new Packages(
                 query.formatted("sum(env_starts)", ",\n       countIf(env_starts > 0) > environments AS repeated", used, onTarget, MAX_PACKAGES),
-                query.formatted(PackageQueries.summedOnce("env_id", "env_starts"), "", used, onTarget, MAX_PACKAGES));
+                query.formatted(summedOnce("env_id", "env_starts"), "", used, onTarget, MAX_PACKAGES));
+    }
+
+    /**
+     * {@code value} summed once per distinct {@code distinctBy} and value, for rows joined to
+     * {@code environment_packages}: a package row written twice (until ClickHouse merges it away)
+     * joins its environment's rows twice, and counts once here.
+     */
+    private static String summedOnce(String distinctBy, String value) {
+        return "arraySum(arrayMap(e -> tupleElement(e, 2), groupUniqArray(((%s), %s))))".formatted(distinctBy, value);
     }
 
     private static Filters onBase(Filters filters) {

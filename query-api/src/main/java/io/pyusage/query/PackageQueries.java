@@ -76,15 +76,6 @@ public final class PackageQueries {
                 ORDER BY starts DESC, user""".formatted(EnvironmentStarts.rows(filters, withPackage), environments), users -> EnvironmentStarts.hosts(filters, withPackage, users));
     }
 
-    /**
-     * {@code value} summed once per distinct {@code distinctBy} and value, for rows joined to
-     * {@code environment_packages}: a package row written twice (until ClickHouse merges it away)
-     * joins its environment's rows twice, and counts once here.
-     */
-    static String summedOnce(String distinctBy, String value) {
-        return "arraySum(arrayMap(e -> tupleElement(e, 2), groupUniqArray(((%s), %s))))".formatted(distinctBy, value);
-    }
-
     /** The environments that have the package (at {@code version}, when given), with its version there. */
     static String environments(String name, String version) {
         String normalised = PackageNames.normalise(name);
