@@ -29,9 +29,9 @@ final class ClickHouseWriter {
      * How many days back a start may lie and still be found by {@link #lastStoredStarts}: the lookup
      * then reads the newest month partitions of {@code starts} instead of every start kept.
      */
-    static final int RECENT_DAYS = 7;
+    private static final int RECENT_DAYS = 7;
 
-    static final String LAST_STORED_STARTS_QUERY = """
+    private static final String LAST_STORED_STARTS_QUERY = """
             SELECT kafka_partition, kafka_offset, event_id FROM starts
             WHERE day >= today() - %d AND kafka_topic = %s AND kafka_partition = %d AND kafka_offset >= %d AND kafka_offset <= %d
             ORDER BY kafka_offset
