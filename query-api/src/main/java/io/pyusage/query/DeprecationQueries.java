@@ -60,7 +60,7 @@ public final class DeprecationQueries {
     /** The report's packages (see {@link Packages}). */
     public static Packages packages(Filters filters, String target) {
         Filters onBase = onBase(filters);
-        EnvironmentDays days = EnvironmentDays.of(onBase);
+        EnvironmentDays days = EnvironmentDays.of(onBase, "1");
         String used = "SELECT env_id, %s AS used, 0 AS target FROM (%s) AS base_days GROUP BY env_id".formatted(days.starts(), days.rows());
         String query = """
                 SELECT name, version, uniqExactIf(env_id, env_starts > 0) AS environments,

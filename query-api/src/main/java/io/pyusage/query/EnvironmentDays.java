@@ -13,12 +13,13 @@ package io.pyusage.query;
  */
 record EnvironmentDays(String rows, String starts, String users) {
 
-    static EnvironmentDays of(Filters filters) {
+    /** The days under {@code filters} of the environments that meet {@code condition} (on {@code env_id}, which both sources have). */
+    static EnvironmentDays of(Filters filters, String condition) {
         if (filters.fits(Filters.Table.DAILY_ENVIRONMENTS)) {
             return new EnvironmentDays("SELECT env_id, day, starts, users FROM daily_environments WHERE "
-                    + filters.condition(Filters.Table.DAILY_ENVIRONMENTS), "countMerge(starts)", "uniqMerge(users)");
+                    + filters.condition(Filters.Table.DAILY_ENVIRONMENTS) + " AND " + condition, "countMerge(starts)", "uniqMerge(users)");
         }
-        return new EnvironmentDays("SELECT env_id, day, user FROM starts WHERE " + filters.startsCondition(),
+        return new EnvironmentDays("SELECT env_id, day, user FROM starts WHERE " + filters.startsCondition() + " AND " + condition,
                 "count()", "uniqExact(user)");
     }
 }

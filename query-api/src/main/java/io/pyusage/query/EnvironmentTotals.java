@@ -30,18 +30,19 @@ record EnvironmentTotals(String rows, String starts, String users, String hosts)
     /** A {@code uniq} state of no value: the same type as the stored ones, on 18.16 and current releases. */
     private static final String NO_ONE = "arrayReduce('uniqState', emptyArrayString())";
 
-    static EnvironmentTotals of(Filters filters) {
+    /** The totals under {@code filters} of the environments that meet {@code condition} (on {@code env_id}, which every source has). */
+    static EnvironmentTotals of(Filters filters, String condition) {
         if (!filters.fits(Filters.Table.DAILY_ENVIRONMENTS)) {
             return new EnvironmentTotals("SELECT env_id, toNullable(day) AS first_seen, toNullable(day) AS last_seen, user, host FROM starts WHERE "
-                    + filters.startsCondition(), "count()", "uniqExact(user)", "uniqExact(host)");
+                    + filters.startsCondition() + " AND " + condition, "count()", "uniqExact(user)", "uniqExact(host)");
         }
         String days = """
                 SELECT env_id, toNullable(day) AS first_seen, toNullable(day) AS last_seen, finalizeAggregation(starts) AS started, users, hosts
                 FROM daily_environments
-                WHERE %s""".formatted(filters.condition(Filters.Table.DAILY_ENVIRONMENTS));
+                WHERE %s AND %s""".formatted(filters.condition(Filters.Table.DAILY_ENVIRONMENTS), condition);
         WholeMonths months = WholeMonths.of(filters.window());
         if (months.any()) {
-            String monthCondition = months.months() + " AND " + filters.attributes(Filters.Table.MONTHLY_ENVIRONMENTS);
+            String monthCondition = months.months() + " AND " + filters.attributes(Filters.Table.MONTHLY_ENVIRONMENTS) + " AND " + condition;
             // The user is a name here and a uniq state in daily_environments: made a state of one.
             days = """
                     SELECT env_id, nullIf(finalizeAggregation(first_day), toDate(0)) AS first_seen,

@@ -39,10 +39,11 @@ public final class PackageQueries {
 
     /**
      * {@code GET /api/v1/packages/{name}}: per version, users, hosts, environments, starts, and the
-     * first and last day seen; from the environment rollups when the filters allow (see {@link EnvironmentTotals}).
+     * first and last day seen; from the environment rollups when the filters allow (see {@link EnvironmentTotals}),
+     * read only for the environments with the package.
      */
     public static ListQuery versions(String name, Filters filters) {
-        EnvironmentTotals totals = EnvironmentTotals.of(filters);
+        EnvironmentTotals totals = EnvironmentTotals.of(filters, withPackage(name, null));
         return new ListQuery("""
                 SELECT version, %s AS users, %s AS hosts, uniqExact(env_id) AS environments,
                        %s AS starts, toString(min(first_seen)) AS first_seen, toString(max(last_seen)) AS last_seen
@@ -62,7 +63,7 @@ public final class PackageQueries {
      */
     public static ListQuery users(String name, String version, Filters filters) {
         String environments = environments(name, version);
-        String withPackage = "env_id IN (SELECT env_id FROM (%s) AS with_package)".formatted(environments);
+        String withPackage = withPackage(name, version);
         return ListQuery.ranked("""
                 SELECT user,
                        groupUniqArray(version) AS versions,
@@ -74,6 +75,14 @@ public final class PackageQueries {
                 ALL INNER JOIN (%s) AS env USING env_id
                 GROUP BY user
                 ORDER BY starts DESC, user""".formatted(EnvironmentStarts.rows(filters, withPackage), environments), users -> EnvironmentStarts.hosts(filters, withPackage, users));
+    }
+
+    /**
+     * The condition on {@code env_id} that keeps the environments with the package (at {@code version},
+     * when given): the sources sorted by environment then read only those environments' part of the index.
+     */
+    static String withPackage(String name, String version) {
+        return "env_id IN (SELECT env_id FROM (%s) AS with_package)".formatted(environments(name, version));
     }
 
     /** The environments that have the package (at {@code version}, when given), with its version there. */

@@ -29,10 +29,10 @@ public final class TrendQueries {
 
     /**
      * {@code GET /api/v1/packages/{name}/trend?interval=day|week}: per period and version, starts and
-     * users; from the environment rollup when the filters allow.
+     * users; from the environment rollup when the filters allow, read only for the environments with the package.
      */
     public static ListQuery packageTrend(String name, String interval, Filters filters) {
-        EnvironmentDays days = EnvironmentDays.of(filters);
+        EnvironmentDays days = EnvironmentDays.of(filters, PackageQueries.withPackage(name, null));
         return new ListQuery("""
                 SELECT toString(%s) AS period, version, %s AS starts, %s AS users
                 FROM (%s) AS used
