@@ -3,6 +3,7 @@ package io.pyusage.aggregator;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pyusage.common.clickhouse.ClickHouseStore;
 import io.pyusage.common.clickhouse.ClosedMonths;
+import io.pyusage.common.clickhouse.ResendColumns;
 import io.pyusage.common.clickhouse.SchemaMigrations;
 import io.pyusage.common.config.KafkaTopics;
 import io.pyusage.common.service.Health;
@@ -56,6 +57,10 @@ public final class AggregatorService implements Service {
             .description("Ended months merged into one part per table").register(registry);
     private final Counter mergeErrors = Counter.builder("pyusage_aggregator_merge_errors")
             .description("Runs merging ended months that failed (retried hourly)").register(registry);
+    private final Counter resendColumnsCleared = Counter.builder("pyusage_aggregator_resend_columns_cleared")
+            .description("Columns of a month's starts cleared once the resend check no longer reads them").register(registry);
+    private final Counter clearErrors = Counter.builder("pyusage_aggregator_clear_errors")
+            .description("Runs clearing the resend columns of ended months that failed (retried hourly)").register(registry);
     private HttpServer http;
     private Vertx vertx;
 
@@ -124,6 +129,7 @@ public final class AggregatorService implements Service {
         retention.scheduleWithFixedDelay(() -> {
             dropExpiredPartitions();
             mergeClosedMonths();
+            clearResendColumns();
         }, 0, 1, TimeUnit.HOURS);
     }
 
@@ -144,6 +150,19 @@ public final class AggregatorService implements Service {
         } catch (RuntimeException e) {
             mergeErrors.increment();
             LOG.warn("could not merge the parts of ended months, trying again in an hour: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Hourly too, after the merge, which would otherwise write the cleared columns again for the
+     * month's rows; a month cleared is not cleared again (see {@link ResendColumns}).
+     */
+    private void clearResendColumns() {
+        try {
+            resendColumnsCleared.increment(ResendColumns.clearSpent(store, LocalDate.now(ZoneOffset.UTC)).size());
+        } catch (RuntimeException e) {
+            clearErrors.increment();
+            LOG.warn("could not clear the resend columns of ended months, trying again in an hour: {}", e.getMessage());
         }
     }
 

@@ -2,6 +2,7 @@ package io.pyusage.aggregator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pyusage.common.clickhouse.ClickHouseStore.ClickHouseException;
+import io.pyusage.common.clickhouse.ResendColumns;
 import io.pyusage.common.clickhouse.Sql;
 import io.pyusage.common.clickhouse.SqlRunner;
 import java.util.Collection;
@@ -24,12 +25,6 @@ final class ClickHouseWriter {
 
     static final String KAFKA_POSITIONS_QUERY =
             "SELECT kafka_partition, max(last_offset) AS last_offset FROM kafka_positions WHERE kafka_topic = %s GROUP BY kafka_partition";
-
-    /**
-     * How many days back a start may lie and still be found by {@link #lastStoredStarts}: the lookup
-     * then reads the newest month partitions of {@code starts} instead of every start kept.
-     */
-    private static final int RECENT_DAYS = 7;
 
     private static final String LAST_STORED_STARTS_QUERY = """
             SELECT kafka_partition, kafka_offset, event_id FROM starts
@@ -78,15 +73,17 @@ final class ClickHouseWriter {
      * The starts stored last from the partitions of the topic with id {@code topicId}, handed to
      * {@code each} partition by partition in offset order: for each key of {@code lastOffsets} (a
      * partition, with the last offset written from it), those among its last {@code count} offsets
-     * whose start lies in the last {@link #RECENT_DAYS} days. Read in pages, so a large {@code count}
-     * costs no more memory than its ids take where they are kept.
+     * whose start lies in the last {@link ResendColumns#RECENT_DAYS} days: the lookup reads the newest
+     * month partitions of {@code starts}, not every start kept, and before those days the columns it
+     * reads are cleared. Read in pages, so a large {@code count} costs no more memory than its ids
+     * take where they are kept.
      */
     void lastStoredStarts(String topicId, Map<Integer, Long> lastOffsets, int count, Consumer<StoredStart> each) {
         for (Map.Entry<Integer, Long> last : lastOffsets.entrySet()) {
             long from = Math.max(0, last.getValue() - count + 1);
             List<JsonNode> page;
             do {
-                page = store.query(LAST_STORED_STARTS_QUERY.formatted(RECENT_DAYS, Sql.string(topicId), last.getKey(), from, last.getValue(),
+                page = store.query(LAST_STORED_STARTS_QUERY.formatted(ResendColumns.RECENT_DAYS, Sql.string(topicId), last.getKey(), from, last.getValue(),
                         storedStartsPage));
                 for (JsonNode row : page) {
                     StoredStart start = new StoredStart(row.get("kafka_partition").asInt(), row.get("kafka_offset").asLong(),

@@ -4,6 +4,7 @@ import io.pyusage.aggregator.EncodedRows;
 import io.pyusage.aggregator.RowMapper;
 import io.pyusage.aggregator.TableLayout;
 import io.pyusage.common.clickhouse.ClosedMonths;
+import io.pyusage.common.clickhouse.ResendColumns;
 import io.pyusage.common.clickhouse.SqlRunner;
 import io.pyusage.common.record.EnvironmentFingerprint;
 import io.pyusage.common.record.InstalledPackage;
@@ -49,13 +50,15 @@ final class BulkLoader {
 
     /**
      * Bulk-loads the synthetic population of the last {@code days} days ({@link SyntheticYear}) in
-     * batches of 100,000, then merges the ended months as the aggregator's hourly run would.
+     * batches of 100,000, then merges the ended months and clears their resend columns as the
+     * aggregator's hourly run would.
      */
     static BulkLoader loadDays(SqlRunner store, int days) {
         BulkLoader loader = new BulkLoader(store, 100_000, true);
         new SyntheticYear(SyntheticYear.Settings.lastDays(days)).forEachStart(loader::add);
         loader.flush();
         ClosedMonths.merge(store, LocalDate.now(ZoneOffset.UTC));
+        ResendColumns.clearSpent(store, LocalDate.now(ZoneOffset.UTC));
         return loader;
     }
 

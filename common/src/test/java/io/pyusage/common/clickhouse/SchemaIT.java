@@ -239,6 +239,50 @@ class SchemaIT {
         }
     }
 
+    @ParameterizedTest(name = "ClickHouse {0}")
+    @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
+    void resendColumnsAreClearedOnlyInMonthsTheResendCheckNoLongerReads(String engine) throws Exception {
+        try (TestEngines.Engine store = TestEngines.open(engine, "resend_columns")) {
+            SchemaMigrations.apply(store);
+            // On 5 April the check reads back to 29 March: February has ended long enough, March not yet.
+            insertStarts(store, sent("2026-02-10", "feb", 11), sent("2026-02-27", "feb", 12), sent("2026-03-30", "mar", 13),
+                    sent("2026-04-04", "apr", 14));
+
+            assertEquals(List.of("event_id/202602", "kafka_offset/202602"), ResendColumns.clearSpent(store, LocalDate.parse("2026-04-05")));
+
+            // Current releases clear in the background (a mutation); 18.16 at once.
+            String zeroId = "00000000-0000-0000-0000-000000000000";
+            List<String> expected = List.of("apr 14 " + id(14), "feb 0 " + zeroId, "feb 0 " + zeroId, "mar 13 " + id(13));
+            List<String> stored = List.of();
+            for (int i = 0; i < 100 && !(stored = resendColumns(store)).equals(expected); i++) {
+                Thread.sleep(100);
+            }
+            assertEquals(expected, stored, "February's ids and offsets cleared, the rest of its rows and the later months kept");
+            assertEquals(List.of(), ResendColumns.clearSpent(store, LocalDate.parse("2026-04-05")), "a cleared month is not cleared again");
+
+            insertStarts(store, sent("2026-02-28", "late", 15));
+            assertEquals(List.of("event_id/202602", "kafka_offset/202602"), ResendColumns.clearSpent(store, LocalDate.parse("2026-04-05")),
+                    "a late start brings the columns back into the month");
+        }
+    }
+
+    private static List<String> resendColumns(SqlRunner store) {
+        return store.query("SELECT user, kafka_offset, toString(event_id) AS id FROM starts ORDER BY user, kafka_offset, id").stream()
+                .map(row -> row.get("user").asText() + " " + row.get("kafka_offset").asLong() + " " + row.get("id").asText()).toList();
+    }
+
+    private static String id(int n) {
+        return "00000000-0000-0000-0000-0000000000%02d".formatted(n);
+    }
+
+    /** A start read from Kafka at {@code offset}, its event id made of the offset. */
+    private static String sent(String day, String user, int offset) {
+        return """
+                {"day":"%s","ts":"%s 12:00:00","event_id":"%s","user":"%s","host":"h","base":"2026.01","python":"3.11.7",\
+                "env_id":1,"kafka_topic":"t","kafka_partition":0,"kafka_offset":%d}
+                """.formatted(day, day, id(offset), user, offset);
+    }
+
     private static int parts(SqlRunner store, String table, String partition) {
         return store.query("SELECT count() AS n FROM system.parts WHERE database = currentDatabase() AND active AND table = "
                 + Sql.string(table) + " AND partition_id = " + Sql.string(partition)).get(0).get("n").asInt();
