@@ -20,10 +20,12 @@ import java.nio.ByteBuffer;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteBufferDeserializer;
@@ -126,43 +128,24 @@ public final class AggregatorService implements Service {
             thread.setDaemon(true);
             return thread;
         });
+        // Every aggregator runs these, harmlessly: each leaves alone what is done already (see their
+        // classes). A month's partition goes within an hour of expiring; the merge of an ended month
+        // comes before the clearing of its resend columns, which the merge would write again.
         retention.scheduleWithFixedDelay(() -> {
-            dropExpiredPartitions();
-            mergeClosedMonths();
-            clearResendColumns();
+            hourly("drop expired partitions", today -> config.retention().dropExpired(store, today), retentionDropped, retentionErrors);
+            hourly("merge the parts of ended months", today -> ClosedMonths.merge(store, today), monthsMerged, mergeErrors);
+            hourly("clear the resend columns of ended months", today -> ResendColumns.clearSpent(store, today), resendColumnsCleared,
+                    clearErrors);
         }, 0, 1, TimeUnit.HOURS);
     }
 
-    /** Hourly, so a month's partition goes within an hour of expiring; every aggregator does it, harmlessly. */
-    private void dropExpiredPartitions() {
+    /** Runs one hourly task for today (UTC), counting what it did, or its failure (it runs again in an hour). */
+    private static void hourly(String what, Function<LocalDate, List<String>> task, Counter done, Counter errors) {
         try {
-            retentionDropped.increment(config.retention().dropExpired(store, LocalDate.now(ZoneOffset.UTC)).size());
+            done.increment(task.apply(LocalDate.now(ZoneOffset.UTC)).size());
         } catch (RuntimeException e) {
-            retentionErrors.increment();
-            LOG.warn("retention: could not drop expired partitions, trying again in an hour: {}", e.getMessage());
-        }
-    }
-
-    /** Hourly as well; every aggregator does it, and a month already merged is not merged again (see {@link ClosedMonths}). */
-    private void mergeClosedMonths() {
-        try {
-            monthsMerged.increment(ClosedMonths.merge(store, LocalDate.now(ZoneOffset.UTC)).size());
-        } catch (RuntimeException e) {
-            mergeErrors.increment();
-            LOG.warn("could not merge the parts of ended months, trying again in an hour: {}", e.getMessage());
-        }
-    }
-
-    /**
-     * Hourly too, after the merge, which would otherwise write the cleared columns again for the
-     * month's rows; a month cleared is not cleared again (see {@link ResendColumns}).
-     */
-    private void clearResendColumns() {
-        try {
-            resendColumnsCleared.increment(ResendColumns.clearSpent(store, LocalDate.now(ZoneOffset.UTC)).size());
-        } catch (RuntimeException e) {
-            clearErrors.increment();
-            LOG.warn("could not clear the resend columns of ended months, trying again in an hour: {}", e.getMessage());
+            errors.increment();
+            LOG.warn("could not {}, trying again in an hour: {}", what, e.getMessage());
         }
     }
 
