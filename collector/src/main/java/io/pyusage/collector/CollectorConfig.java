@@ -2,6 +2,7 @@ package io.pyusage.collector;
 
 import io.pyusage.common.config.Env;
 import io.pyusage.common.config.KafkaSettings;
+import io.pyusage.common.config.ServerTls;
 import java.util.Optional;
 
 /**
@@ -23,12 +24,17 @@ import java.util.Optional;
  * @param allowedSources     {@code PYUSAGE_COLLECTOR_ALLOWED_SOURCES}, default empty (anyone): CIDR blocks records
  *                           may come from, for both transports; others are dropped and counted (HTTP: 403)
  * @param ingestToken        {@code PYUSAGE_COLLECTOR_TOKEN}, default none: when set, HTTP ingestion needs
- *                           {@code Authorization: Bearer <token>} (401 without); UDP cannot carry one, so
- *                           restrict it with the allow-list
+ *                           {@code Authorization: Bearer <token>} (401 without) and a datagram a first line
+ *                           {@code Bearer <token>} (dropped without); both are counted as {@code unauthorized}
+ * @param udpQueueBytes      {@code PYUSAGE_COLLECTOR_UDP_QUEUE_BYTES}, default 64 MiB: datagrams received and not yet
+ *                           decoded; beyond it datagrams are dropped and counted as {@code udp_queue_full}
+ * @param tls                {@code PYUSAGE_COLLECTOR_TLS_CERT} / {@code _TLS_KEY}, default none: PEM files with which
+ *                           the HTTP listener speaks HTTPS only
  */
 public record CollectorConfig(String bindHost, int udpPort, int eventLoops, int udpReceiveBufferBytes, int httpPort,
                               int maxBodyBytes, KafkaSettings kafka, int bufferRecords, long bufferBytes,
-                              SourceAllowList allowedSources, Optional<String> ingestToken) {
+                              SourceAllowList allowedSources, Optional<String> ingestToken, long udpQueueBytes,
+                              Optional<ServerTls> tls) {
 
     public static CollectorConfig from(Env env) {
         CollectorConfig config = new CollectorConfig(
@@ -42,7 +48,9 @@ public record CollectorConfig(String bindHost, int udpPort, int eventLoops, int 
                 env.integer("PYUSAGE_COLLECTOR_BUFFER_RECORDS", 100_000, 1, 10_000_000),
                 env.integer("PYUSAGE_COLLECTOR_BUFFER_BYTES", 64 * 1024 * 1024, 64 * 1024, Integer.MAX_VALUE),
                 env.parsed("PYUSAGE_COLLECTOR_ALLOWED_SOURCES", "", SourceAllowList::parse),
-                Optional.ofNullable(env.string("PYUSAGE_COLLECTOR_TOKEN", null)));
+                Optional.ofNullable(env.string("PYUSAGE_COLLECTOR_TOKEN", null)),
+                env.integer("PYUSAGE_COLLECTOR_UDP_QUEUE_BYTES", 64 * 1024 * 1024, 64 * 1024, Integer.MAX_VALUE),
+                ServerTls.from(env, "PYUSAGE_COLLECTOR"));
         config.ingestToken.ifPresent(token -> env.require(token.length() >= 16,
                 "PYUSAGE_COLLECTOR_TOKEN is shorter than 16 characters"));
         env.validate();

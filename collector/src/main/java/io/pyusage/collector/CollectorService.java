@@ -3,6 +3,7 @@ package io.pyusage.collector;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pyusage.common.config.ServerTls;
 import io.pyusage.common.service.Health;
 import io.pyusage.common.service.Service;
 import io.pyusage.common.service.ServiceEndpoints;
@@ -12,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,15 +40,19 @@ public final class CollectorService implements Service {
     public CollectorService(CollectorConfig config) {
         this.config = config;
         this.publisher = new KafkaPublisher(config.kafka(), config.bufferRecords(), config.bufferBytes(), registry);
-        this.udp = new UdpIngest(intake(UdpIngest.TRANSPORT), config.udpReceiveBufferBytes());
-        this.http = new HttpIngest(intake(HttpIngest.TRANSPORT), config.maxBodyBytes(), config.ingestToken(), registry);
+        IngestToken token = new IngestToken(config.ingestToken());
+        this.udp = new UdpIngest(intake(UdpIngest.TRANSPORT, List.of(RecordIntake.QUEUE_FULL)), token,
+                config.udpReceiveBufferBytes(), config.udpQueueBytes());
+        this.http = new HttpIngest(intake(HttpIngest.TRANSPORT, List.of()), config.maxBodyBytes(), token, registry);
+        Gauge.builder("pyusage_collector_udp_queued", udp, UdpIngest::queuedBytes).baseUnit("bytes")
+                .description("Datagrams received and not yet decoded").register(registry);
         FunctionCounter.builder("pyusage_collector_udp_kernel_drops", this, service -> UdpKernelStats.drops(service.config.udpPort()))
                 .description("Datagrams the kernel dropped on the UDP port (receive buffers full), since the sockets opened")
                 .register(registry);
     }
 
-    private RecordIntake intake(String transport) {
-        return new RecordIntake(publisher, config.allowedSources(), new IngestMetrics(registry, transport));
+    private RecordIntake intake(String transport, List<String> transportReasons) {
+        return new RecordIntake(publisher, config.allowedSources(), new IngestMetrics(registry, transport, transportReasons));
     }
 
     @Override
@@ -62,8 +68,8 @@ public final class CollectorService implements Service {
                         new DeploymentOptions().setInstances(config.eventLoops())))
                 .map(deployment -> {
                     httpDeployment = deployment;
-                    LOG.info("collector listening on udp {}:{} and http {}:{} ({} of each); sources allowed: {}",
-                            config.bindHost(), config.udpPort(), config.bindHost(), config.httpPort(),
+                    LOG.info("collector listening on udp {}:{} and {} {}:{} ({} of each); sources allowed: {}",
+                            config.bindHost(), config.udpPort(), ServerTls.scheme(config.tls()), config.bindHost(), config.httpPort(),
                             config.eventLoops(), config.allowedSources());
                     return this;
                 });
@@ -75,7 +81,8 @@ public final class CollectorService implements Service {
         ServiceEndpoints.mount(router, NAME, registry, this::health);
         // HTTP/1.1 only: on a connection upgraded to cleartext HTTP/2 (which clients such as Java's
         // attempt unasked) gzip bodies reached the handler still compressed and were refused.
-        return vertx.createHttpServer(new HttpServerOptions().setDecompressionSupported(true).setHttp2ClearTextEnabled(false))
+        return vertx.createHttpServer(ServerTls.apply(config.tls(),
+                        new HttpServerOptions().setDecompressionSupported(true).setHttp2ClearTextEnabled(false)))
                 .requestHandler(router)
                 .listen(config.httpPort(), config.bindHost());
     }
@@ -84,10 +91,11 @@ public final class CollectorService implements Service {
     private void receiveBufferGranted(int granted) {
         Gauge.builder("pyusage_collector_udp_receive_buffer", () -> granted).baseUnit("bytes")
                 .description("Receive buffer the kernel granted each UDP socket").register(registry);
-        if (granted < config.udpReceiveBufferBytes()) {
-            LOG.warn("the kernel grants UDP sockets {} bytes of receive buffer, not the {} asked for "
-                            + "(PYUSAGE_COLLECTOR_UDP_RCVBUF); bursts may be dropped: raise it with sysctl -w net.core.rmem_max={}",
-                    granted, config.udpReceiveBufferBytes(), config.udpReceiveBufferBytes());
+        long limit = UdpKernelStats.receiveBufferLimit();
+        if (limit >= 0 ? limit < config.udpReceiveBufferBytes() : granted < config.udpReceiveBufferBytes()) {
+            LOG.warn("the kernel limits UDP receive buffers to {} bytes, less than the {} asked for "
+                            + "(PYUSAGE_COLLECTOR_UDP_RCVBUF); bursts may be dropped: as root, sysctl -w net.core.rmem_max={}",
+                    limit >= 0 ? limit : granted, config.udpReceiveBufferBytes(), config.udpReceiveBufferBytes());
         }
     }
 

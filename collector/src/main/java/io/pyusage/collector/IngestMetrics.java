@@ -22,6 +22,11 @@ public final class IngestMetrics {
     private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
 
     public IngestMetrics(MeterRegistry registry, String transport) {
+        this(registry, transport, List.of());
+    }
+
+    /** {@code transportReasons}: drop reasons only this transport has, registered at zero from the start. */
+    public IngestMetrics(MeterRegistry registry, String transport, List<String> transportReasons) {
         this.registry = registry;
         this.transport = transport;
         this.received = Counter.builder("pyusage_collector_received").description("Records received, valid or not")
@@ -32,9 +37,11 @@ public final class IngestMetrics {
         for (String reason : DecodeResult.Invalid.REASONS) {
             rejectedCounter(reason);
         }
-        for (String reason : List.of(RecordIntake.BUFFER_FULL, RecordIntake.KAFKA_ERROR, RecordIntake.SOURCE_NOT_ALLOWED)) {
+        for (String reason : List.of(RecordIntake.BUFFER_FULL, RecordIntake.KAFKA_ERROR, RecordIntake.SOURCE_NOT_ALLOWED,
+                RecordIntake.UNAUTHORIZED)) {
             droppedCounter(reason);
         }
+        transportReasons.forEach(this::droppedCounter);
     }
 
     public void received() {
@@ -50,7 +57,10 @@ public final class IngestMetrics {
         rejectedCounter(reason).increment();
     }
 
-    /** Valid input not delivered: {@code buffer_full}, {@code kafka_error}, {@code source_not_allowed}. */
+    /**
+     * Input not delivered: {@code buffer_full}, {@code kafka_error}, {@code source_not_allowed},
+     * {@code unauthorized} (a request or datagram without the token), {@code udp_queue_full}.
+     */
     public void dropped(String reason) {
         droppedCounter(reason).increment();
     }

@@ -13,6 +13,8 @@ public final class RecordIntake {
     static final String SOURCE_NOT_ALLOWED = "source_not_allowed";
     static final String BUFFER_FULL = "buffer_full";
     static final String KAFKA_ERROR = "kafka_error";
+    static final String UNAUTHORIZED = "unauthorized";
+    static final String QUEUE_FULL = "udp_queue_full";
 
     private final KafkaPublisher publisher;
     private final SourceAllowList allowedSources;
@@ -31,6 +33,20 @@ public final class RecordIntake {
         }
         metrics.dropped(SOURCE_NOT_ALLOWED);
         return false;
+    }
+
+    /** False (counted as dropped) when a required token is missing or wrong. */
+    public boolean authorized(boolean admitted) {
+        if (!admitted) {
+            metrics.dropped(UNAUTHORIZED);
+        }
+        return admitted;
+    }
+
+    /** Counts a record received and dropped before it could be decoded ({@link #QUEUE_FULL}). */
+    public void droppedUndecoded(String reason) {
+        metrics.received();
+        metrics.dropped(reason);
     }
 
     /** Decodes and validates; invalid records are counted as rejected here. */

@@ -3,10 +3,7 @@ package io.pyusage.collector;
 import io.pyusage.common.record.DecodeResult;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,30 +14,36 @@ import org.slf4j.LoggerFactory;
  * One datagram = one record; UDP never replies, so invalid datagrams and drops are only counted.
  *
  * <p>Several sockets share the port through {@code SO_REUSEPORT} (the kernel spreads senders across
- * them), each read by a thread of its own. These are plain JDK channels, not Vert.x datagram
- * sockets, because Vert.x sizes its per-read buffer to the socket's receive buffer: a kernel buffer
- * large enough for bursts of starts (megabytes) would then mean a megabyte buffer per datagram. The
- * receiving threads only decode and queue; nothing on them waits for Kafka.
+ * them), each read by a {@link UdpReceiver} that only copies each datagram into a {@link DatagramQueue}
+ * and goes back to the socket: a socket whose reader also decoded overflowed within milliseconds of
+ * a burst. Decoder threads take the datagrams from the queue, check sender and token, decode,
+ * validate and hand them to Kafka. These are plain JDK channels, not Vert.x datagram sockets,
+ * because Vert.x sizes its per-read buffer to the socket's receive buffer (megabytes, for bursts).
  */
 public final class UdpIngest implements AutoCloseable {
 
     static final String TRANSPORT = "udp";
     private static final Logger LOG = LoggerFactory.getLogger(UdpIngest.class);
-    /** Room for the largest UDP payload, so that no datagram is ever cut short. */
-    private static final int MAX_DATAGRAM_BYTES = 65_536;
+    private static final long POLL_MILLIS = 200;
 
     private final RecordIntake intake;
+    private final IngestToken token;
     private final int receiveBufferBytes;
+    private final DatagramQueue queue;
     private final List<DatagramChannel> channels = new ArrayList<>();
-    private final List<Thread> receivers = new ArrayList<>();
+    private final List<UdpReceiver> receivers = new ArrayList<>();
+    private final List<Thread> decoders = new ArrayList<>();
+    private volatile boolean running;
 
-    public UdpIngest(RecordIntake intake, int receiveBufferBytes) {
+    public UdpIngest(RecordIntake intake, IngestToken token, int receiveBufferBytes, long queueBytes) {
         this.intake = intake;
+        this.token = token;
         this.receiveBufferBytes = receiveBufferBytes;
+        this.queue = new DatagramQueue(queueBytes);
     }
 
     /**
-     * Binds {@code sockets} sockets to {@code host:port} and starts reading them.
+     * Binds {@code sockets} sockets to {@code host:port} and starts reading them, with as many decoder threads.
      *
      * @return the receive buffer the kernel granted each socket
      */
@@ -62,43 +65,66 @@ public final class UdpIngest implements AutoCloseable {
             close();
             throw e;
         }
+        running = true;
         for (int i = 0; i < channels.size(); i++) {
-            DatagramChannel channel = channels.get(i);
-            Thread receiver = new Thread(() -> receive(channel), "udp-receiver-" + i);
-            receiver.setDaemon(true);
-            receiver.start();
-            receivers.add(receiver);
+            receivers.add(new UdpReceiver(channels.get(i), queue, () -> intake.droppedUndecoded(RecordIntake.QUEUE_FULL),
+                    "udp-receiver-" + i).start());
+        }
+        for (int i = 0; i < sockets; i++) {
+            Thread decoder = new Thread(this::decode, "udp-decoder-" + i);
+            decoder.setDaemon(true);
+            decoder.start();
+            decoders.add(decoder);
         }
         return granted;
     }
 
-    private void receive(DatagramChannel channel) {
-        ByteBuffer buffer = ByteBuffer.allocate(MAX_DATAGRAM_BYTES);
-        while (channel.isOpen()) {
+    /** A decoder thread: until closed, and then until the queue is empty. */
+    private void decode() {
+        while (true) {
             try {
-                buffer.clear();
-                SocketAddress sender = channel.receive(buffer);
-                handle(buffer.array(), buffer.position(), ((InetSocketAddress) sender).getAddress().getHostAddress());
-            } catch (ClosedChannelException closed) {
+                DatagramQueue.Datagram datagram = queue.poll(POLL_MILLIS);
+                if (datagram != null) {
+                    handle(datagram.bytes(), datagram.sender().getAddress().getHostAddress());
+                } else if (!running) {
+                    return;
+                }
+            } catch (InterruptedException e) {
                 return;
-            } catch (IOException | RuntimeException e) {
-                // One bad datagram or a transient socket error must not end the receiver.
-                LOG.warn("UDP receive failed; continuing", e);
+            } catch (RuntimeException e) {
+                // One bad datagram must not end the decoder.
+                LOG.warn("UDP record handling failed; continuing", e);
             }
         }
     }
 
-    private void handle(byte[] bytes, int length, String sourceIp) {
+    private void handle(byte[] bytes, String sourceIp) {
         if (!intake.allowed(sourceIp)) {
             return;
         }
-        if (intake.decode(bytes, 0, length) instanceof DecodeResult.Valid valid) {
+        IngestToken.Admitted admitted = token.admitsDatagram(bytes, bytes.length);
+        if (!intake.authorized(admitted.allowed())) {
+            return;
+        }
+        int offset = admitted.offset();
+        int length = bytes.length - offset;
+        if (intake.decode(bytes, offset, length) instanceof DecodeResult.Valid valid) {
             // Outcomes are counted by the intake; there is nobody to tell over UDP.
-            intake.publish(valid, bytes, 0, length, sourceIp, error -> { });
+            intake.publish(valid, bytes, offset, length, sourceIp, error -> { });
         }
     }
 
-    /** Closes the sockets; their receiving threads end. */
+    /** Bytes of datagrams received and not yet decoded. */
+    public long queuedBytes() {
+        return queue.queuedBytes();
+    }
+
+    /** Datagrams received and not yet decoded. */
+    public int queuedDatagrams() {
+        return queue.queuedDatagrams();
+    }
+
+    /** Closes the sockets; the decoders finish what was queued, then all threads end. */
     @Override
     public synchronized void close() {
         for (DatagramChannel channel : channels) {
@@ -108,15 +134,20 @@ public final class UdpIngest implements AutoCloseable {
                 LOG.warn("closing a UDP socket failed", e);
             }
         }
-        for (Thread receiver : receivers) {
-            try {
+        running = false;
+        try {
+            for (UdpReceiver receiver : receivers) {
                 receiver.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
             }
+            for (Thread decoder : decoders) {
+                decoder.join(5_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
         }
         channels.clear();
         receivers.clear();
+        decoders.clear();
     }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 /** Datagrams the kernel dropped on the collector's UDP sockets because a receive buffer was full: the collector never sees them. */
 final class UdpKernelStats {
 
+    private static final Path RMEM_MAX = Path.of("/proc/sys/net/core/rmem_max");
     private static final List<Path> TABLES = List.of(Path.of("/proc/net/udp"), Path.of("/proc/net/udp6"));
 
     private UdpKernelStats() {
@@ -40,5 +41,18 @@ final class UdpKernelStats {
             }
         }
         return found ? drops : Double.NaN;
+    }
+
+    /**
+     * The largest receive buffer a socket may ask for ({@code net.core.rmem_max}), or -1 where it
+     * cannot be read. Linux reports a granted buffer doubled (for its own bookkeeping), so the
+     * granted size alone does not tell whether a request was cut.
+     */
+    static long receiveBufferLimit() {
+        try {
+            return Long.parseLong(Files.readString(RMEM_MAX).trim());
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
     }
 }

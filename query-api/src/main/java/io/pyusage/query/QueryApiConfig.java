@@ -2,9 +2,11 @@ package io.pyusage.query;
 
 import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.common.config.Env;
+import io.pyusage.common.config.ServerTls;
 import io.pyusage.common.record.UserNames;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Query API settings, each from an environment variable.
@@ -19,9 +21,11 @@ import java.util.Map;
  * @param openMetrics {@code PYUSAGE_QUERY_OPEN_METRICS}, default true: false puts {@code /metrics} behind the tokens too
  * @param userNames   {@code PYUSAGE_PSEUDONYM_KEY}, default none: the aggregators' key when they store user names as
  *                    keyed hashes; an admin token can then ask {@code /api/v1/pseudonyms/{user}} for a name's hash
+ * @param tls         {@code PYUSAGE_QUERY_TLS_CERT} / {@code _TLS_KEY}, default none: PEM files with which the API
+ *                    speaks HTTPS only
  */
 public record QueryApiConfig(String bindHost, int httpPort, ClickHouseConfig clickHouse, Duration maxQueryTime, long maxQueryMemory,
-                             ApiTokens tokens, boolean openMetrics, UserNames userNames) {
+                             ApiTokens tokens, boolean openMetrics, UserNames userNames, Optional<ServerTls> tls) {
 
     public static QueryApiConfig from(Env env) {
         QueryApiConfig config = new QueryApiConfig(env.string("PYUSAGE_QUERY_HOST", "0.0.0.0"),
@@ -29,7 +33,8 @@ public record QueryApiConfig(String bindHost, int httpPort, ClickHouseConfig cli
                 Duration.ofSeconds(env.integer("PYUSAGE_QUERY_MAX_SECONDS", 20, 1, 3600)),
                 env.integer("PYUSAGE_QUERY_MAX_MEMORY_MB", 2048, 16, 1_048_576) * 1024L * 1024L,
                 tokens(env), env.bool("PYUSAGE_QUERY_OPEN_METRICS", true),
-                env.parsed("PYUSAGE_PSEUDONYM_KEY", "", UserNames::withKey));
+                env.parsed("PYUSAGE_PSEUDONYM_KEY", "", UserNames::withKey),
+                ServerTls.from(env, "PYUSAGE_QUERY"));
         env.validate();
         return config;
     }

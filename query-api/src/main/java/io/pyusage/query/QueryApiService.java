@@ -12,7 +12,9 @@ import io.pyusage.common.record.StartupRecordCodec;
 import io.pyusage.common.service.Health;
 import io.pyusage.common.service.Service;
 import io.pyusage.common.service.ServiceEndpoints;
+import io.pyusage.common.config.ServerTls;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -109,7 +111,7 @@ public final class QueryApiService implements Service {
                     SchemaMigrations.apply(config.clickHouse());
                     store = new ClickHouseStore(config.clickHouse(), config.querySettings());
                     return null;
-                }, router, config.bindHost(), config.httpPort())
+                }, router, ServerTls.apply(config.tls(), new HttpServerOptions()), config.bindHost(), config.httpPort())
                 .map(server -> {
                     http = server;
                     return this;

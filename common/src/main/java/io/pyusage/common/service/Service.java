@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -40,8 +41,14 @@ public interface Service {
      * listener; fails if either does.
      */
     static Future<HttpServer> setUpThenListen(Vertx vertx, Callable<?> setUp, Router router, String host, int port) {
+        return setUpThenListen(vertx, setUp, router, new HttpServerOptions(), host, port);
+    }
+
+    /** As above, with the listener's own options (TLS, timeouts). */
+    static Future<HttpServer> setUpThenListen(Vertx vertx, Callable<?> setUp, Router router, HttpServerOptions options,
+                                              String host, int port) {
         return vertx.executeBlocking(setUp)
-                .compose(ignored -> vertx.createHttpServer().requestHandler(router).listen(port, host));
+                .compose(ignored -> vertx.createHttpServer(options).requestHandler(router).listen(port, host));
     }
 
     /** The usual stop: the HTTP listener first (no new work), then blocking tear-down on a worker thread. */

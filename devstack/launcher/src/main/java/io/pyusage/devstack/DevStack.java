@@ -8,6 +8,7 @@ import io.pyusage.common.config.Env;
 import io.pyusage.common.service.Service;
 import io.pyusage.devstack.servers.EmbeddedClickHouse;
 import io.pyusage.devstack.servers.EmbeddedKafka;
+import io.pyusage.devstack.servers.PortCheck;
 import io.pyusage.query.ApiTokens;
 import io.pyusage.query.QueryApiConfig;
 import io.pyusage.query.QueryApiService;
@@ -44,8 +45,10 @@ public final class DevStack implements AutoCloseable {
         this.ports = ports;
         this.apiToken = readerToken(stateDir.resolve("api-token"));
         // Servers in sessions of their own: a Ctrl-C stops the services first, then them (see close()).
-        this.kafka = new EmbeddedKafka(stateDir.resolve("kafka"), ports.kafka(), ports.kafkaController()).inOwnSession();
-        this.clickHouse = new EmbeddedClickHouse(stateDir.resolve("clickhouse"), ports.clickHouseHttp(), ports.clickHouseTcp()).inOwnSession();
+        this.kafka = new EmbeddedKafka(stateDir.resolve("kafka"), ports.kafka(), ports.kafkaController()).inOwnSession()
+                .withPortSettings("PYUSAGE_DEVSTACK_KAFKA_PORT", "PYUSAGE_DEVSTACK_KAFKA_CONTROLLER_PORT");
+        this.clickHouse = new EmbeddedClickHouse(stateDir.resolve("clickhouse"), ports.clickHouseHttp(), ports.clickHouseTcp()).inOwnSession()
+                .withPortSettings("PYUSAGE_DEVSTACK_CLICKHOUSE_HTTP_PORT", "PYUSAGE_DEVSTACK_CLICKHOUSE_TCP_PORT");
     }
 
     /** The demo's reader token for the query API, made once and kept in {@code api-token} (owner-only) under the state dir. */
@@ -83,6 +86,12 @@ public final class DevStack implements AutoCloseable {
     }
 
     private void startAll() throws Exception {
+        // The services' own ports first: a taken one fails the start before any server is started.
+        PortCheck.requireFree(List.of(
+                new PortCheck.NeededPort(ports.collectorUdp(), PortCheck.Protocol.UDP, "collector (UDP)", "PYUSAGE_COLLECTOR_UDP_PORT"),
+                new PortCheck.NeededPort(ports.collectorHttp(), PortCheck.Protocol.TCP, "collector (HTTP)", "PYUSAGE_COLLECTOR_HTTP_PORT"),
+                new PortCheck.NeededPort(ports.aggregator(), PortCheck.Protocol.TCP, "aggregator", "PYUSAGE_AGGREGATOR_HTTP_PORT"),
+                new PortCheck.NeededPort(ports.queryApi(), PortCheck.Protocol.TCP, "query API", "PYUSAGE_QUERY_HTTP_PORT")));
         kafka.start();
         clickHouse.start();
         // Configured the way an operator would: through the services' environment variables.
@@ -93,8 +102,6 @@ public final class DevStack implements AutoCloseable {
                 Map.entry("PYUSAGE_COLLECTOR_HOST", LOOPBACK),
                 Map.entry("PYUSAGE_COLLECTOR_UDP_PORT", String.valueOf(ports.collectorUdp())),
                 Map.entry("PYUSAGE_COLLECTOR_HTTP_PORT", String.valueOf(ports.collectorHttp())),
-                // A demo's trickle of starts needs no burst room; this size fits Debian's default rmem_max.
-                Map.entry("PYUSAGE_COLLECTOR_UDP_RCVBUF", String.valueOf(192 * 1024)),
                 Map.entry("PYUSAGE_AGGREGATOR_HOST", LOOPBACK),
                 Map.entry("PYUSAGE_AGGREGATOR_HTTP_PORT", String.valueOf(ports.aggregator())),
                 // Short batches: the demo wants its few starts visible at once, not after a full second.

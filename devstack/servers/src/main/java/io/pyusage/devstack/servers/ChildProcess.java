@@ -37,7 +37,8 @@ public final class ChildProcess implements AutoCloseable {
 
     /**
      * Starts {@code command}, first stopping a process that an earlier, killed run recorded in
-     * {@code pidFile} and whose command line contains {@code marker}. In {@code ownSession}
+     * {@code pidFile} and whose command line contains {@code marker}, then failing, with the holder
+     * named, when any of {@code ports} is still taken. In {@code ownSession}
      * ({@code setsid}, which execs the command under the same pid, where the system has it), a
      * Ctrl-C in the terminal reaches only the process that started it, which can then stop the
      * server's clients first; otherwise the server stops with whatever started it (a test run, a
@@ -46,8 +47,9 @@ public final class ChildProcess implements AutoCloseable {
      * running with nothing to stop it.
      */
     public static ChildProcess start(String name, List<String> command, String marker, Path workDir, Path logFile,
-                                     Path pidFile, boolean ownSession) throws IOException {
+                                     Path pidFile, boolean ownSession, List<PortCheck.NeededPort> ports) throws IOException {
         stopStale(pidFile, marker);
+        PortCheck.requireFree(ports);
         Process process = launch(ownSession && Files.isExecutable(SETSID) ? withSetsid(command) : command, workDir, logFile);
         Files.writeString(pidFile, Long.toString(process.pid()));
         StopAtExit stopAtExit = ownSession ? null : StopAtExit.register(name, process.toHandle(), GRACE);

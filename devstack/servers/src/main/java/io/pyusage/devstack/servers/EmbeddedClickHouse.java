@@ -26,6 +26,8 @@ public final class EmbeddedClickHouse implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private ChildProcess process;
     private boolean ownSession;
+    private String httpPortSetting = "another free port";
+    private String tcpPortSetting = "another free port";
 
     public EmbeddedClickHouse(Path dir, int httpPort, int tcpPort) {
         this.dir = dir.toAbsolutePath();
@@ -36,6 +38,13 @@ public final class EmbeddedClickHouse implements AutoCloseable {
     /** Starts the server in a session of its own (see {@link ChildProcess#start}): for a launcher run from a terminal. */
     public EmbeddedClickHouse inOwnSession() {
         ownSession = true;
+        return this;
+    }
+
+    /** Names the settings that choose the two ports, for the message when one is taken. */
+    public EmbeddedClickHouse withPortSettings(String httpPort, String tcpPort) {
+        this.httpPortSetting = httpPort;
+        this.tcpPortSetting = tcpPort;
         return this;
     }
 
@@ -73,7 +82,9 @@ public final class EmbeddedClickHouse implements AutoCloseable {
         Path config = writeConfig();
         process = ChildProcess.start("clickhouse server",
                 List.of(binary.toString(), "--config-file=" + config), config.toString(),
-                dir, dir.resolve("log/stdout.log"), dir.resolve("server.pid"), ownSession);
+                dir, dir.resolve("log/stdout.log"), dir.resolve("server.pid"), ownSession, List.of(
+                        new PortCheck.NeededPort(httpPort, PortCheck.Protocol.TCP, "ClickHouse HTTP interface", httpPortSetting),
+                        new PortCheck.NeededPort(tcpPort, PortCheck.Protocol.TCP, "ClickHouse native interface", tcpPortSetting)));
         Readiness.await("ClickHouse on " + httpUrl(), process, START_TIMEOUT, this::answers);
         return this;
     }

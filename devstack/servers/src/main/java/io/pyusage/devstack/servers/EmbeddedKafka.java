@@ -33,6 +33,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final int controllerPort;
     private ChildProcess process;
     private boolean ownSession;
+    private String portSetting = "another free port";
+    private String controllerPortSetting = "another free port";
 
     public EmbeddedKafka(Path dir, int port, int controllerPort) {
         this.dir = dir.toAbsolutePath();
@@ -43,6 +45,13 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** Starts the broker in a session of its own (see {@link ChildProcess#start}): for a launcher run from a terminal. */
     public EmbeddedKafka inOwnSession() {
         ownSession = true;
+        return this;
+    }
+
+    /** Names the settings that choose the two ports, for the message when one is taken. */
+    public EmbeddedKafka withPortSettings(String port, String controllerPort) {
+        this.portSetting = port;
+        this.controllerPortSetting = controllerPort;
         return this;
     }
 
@@ -74,7 +83,9 @@ public final class EmbeddedKafka implements AutoCloseable {
                     dir, dir.resolve("format.log"), Duration.ofSeconds(60));
         }
         process = ChildProcess.start("kafka broker", javaCommand("kafka.Kafka", properties.toString()),
-                properties.toString(), dir, dir.resolve("broker.log"), dir.resolve("broker.pid"), ownSession);
+                properties.toString(), dir, dir.resolve("broker.log"), dir.resolve("broker.pid"), ownSession, List.of(
+                        new PortCheck.NeededPort(port, PortCheck.Protocol.TCP, "Kafka broker", portSetting),
+                        new PortCheck.NeededPort(controllerPort, PortCheck.Protocol.TCP, "Kafka controller", controllerPortSetting)));
         Readiness.await("Kafka broker on " + bootstrapServers(), process, START_TIMEOUT, this::answers);
         return this;
     }
@@ -103,8 +114,31 @@ public final class EmbeddedKafka implements AutoCloseable {
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000))) {
-            return !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty();
+            var cluster = admin.describeCluster();
+            if (cluster.nodes().get(3, TimeUnit.SECONDS).isEmpty()) {
+                return false;
+            }
+            String answering = cluster.clusterId().get(3, TimeUnit.SECONDS);
+            String ours = clusterId();
+            if (ours != null && !ours.equals(answering)) {
+                throw new Readiness.NotOurServer("the broker answering on " + bootstrapServers() + " has cluster id " + answering
+                        + ", not this data directory's " + ours + ": another broker holds the port");
+            }
+            return true;
         }
+    }
+
+    /** The cluster id the log directory was formatted with, or null before it is. */
+    private String clusterId() throws IOException {
+        Path meta = dir.resolve("data/meta.properties");
+        if (!Files.exists(meta)) {
+            return null;
+        }
+        Properties properties = new Properties();
+        try (var in = Files.newBufferedReader(meta, StandardCharsets.UTF_8)) {
+            properties.load(in);
+        }
+        return properties.getProperty("cluster.id");
     }
 
     private Path writeServerProperties() throws IOException {

@@ -47,7 +47,7 @@ class ChildProcessIT {
         public static void main(String[] args) throws Exception {
             Path dir = Path.of(args[0]);
             ChildProcess child = ChildProcess.start("sleeper", List.of("sleep", "600"), "sleep 600", dir, dir.resolve("sleeper.log"),
-                    dir.resolve("sleeper.pid"), false);
+                    dir.resolve("sleeper.pid"), false, List.of());
             System.out.println(child.pid());
             System.out.flush();
             Thread.sleep(600_000);
