@@ -53,6 +53,36 @@ def clean_env(**extra):
     return env
 
 
+def self_signed_certificate(directory, name="collector"):
+    """A certificate for 127.0.0.1 and localhost, made with Debian's openssl; returns (cert, key) paths."""
+    cert, key = os.path.join(directory, name + ".crt"), os.path.join(directory, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def https_server(cert, key, received):
+    """A local HTTPS server that keeps (headers, body) of each POST in received and answers 202."""
+    import ssl
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append((dict(self.headers), self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(202)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 class NormaliseTest(unittest.TestCase):
 
     def test_pep503_examples(self):
@@ -340,6 +370,36 @@ class RealInterpreterTest(unittest.TestCase):
             server.shutdown()
             server.server_close()
         return bodies
+
+    def test_a_token_is_the_datagrams_first_line(self):
+        result = self.start("-c", "pass", PYUSAGE_ENDPOINT=self.endpoint, PYUSAGE_TOKEN="site-token-0123456789")
+        self.assertEqual(0, result.returncode, result.stderr)
+        data, _ = self.receiver.recvfrom(65536)
+        line, _, record = data.partition(b"\n")
+        self.assertEqual(b"Bearer site-token-0123456789", line)
+        self.assertIn(["demo-package", "4.5.6"], json.loads(record.decode("utf-8"))["packages"])
+
+    def test_https_endpoint_with_a_ca_file_posts_with_the_token(self):
+        cert, key = self_signed_certificate(self.root)
+        received = []
+        server = https_server(cert, key, received)
+        try:
+            url = "https://127.0.0.1:%d/v1/startups" % server.server_address[1]
+            result = self.start("-c", "pass", PYUSAGE_ENDPOINT=url, PYUSAGE_TOKEN="site-token-0123456789", PYUSAGE_CA_FILE=cert)
+            self.assertEqual(0, result.returncode, result.stderr)
+            self.assertEqual("", result.stderr)
+            self.assertEqual(1, len(received))
+            headers, body = received[0]
+            self.assertEqual("Bearer site-token-0123456789", headers["Authorization"])
+            self.assertIn(["demo-package", "4.5.6"], json.loads(body)["packages"])
+            # Without the CA the certificate is not trusted: nothing is sent, and the start is unharmed.
+            result = self.start("-c", "pass", PYUSAGE_ENDPOINT=url, PYUSAGE_TOKEN="site-token-0123456789")
+            self.assertEqual(0, result.returncode, result.stderr)
+            self.assertEqual("", result.stderr)
+            self.assertEqual(1, len(received))
+        finally:
+            server.shutdown()
+            server.server_close()
 
     def test_http_endpoint_posts_at_exit(self):
         bodies = self.post_to_local_server("-c", "pass", PYUSAGE_ENDPOINT="HTTP")

@@ -45,8 +45,9 @@ def compile_for_starts(module, optimize=2):
                        invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
 
 
-def _copy_package(directory, endpoint, base):
-    """Copies the hook into directory/pyusage_hook with its bytecode and writes pyusage.ini if asked."""
+def _copy_package(directory, settings):
+    """Copies the hook into directory/pyusage_hook with its bytecode and writes pyusage.ini with the
+    settings given (a dict of pyusage.ini keys; None values are left out)."""
     source = os.path.dirname(os.path.abspath(__file__))
     target = os.path.join(os.path.abspath(directory), PACKAGE)
     if os.path.abspath(source) != os.path.abspath(target):
@@ -55,27 +56,28 @@ def _copy_package(directory, endpoint, base):
     hook_file = os.path.join(target, "hook.py")
     for module in (hook_file, os.path.join(target, "slowpath.py")):
         compile_for_starts(module)
-    settings = [("endpoint", endpoint), ("base", base)]
-    if any(value for _, value in settings):
+    given = [(key, value) for key, value in settings.items() if value]
+    if given:
         with open(os.path.join(target, hook.CONFIG_FILE), "w", encoding="utf-8") as f:
             f.write("[pyusage]\n")
-            f.writelines("%s = %s\n" % (key, value) for key, value in settings if value)
+            f.writelines("%s = %s\n" % (key, value) for key, value in given)
     return target, hook_file
 
 
-def install_site_dir(site_dir, endpoint=None, base=None):
-    """A .pth line in site_dir runs the hook for every interpreter that processes site_dir."""
+def install_site_dir(site_dir, endpoint=None, base=None, **settings):
+    """A .pth line in site_dir runs the hook for every interpreter that processes site_dir.
+    settings: further pyusage.ini keys (token, ca_file, http_endpoint)."""
     os.makedirs(site_dir, exist_ok=True)
-    target, hook_file = _copy_package(site_dir, endpoint, base)
+    target, hook_file = _copy_package(site_dir, dict(endpoint=endpoint, base=base, **settings))
     with open(os.path.join(site_dir, PTH_NAME), "w", encoding="utf-8") as f:
         f.write(pth_line(hook_file))
     return os.path.join(site_dir, PTH_NAME)
 
 
-def install_stdlib(directory, endpoint=None, base=None):
+def install_stdlib(directory, endpoint=None, base=None, **settings):
     """sitecustomize.py in the standard library: every venv made from this interpreter runs it too.
-    An existing sitecustomize.py is kept and still runs, after the hook."""
-    target, hook_file = _copy_package(directory, endpoint, base)
+    An existing sitecustomize.py is kept and still runs, after the hook. settings: as install_site_dir."""
+    target, hook_file = _copy_package(directory, dict(endpoint=endpoint, base=base, **settings))
     ours = os.path.join(directory, SITECUSTOMIZE)
     original = os.path.join(directory, ORIGINAL_SITECUSTOMIZE)
     if os.path.lexists(ours) and not _is_ours(ours) and not os.path.lexists(original):
@@ -137,7 +139,11 @@ def main(argv=None):
     p_install = commands.add_parser("install", help="run the hook at every start of this interpreter (and its venvs)")
     p_install.add_argument("--site-dir", help="install into this site directory via a .pth file "
                                               "(default: the standard library, via sitecustomize.py)")
-    p_install.add_argument("--endpoint", help="udp://host:port or http://host:port/v1/startups, written to pyusage.ini")
+    p_install.add_argument("--endpoint", help="udp://host:port or http(s)://host:port/v1/startups, written to pyusage.ini")
+    p_install.add_argument("--http-endpoint", help="http(s)://host:port/v1/startups for records too large for a datagram")
+    p_install.add_argument("--token", help="the collector's token (PYUSAGE_COLLECTOR_TOKEN), written to pyusage.ini: "
+                                           "every user of this interpreter can read it")
+    p_install.add_argument("--ca-file", help="PEM file of the CA that signed the collector's certificate (https:// endpoints)")
     p_install.add_argument("--base", help="base distribution label, written to pyusage.ini")
     for name, text in (("uninstall", "remove the hook and restore a replaced sitecustomize.py"),
                        ("status", "say where the hook is installed and what it would send")):
@@ -151,22 +157,25 @@ def main(argv=None):
 
     directory = getattr(args, "site_dir", None) or stdlib_dir()
     if args.command == "install":
+        extra = dict(http_endpoint=args.http_endpoint, token=args.token, ca_file=args.ca_file)
         if args.site_dir:
-            where = install_site_dir(args.site_dir, args.endpoint, args.base)
+            where = install_site_dir(args.site_dir, args.endpoint, args.base, **extra)
         else:
-            where = install_stdlib(directory, args.endpoint, args.base)
+            where = install_stdlib(directory, args.endpoint, args.base, **extra)
         print("pyusage hook installed: %s" % where)
     elif args.command == "uninstall":
         print("pyusage hook removed from %s" % directory if uninstall(directory) else "no pyusage hook in %s" % directory)
     elif args.command == "status":
         config_dir = os.path.join(directory, PACKAGE)
         settings = hook.config(config_dir)
-        print(json.dumps({"installed": where_installed(directory), "config": settings,
+        shown = dict(settings, token="(set)") if settings.get("token") else settings
+        print(json.dumps({"installed": where_installed(directory), "config": shown,
                           "disabled": hook.disabled(settings),
                           "record": json.loads(hook.encode(hook.build_record(settings)).decode("utf-8"))}, indent=2))
     elif args.command == "send":
         settings = hook.config()
-        data = hook.encode(hook.build_record(settings), None if hook.http_endpoint(settings) else hook.MAX_DATAGRAM)
+        limit = None if hook.http_endpoint(settings) else hook.MAX_DATAGRAM - len(hook.token_line(settings))
+        data = hook.encode(hook.build_record(settings), limit)
         if args.dry_run:
             print(data.decode("utf-8"))
         elif not settings.get("endpoint"):

@@ -27,7 +27,7 @@ USER_TTL_SECONDS = 86400
 # without its modification time moving, so a listing that includes it is not cached.
 SETTLED_NS = 2 * 10**9
 PACKAGES_CACHE_HEADER = "pyusage packages 2\n"
-SETTINGS = ("endpoint", "http_endpoint", "base", "entry", "debug", "disable")
+SETTINGS = ("endpoint", "http_endpoint", "token", "ca_file", "base", "entry", "debug", "disable")
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -312,17 +312,24 @@ def send_udp(endpoint, data):
 
 def http_endpoint(settings):
     endpoint = settings.get("http_endpoint") or settings.get("endpoint") or ""
-    return endpoint if endpoint.startswith("http://") else ""
+    return endpoint if endpoint.startswith(("http://", "https://")) else ""
+
+
+def token_line(settings):
+    """What a datagram starts with when a token is set: the collector checks and removes it."""
+    token = settings.get("token")
+    return ("Bearer " + token + "\n").encode("utf-8", "surrogateescape") if token else b""
 
 
 def send(data, settings):
     """UDP when the record fits one datagram; else HTTP when an HTTP endpoint is set."""
     endpoint = settings.get("endpoint") or ""
     over_http = http_endpoint(settings)
-    if endpoint.startswith("udp://") and (len(data) <= MAX_DATAGRAM or not over_http):
-        send_udp(endpoint, data)
+    line = token_line(settings)
+    if endpoint.startswith("udp://") and (len(line) + len(data) <= MAX_DATAGRAM or not over_http):
+        send_udp(endpoint, line + data)
     elif over_http:
-        _slow().post_at_exit(over_http, data)
+        _slow().post_at_exit(over_http, data, settings.get("token"), settings.get("ca_file"))
 
 
 _slowpath = []
@@ -353,7 +360,7 @@ def run(directory=None):
         if not settings.get("endpoint") and not debug:
             return
         # Without an HTTP endpoint an oversized record is truncated to one datagram.
-        data = encode(build_record(settings), None if http_endpoint(settings) else MAX_DATAGRAM)
+        data = encode(build_record(settings), None if http_endpoint(settings) else MAX_DATAGRAM - len(token_line(settings)))
         if debug:
             sys.stderr.write("pyusage: " + data.decode("utf-8", "replace") + "\n")
         if settings.get("endpoint"):

@@ -115,19 +115,28 @@ def truncated(head, limit, dirs):
         del packages[len(packages) // 2:]
 
 
-def post_at_exit(endpoint, data, timeout=1.0):
-    """HTTP: sent when the interpreter exits, so the start itself never waits; bounded by timeout."""
+def post_at_exit(endpoint, data, token=None, ca_file=None, timeout=1.0):
+    """HTTP(S): sent when the interpreter exits, so the start itself never waits; bounded by timeout."""
     import atexit
-    atexit.register(_post, endpoint, data, timeout)
+    atexit.register(_post, endpoint, data, token, ca_file, timeout)
 
 
-def _post(endpoint, data, timeout):
+def _post(endpoint, data, token, ca_file, timeout):
     try:
         import http.client
         from urllib.parse import urlsplit
         url = urlsplit(endpoint)
-        connection = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=timeout)
-        connection.request("POST", url.path or "/v1/startups", body=data, headers={"Content-Type": "application/json"})
+        if url.scheme == "https":
+            # ssl only on this path: importing it costs milliseconds that no UDP start should pay.
+            import ssl
+            context = ssl.create_default_context(cafile=ca_file or None)
+            connection = http.client.HTTPSConnection(url.hostname, url.port or 443, timeout=timeout, context=context)
+        else:
+            connection = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=timeout)
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        connection.request("POST", url.path or "/v1/startups", body=data, headers=headers)
         connection.getresponse().read()
         connection.close()
     except Exception:

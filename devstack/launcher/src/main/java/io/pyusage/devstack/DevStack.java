@@ -21,6 +21,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -40,9 +41,11 @@ public final class DevStack implements AutoCloseable {
     private final List<Service> services = new ArrayList<>();
     private final List<Vertx> vertxes = new ArrayList<>();
     private final String apiToken;
+    private final Map<String, String> settings;
 
-    private DevStack(Path stateDir, DevStackPorts ports) throws IOException {
+    private DevStack(Path stateDir, DevStackPorts ports, Map<String, String> settings) throws IOException {
         this.ports = ports;
+        this.settings = Map.copyOf(settings);
         this.apiToken = readerToken(stateDir.resolve("api-token"));
         // Servers in sessions of their own: a Ctrl-C stops the services first, then them (see close()).
         this.kafka = new EmbeddedKafka(stateDir.resolve("kafka"), ports.kafka(), ports.kafkaController()).inOwnSession()
@@ -75,7 +78,12 @@ public final class DevStack implements AutoCloseable {
 
     /** Starts everything and returns once every part answers; on any failure, stops what started. */
     public static DevStack start(Path stateDir, DevStackPorts ports) throws Exception {
-        DevStack stack = new DevStack(stateDir, ports);
+        return start(stateDir, ports, Map.of());
+    }
+
+    /** As {@link #start(Path, DevStackPorts)}, with further service settings (a token, TLS files) over the defaults. */
+    public static DevStack start(Path stateDir, DevStackPorts ports, Map<String, String> settings) throws Exception {
+        DevStack stack = new DevStack(stateDir, ports, settings);
         try {
             stack.startAll();
             return stack;
@@ -95,7 +103,7 @@ public final class DevStack implements AutoCloseable {
         kafka.start();
         clickHouse.start();
         // Configured the way an operator would: through the services' environment variables.
-        Env env = new Env(Map.ofEntries(
+        Map<String, String> variables = new HashMap<>(Map.ofEntries(
                 Map.entry("PYUSAGE_KAFKA_BOOTSTRAP", kafka.bootstrapServers()),
                 Map.entry("PYUSAGE_KAFKA_PARTITIONS", "3"),
                 Map.entry("PYUSAGE_CLICKHOUSE_URL", clickHouse.httpUrl()),
@@ -110,6 +118,8 @@ public final class DevStack implements AutoCloseable {
                 Map.entry("PYUSAGE_QUERY_HOST", LOOPBACK),
                 Map.entry("PYUSAGE_QUERY_HTTP_PORT", String.valueOf(ports.queryApi())),
                 Map.entry("PYUSAGE_QUERY_TOKENS", apiToken + "=reader")));
+        variables.putAll(settings);
+        Env env = new Env(variables);
         launch(new CollectorService(CollectorConfig.from(env)));
         launch(new AggregatorService(AggregatorConfig.from(env)));
         launch(new QueryApiService(QueryApiConfig.from(env)));
@@ -128,11 +138,15 @@ public final class DevStack implements AutoCloseable {
     }
 
     public String collectorHttpUrl() {
-        return "http://" + LOOPBACK + ":" + ports.collectorHttp();
+        return scheme("PYUSAGE_COLLECTOR") + "://" + LOOPBACK + ":" + ports.collectorHttp();
     }
 
     public String queryApiUrl() {
-        return "http://" + LOOPBACK + ":" + ports.queryApi();
+        return scheme("PYUSAGE_QUERY") + "://" + LOOPBACK + ":" + ports.queryApi();
+    }
+
+    private String scheme(String prefix) {
+        return settings.containsKey(prefix + "_TLS_CERT") ? "https" : "http";
     }
 
     public String aggregatorUrl() {
