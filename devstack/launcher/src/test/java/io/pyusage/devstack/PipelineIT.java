@@ -12,6 +12,7 @@ import java.io.ByteArrayOutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +42,23 @@ class PipelineIT {
 
     private static List<List<String>> onlyPackage(String name, String version) {
         return List.of(List.of(name, version));
+    }
+
+    /**
+     * An array job's worth of starts in one burst at full speed from one sender: every one of them
+     * is stored (counted in ClickHouse, not timed), and the collector counted no drop of any kind.
+     */
+    @Test
+    void aBurstOfThreeThousandStartsAtFullSpeedIsStoredWhole() throws Exception {
+        DevStack stack = TestStack.get();
+        String user = "burst-" + UUID.randomUUID().toString().substring(0, 8);
+        List<byte[]> records = UdpBurst.records(user, 3_000);
+        URI udp = URI.create(stack.collectorUdpEndpoint());
+        UdpBurst.Sent sent = UdpBurst.send(new InetSocketAddress(udp.getHost(), udp.getPort()), records, 1, 0);
+
+        long stored = StoredCount.await(stack.clickHouse().httpUrl(), "SELECT count() FROM pyusage.starts WHERE user = '" + user + "'",
+                sent.datagrams(), Duration.ofSeconds(120));
+        assertEquals(3_000, stored, "starts of the burst stored (" + sent.perSecond() + " datagrams/s offered)");
     }
 
     // The waits below check the rows as well as the total: a list's page and its total are two
