@@ -35,7 +35,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * the floor under any collector ({@link RelayFloor}: the same HTTP batches relayed to Kafka with
  * nothing read), then the collector, in its own JVM with a 256 MiB heap cap, takes the same records
  * over HTTP batches and over UDP at fixed rates. Prints records/s, the ratio to the baseline, UDP loss per rate, and
- * the collector's peak heap and RSS. Not a test: run it with {@code ./pyusage bench collector}.
+ * the collector's peak heap and RSS; then the burst cases of {@link CollectorBursts}. Not a test: run it with
+ * {@code ./pyusage bench collector} ({@code -Dbench.only=bursts} for the bursts alone).
  */
 public final class CollectorBenchmark {
 
@@ -53,52 +54,60 @@ public final class CollectorBenchmark {
 
     public static void main(String[] args) throws Exception {
         try (WorkDirectory dir = WorkDirectory.create("collector")) {
-            List<byte[]> records = BenchRecords.generate(5_000, 100);
-            double meanBytes = records.stream().mapToInt(r -> r.length).average().orElse(0);
-            say("records: %,d per run, 100 packages each, %.0f bytes of JSON on average", RECORDS, meanBytes);
-            try (EmbeddedKafka kafka = EmbeddedKafka.onFreePorts(dir.resolve("kafka")).start()) {
-                createTopic(kafka.bootstrapServers(), "raw");
-                createTopic(kafka.bootstrapServers(), "startups");
-                createTopic(kafka.bootstrapServers(), RelayFloor.TOPIC);
-                List<byte[]> bodies = ndjsonBodies(records);
-                double raw = rawProducer(kafka, records);
-                say("raw KafkaProducer: %,.0f records/s", raw);
-                double floor;
-                try (ServiceProcess relay = CollectorProcess.startRelayFloor(dir.path(), kafka.bootstrapServers())) {
-                    floor = httpBatches(relay.httpUrl(), bodies, relay.pid(), kafka);
+            // -Dbench.only=bursts runs only the burst cases (CollectorBursts).
+            if (!"bursts".equals(System.getProperty("bench.only"))) {
+                throughput(dir);
+            }
+            CollectorBursts.run(dir.path());
+        }
+    }
+
+    private static void throughput(WorkDirectory dir) throws Exception {
+        List<byte[]> records = BenchRecords.generate(5_000, 100);
+        double meanBytes = records.stream().mapToInt(r -> r.length).average().orElse(0);
+        say("records: %,d per run, 100 packages each, %.0f bytes of JSON on average", RECORDS, meanBytes);
+        try (EmbeddedKafka kafka = EmbeddedKafka.onFreePorts(dir.resolve("kafka")).start()) {
+            createTopic(kafka.bootstrapServers(), "raw");
+            createTopic(kafka.bootstrapServers(), "startups");
+            createTopic(kafka.bootstrapServers(), RelayFloor.TOPIC);
+            List<byte[]> bodies = ndjsonBodies(records);
+            double raw = rawProducer(kafka, records);
+            say("raw KafkaProducer: %,.0f records/s", raw);
+            double floor;
+            try (ServiceProcess relay = CollectorProcess.startRelayFloor(dir.path(), kafka.bootstrapServers())) {
+                floor = httpBatches(relay.httpUrl(), bodies, relay.pid(), kafka);
+            }
+            say("floor, HTTP batches relayed to Kafka with nothing read (RelayFloor): %,.0f records/s, ratio to raw producer %.2f",
+                    floor, floor / raw);
+            try (CollectorProcess collector = CollectorProcess.start(dir.path(), kafka.bootstrapServers())) {
+                HeapSampler heap = HeapSampler.start(collector.service());
+                double before = collector.counter("pyusage_collector_accepted_total", "http");
+                double http = httpBatches(collector.httpUrl(), bodies, collector.service().pid(), kafka);
+                double accepted = collector.counter("pyusage_collector_accepted_total", "http") - before;
+                if (accepted < WARM_UP + RECORDS) {
+                    say("warning: the collector counted %,.0f of %,d HTTP records as accepted", accepted, WARM_UP + RECORDS);
                 }
-                say("floor, HTTP batches relayed to Kafka with nothing read (RelayFloor): %,.0f records/s, ratio to raw producer %.2f",
-                        floor, floor / raw);
-                try (CollectorProcess collector = CollectorProcess.start(dir.path(), kafka.bootstrapServers())) {
-                    HeapSampler heap = HeapSampler.start(collector.service());
-                    double before = collector.counter("pyusage_collector_accepted_total", "http");
-                    double http = httpBatches(collector.httpUrl(), bodies, collector.service().pid(), kafka);
-                    double accepted = collector.counter("pyusage_collector_accepted_total", "http") - before;
-                    if (accepted < WARM_UP + RECORDS) {
-                        say("warning: the collector counted %,.0f of %,d HTTP records as accepted", accepted, WARM_UP + RECORDS);
+                say("collector over HTTP batches of %d: %,.0f records/s, ratio to raw producer %.2f, to the floor %.2f",
+                        BATCH, http, http / raw, http / floor);
+                List<String> udpLines = new ArrayList<>();
+                int saturation = 0;
+                for (int rate : UDP ? UDP_RATES : new int[0]) {
+                    UdpResult result = udpAtRate(collector, records, rate);
+                    udpLines.add(String.format("  %,7d/s offered: %,8d sent, %,8d accepted, loss %.3f%% (kernel drops %,d)",
+                            rate, result.sent, result.accepted, 100.0 * result.lost() / result.sent, result.kernelDrops));
+                    if (result.lost() == 0) {
+                        saturation = rate;
                     }
-                    say("collector over HTTP batches of %d: %,.0f records/s, ratio to raw producer %.2f, to the floor %.2f",
-                            BATCH, http, http / raw, http / floor);
-                    List<String> udpLines = new ArrayList<>();
-                    int saturation = 0;
-                    for (int rate : UDP ? UDP_RATES : new int[0]) {
-                        UdpResult result = udpAtRate(collector, records, rate);
-                        udpLines.add(String.format("  %,7d/s offered: %,8d sent, %,8d accepted, loss %.3f%% (kernel drops %,d)",
-                                rate, result.sent, result.accepted, 100.0 * result.lost() / result.sent, result.kernelDrops));
-                        if (result.lost() == 0) {
-                            saturation = rate;
-                        }
-                    }
-                    say("udp totals: received %,.0f, rejected %,.0f, dropped %,.0f", collector.counter("pyusage_collector_received_total", "udp"),
-                            collector.counter("pyusage_collector_rejected_total", "udp"), collector.counter("pyusage_collector_dropped_total", "udp"));
-                    long peakHeap = heap.stop();
-                    say("collector over UDP:");
-                    udpLines.forEach(System.out::println);
-                    say("UDP: highest offered rate without loss %,d records/s", saturation);
-                    say("collector peak heap used %d MiB (cap 256 MiB), peak RSS %d MiB", peakHeap >> 20, collector.service().peakRssBytes() >> 20);
-                    say("SUMMARY raw=%.0f/s floor=%.0f/s (ratio %.2f) http=%.0f/s ratio=%.2f udp_zero_loss_max=%d/s heap_peak=%dMiB rss_peak=%dMiB",
-                            raw, floor, floor / raw, http, http / raw, saturation, peakHeap >> 20, collector.service().peakRssBytes() >> 20);
                 }
+                say("udp totals: received %,.0f, rejected %,.0f, dropped %,.0f", collector.counter("pyusage_collector_received_total", "udp"),
+                        collector.counter("pyusage_collector_rejected_total", "udp"), collector.counter("pyusage_collector_dropped_total", "udp"));
+                long peakHeap = heap.stop();
+                say("collector over UDP:");
+                udpLines.forEach(System.out::println);
+                say("UDP: highest offered rate without loss %,d records/s", saturation);
+                say("collector peak heap used %d MiB (cap 256 MiB), peak RSS %d MiB", peakHeap >> 20, collector.service().peakRssBytes() >> 20);
+                say("SUMMARY raw=%.0f/s floor=%.0f/s (ratio %.2f) http=%.0f/s ratio=%.2f udp_zero_loss_max=%d/s heap_peak=%dMiB rss_peak=%dMiB",
+                        raw, floor, floor / raw, http, http / raw, saturation, peakHeap >> 20, collector.service().peakRssBytes() >> 20);
             }
         }
     }

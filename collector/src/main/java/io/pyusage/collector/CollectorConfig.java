@@ -11,8 +11,7 @@ import java.util.Optional;
  * @param bindHost           {@code PYUSAGE_COLLECTOR_HOST}, default {@code 0.0.0.0}: address both listeners bind
  * @param udpPort            {@code PYUSAGE_COLLECTOR_UDP_PORT}, default 8514
  * @param eventLoops         {@code PYUSAGE_COLLECTOR_EVENT_LOOPS}, default the number of CPUs: HTTP servers (each on
- *                           its own event loop) and UDP sockets (sharing the port through {@code SO_REUSEPORT},
- *                           each read by its own thread), so that parsing uses every core
+ *                           its own event loop) and UDP decoder threads, so that parsing uses every core
  * @param udpReceiveBufferBytes {@code PYUSAGE_COLLECTOR_UDP_RCVBUF}, default 8 MiB per socket: room for bursts of
  *                           starts; the log warns when the kernel grants less ({@code net.core.rmem_max})
  * @param httpPort           {@code PYUSAGE_COLLECTOR_HTTP_PORT}, default 8080 (ingestion, /health, /metrics)
@@ -28,13 +27,16 @@ import java.util.Optional;
  *                           {@code Bearer <token>} (dropped without); both are counted as {@code unauthorized}
  * @param udpQueueBytes      {@code PYUSAGE_COLLECTOR_UDP_QUEUE_BYTES}, default 64 MiB: datagrams received and not yet
  *                           decoded; beyond it datagrams are dropped and counted as {@code udp_queue_full}
+ * @param udpSockets         {@code PYUSAGE_COLLECTOR_UDP_SOCKETS}, default the number of CPUs but at least 4: sockets
+ *                           sharing the UDP port, each with its own receive buffer and reading thread; the kernel
+ *                           spreads senders across them, so together they hold a larger burst
  * @param tls                {@code PYUSAGE_COLLECTOR_TLS_CERT} / {@code _TLS_KEY}, default none: PEM files with which
  *                           the HTTP listener speaks HTTPS only
  */
 public record CollectorConfig(String bindHost, int udpPort, int eventLoops, int udpReceiveBufferBytes, int httpPort,
                               int maxBodyBytes, KafkaSettings kafka, int bufferRecords, long bufferBytes,
                               SourceAllowList allowedSources, Optional<String> ingestToken, long udpQueueBytes,
-                              Optional<ServerTls> tls) {
+                              int udpSockets, Optional<ServerTls> tls) {
 
     public static CollectorConfig from(Env env) {
         CollectorConfig config = new CollectorConfig(
@@ -50,6 +52,7 @@ public record CollectorConfig(String bindHost, int udpPort, int eventLoops, int 
                 env.parsed("PYUSAGE_COLLECTOR_ALLOWED_SOURCES", "", SourceAllowList::parse),
                 Optional.ofNullable(env.string("PYUSAGE_COLLECTOR_TOKEN", null)),
                 env.integer("PYUSAGE_COLLECTOR_UDP_QUEUE_BYTES", 64 * 1024 * 1024, 64 * 1024, Integer.MAX_VALUE),
+                env.integer("PYUSAGE_COLLECTOR_UDP_SOCKETS", Math.max(4, Runtime.getRuntime().availableProcessors()), 1, 64),
                 ServerTls.from(env, "PYUSAGE_COLLECTOR"));
         config.ingestToken.ifPresent(token -> env.require(token.length() >= 16,
                 "PYUSAGE_COLLECTOR_TOKEN is shorter than 16 characters"));

@@ -60,7 +60,7 @@ public final class CollectorService implements Service {
         this.vertx = vertx;
         return vertx.executeBlocking(() -> {
                     publisher.ensureTopic();
-                    receiveBufferGranted(udp.listen(config.bindHost(), config.udpPort(), config.eventLoops()));
+                    receiveBufferGranted(udp.listen(config.bindHost(), config.udpPort(), config.udpSockets(), config.eventLoops()));
                     return null;
                 })
                 // One HTTP server per event loop: each instance of the verticle gets a loop of its own.
@@ -68,9 +68,9 @@ public final class CollectorService implements Service {
                         new DeploymentOptions().setInstances(config.eventLoops())))
                 .map(deployment -> {
                     httpDeployment = deployment;
-                    LOG.info("collector listening on udp {}:{} and {} {}:{} ({} of each); sources allowed: {}",
-                            config.bindHost(), config.udpPort(), ServerTls.scheme(config.tls()), config.bindHost(), config.httpPort(),
-                            config.eventLoops(), config.allowedSources());
+                    LOG.info("collector listening on udp {}:{} ({} sockets) and {} {}:{} ({} servers); sources allowed: {}",
+                            config.bindHost(), config.udpPort(), config.udpSockets(), ServerTls.scheme(config.tls()), config.bindHost(),
+                            config.httpPort(), config.eventLoops(), config.allowedSources());
                     return this;
                 });
     }

@@ -32,7 +32,7 @@ public final class UdpIngest implements AutoCloseable {
     private final DatagramQueue queue;
     private final List<DatagramChannel> channels = new ArrayList<>();
     private final List<UdpReceiver> receivers = new ArrayList<>();
-    private final List<Thread> decoders = new ArrayList<>();
+    private final List<Thread> decoderThreads = new ArrayList<>();
     private volatile boolean running;
 
     public UdpIngest(RecordIntake intake, IngestToken token, int receiveBufferBytes, long queueBytes) {
@@ -43,11 +43,11 @@ public final class UdpIngest implements AutoCloseable {
     }
 
     /**
-     * Binds {@code sockets} sockets to {@code host:port} and starts reading them, with as many decoder threads.
+     * Binds {@code sockets} sockets to {@code host:port} and starts reading them, with {@code decoders} decoder threads.
      *
      * @return the receive buffer the kernel granted each socket
      */
-    public synchronized int listen(String host, int port, int sockets) throws IOException {
+    public synchronized int listen(String host, int port, int sockets, int decoders) throws IOException {
         InetSocketAddress address = new InetSocketAddress(host, port);
         int granted = 0;
         try {
@@ -70,11 +70,11 @@ public final class UdpIngest implements AutoCloseable {
             receivers.add(new UdpReceiver(channels.get(i), queue, () -> intake.droppedUndecoded(RecordIntake.QUEUE_FULL),
                     "udp-receiver-" + i).start());
         }
-        for (int i = 0; i < sockets; i++) {
+        for (int i = 0; i < decoders; i++) {
             Thread decoder = new Thread(this::decode, "udp-decoder-" + i);
             decoder.setDaemon(true);
             decoder.start();
-            decoders.add(decoder);
+            decoderThreads.add(decoder);
         }
         return granted;
     }
@@ -139,7 +139,7 @@ public final class UdpIngest implements AutoCloseable {
             for (UdpReceiver receiver : receivers) {
                 receiver.join(5_000);
             }
-            for (Thread decoder : decoders) {
+            for (Thread decoder : decoderThreads) {
                 decoder.join(5_000);
             }
         } catch (InterruptedException e) {
@@ -148,6 +148,6 @@ public final class UdpIngest implements AutoCloseable {
         }
         channels.clear();
         receivers.clear();
-        decoders.clear();
+        decoderThreads.clear();
     }
 }

@@ -5,7 +5,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
-import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,12 +44,15 @@ public final class UdpReceiver {
     }
 
     private void receive() {
-        ByteBuffer buffer = ByteBuffer.allocate(MAX_DATAGRAM_BYTES);
+        // Direct: the channel receives straight into it (a heap buffer costs another copy through a temporary direct one).
+        ByteBuffer buffer = ByteBuffer.allocateDirect(MAX_DATAGRAM_BYTES);
         while (channel.isOpen()) {
             try {
                 buffer.clear();
                 InetSocketAddress sender = (InetSocketAddress) channel.receive(buffer);
-                if (!queue.offer(new DatagramQueue.Datagram(Arrays.copyOf(buffer.array(), buffer.position()), sender))) {
+                byte[] bytes = new byte[buffer.flip().remaining()];
+                buffer.get(bytes);
+                if (!queue.offer(new DatagramQueue.Datagram(bytes, sender))) {
                     queueFull.run();
                 }
             } catch (ClosedChannelException closed) {

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pyusage.common.TestCertificates;
 import io.pyusage.common.TestDirectories;
-import io.pyusage.devstack.servers.FreePorts;
+import io.pyusage.devstack.servers.MetricsText;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,8 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -133,13 +131,6 @@ class SecureIngestIT {
     }
 
     private static double dropped(String metrics, String transport, String reason) {
-        Matcher matcher = Pattern.compile("^pyusage_collector_dropped_total\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE).matcher(metrics);
-        double total = 0;
-        while (matcher.find()) {
-            if (matcher.group(1).contains("transport=\"" + transport + "\"") && matcher.group(1).contains("reason=\"" + reason + "\"")) {
-                total += Double.parseDouble(matcher.group(2));
-            }
-        }
-        return total;
+        return MetricsText.sum(metrics, "pyusage_collector_dropped_total", "transport=\"" + transport + "\"", "reason=\"" + reason + "\"");
     }
 }

@@ -81,20 +81,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Sum of the samples of metric {@code name} whose labels contain {@code label} (empty: all). */
     public double metric(String name, String label) throws IOException, InterruptedException {
-        double sum = 0;
-        // Only the sample's metric is asked for (name[], URL-encoded): the whole text costs the service more than the figure is worth.
-        // A metric is named without its sample's suffix (a counter's _total, a summary's _count) unless that suffix is
-        // its own (a gauge named ..._count): both names are asked for.
-        String metric = name.replaceFirst("_(total|sum|count|bucket)$", "");
-        String names = "name%5B%5D=" + name + (metric.equals(name) ? "" : "&name%5B%5D=" + metric);
-        String body = HTTP.send(HttpRequest.newBuilder(URI.create(httpUrl() + "/metrics?" + names)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        for (String line : body.lines().toList()) {
-            if ((line.startsWith(name + "{") || line.startsWith(name + " ")) && line.contains(label)) {
-                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return sum;
+        return MetricsText.sum(MetricsText.fetch(httpUrl(), name), name, label);
     }
 
     public double heapUsedBytes() throws IOException, InterruptedException {
