@@ -19,7 +19,15 @@ final class BenchRecords {
     }
 
     static List<byte[]> generate(int count, int packagesEach) {
-        Random random = new Random(42);
+        return generate(new Random(42), count, packagesEach, null);
+    }
+
+    /** {@code count} records of {@code user} alone, their event ids drawn anew in every call: starts no earlier call sent. */
+    static List<byte[]> forUser(String user, int count, int packagesEach) {
+        return generate(new Random(), count, packagesEach, user);
+    }
+
+    private static List<byte[]> generate(Random random, int count, int packagesEach, String onlyUser) {
         List<String> names = new ArrayList<>();
         for (int i = 0; i < 3000; i++) {
             names.add("pkg-" + Integer.toString(i * 7919 % 100_000, 36) + (i % 3 == 0 ? "-extras" : ""));
@@ -28,7 +36,7 @@ final class BenchRecords {
         byte[] id = new byte[16];
         for (int r = 0; r < count; r++) {
             random.nextBytes(id);
-            String user = "user" + random.nextInt(400);
+            String user = onlyUser != null ? onlyUser : "user" + random.nextInt(400);
             Map<String, Object> record = new LinkedHashMap<>();
             record.put("schema", 1);
             record.put("event_id", HexFormat.of().formatHex(id));

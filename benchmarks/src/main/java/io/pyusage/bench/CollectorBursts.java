@@ -29,6 +29,8 @@ final class CollectorBursts {
 
     /** Datagrams a socket holds without being read (one holds ~3,850 of these records in 8 MiB asked for). */
     private static final int FILL = 3_000;
+    /** Packages a record: about 2.3 KB of JSON, the size of the records of the bursts seen at a site. */
+    private static final int PACKAGES = 80;
     private static final int ROUNDS = 15;
     private static final int RECEIVE_BUFFER = 8 * 1024 * 1024;
     /** The largest burst the search for the loss-free limit sends. */
@@ -41,7 +43,7 @@ final class CollectorBursts {
         readLoop();
         try (DevStack stack = DevStack.start(dir.resolve("devstack"), DevStackPorts.free())) {
             say("bursts to the embedded default (collector, Kafka, aggregator and ClickHouse on this machine), ~%d bytes a record:",
-                    UdpBurst.records("size", 1).get(0).length);
+                    BenchRecords.forUser("size", 1, PACKAGES).get(0).length);
             Bursts bursts = new Bursts(stack);
             bursts.send("2,000 at full speed, one sender", 2_000, 1, 0);
             bursts.send("20,000 at 10,000/s, one sender", 20_000, 1, 10_000);
@@ -68,7 +70,7 @@ final class CollectorBursts {
 
     /** How fast one sender fills a socket, and how fast the read loop alone drains it, in the same rounds. */
     private static void readLoop() throws Exception {
-        List<byte[]> records = UdpBurst.records("read-loop", FILL);
+        List<byte[]> records = BenchRecords.forUser("read-loop", FILL, PACKAGES);
         double[] fill = new double[ROUNDS];
         double[] drain = new double[ROUNDS];
         double[] floor = new double[ROUNDS];
@@ -158,7 +160,7 @@ final class CollectorBursts {
 
         Outcome send(String name, int count, int senders, int perSecond) throws Exception {
             String user = "burst-" + next++;
-            List<byte[]> records = UdpBurst.records(user, count);
+            List<byte[]> records = BenchRecords.forUser(user, count, PACKAGES);
             Drops before = Drops.read(stack.collectorHttpUrl());
             UdpBurst.Sent sent = UdpBurst.send(target, records, senders, perSecond);
             long arrived = StoredCount.await(stack.clickHouse().httpUrl(), "SELECT count() FROM pyusage.starts WHERE user = '" + user + "'",

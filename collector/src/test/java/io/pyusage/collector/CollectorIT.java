@@ -30,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,8 +119,8 @@ class CollectorIT {
 
         try (DatagramSocket udp = new DatagramSocket()) {
             for (int i = 0; i < 2; i++) {
-                byte[] datagram = TestRecords.bytes(addTo(sent, TestRecords.valid("udp-user", "udp-host-" + i,
-                        List.of(List.of("pandas", "2.2." + i)))));
+                byte[] datagram = withToken(TestRecords.bytes(addTo(sent, TestRecords.valid("udp-user", "udp-host-" + i,
+                        List.of(List.of("pandas", "2.2." + i))))));
                 udp.send(new DatagramPacket(datagram, datagram.length, InetAddress.getLoopbackAddress(), config.udpPort()));
             }
         }
@@ -170,13 +171,43 @@ class CollectorIT {
 
         double udpBefore = count("pyusage_collector_rejected", "udp", "malformed_json");
         try (DatagramSocket udp = new DatagramSocket()) {
-            byte[] garbage = "{not json".getBytes(StandardCharsets.UTF_8);
+            byte[] garbage = withToken("{not json".getBytes(StandardCharsets.UTF_8));
             udp.send(new DatagramPacket(garbage, garbage.length, InetAddress.getLoopbackAddress(), config.udpPort()));
         }
         awaitCount("pyusage_collector_rejected", "udp", "malformed_json", udpBefore + 1);
         HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(url("/metrics"))).build(), HttpResponse.BodyHandlers.ofString());
         assertTrue(metrics.body().contains("pyusage_collector_rejected_total{reason=\"malformed_json\",service=\"collector\",transport=\"udp\"}"),
                 "rejections visible in /metrics");
+    }
+
+    /** The datagram a hook with the collector's token sends: the token line, then the record. */
+    private static byte[] withToken(byte[] record) {
+        byte[] line = ("Bearer " + TOKEN + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] datagram = Arrays.copyOf(line, line.length + record.length);
+        System.arraycopy(record, 0, datagram, line.length, record.length);
+        return datagram;
+    }
+
+    @Test
+    void overUdpADatagramWithoutTheTokenIsDroppedAndCountedAndTheTokenLineNeverReachesKafka() throws Exception {
+        double before = count("pyusage_collector_dropped", "udp", RecordIntake.UNAUTHORIZED);
+        Map<String, Object> bare = TestRecords.valid("no-token", "udp-host", List.of());
+        Map<String, Object> wrong = TestRecords.valid("wrong-token", "udp-host", List.of());
+        Map<String, Object> right = TestRecords.valid("right-token", "udp-host", List.of());
+        byte[] wrongLine = ("Bearer " + TOKEN + "x\n" + TestRecords.json(wrong)).getBytes(StandardCharsets.UTF_8);
+        try (DatagramSocket udp = new DatagramSocket()) {
+            for (byte[] datagram : List.of(TestRecords.bytes(bare), wrongLine, withToken(TestRecords.bytes(right)))) {
+                udp.send(new DatagramPacket(datagram, datagram.length, InetAddress.getLoopbackAddress(), config.udpPort()));
+            }
+        }
+        awaitCount("pyusage_collector_dropped", "udp", RecordIntake.UNAUTHORIZED, before + 2);
+        assertEquals(before + 2, count("pyusage_collector_dropped", "udp", RecordIntake.UNAUTHORIZED));
+        Set<String> ids = Set.of((String) right.get("event_id"), (String) bare.get("event_id"), (String) wrong.get("event_id"));
+        Map<String, ConsumerRecord<String, byte[]>> arrived = consume(ids, Duration.ofSeconds(10));
+        assertEquals(Set.of((String) right.get("event_id")), arrived.keySet(), "only the datagram with the token");
+        byte[] stored = arrived.get((String) right.get("event_id")).value();
+        assertEquals('{', stored[0], "the token line is removed before Kafka");
+        assertFalse(new String(stored, StandardCharsets.UTF_8).contains(TOKEN));
     }
 
     @Test

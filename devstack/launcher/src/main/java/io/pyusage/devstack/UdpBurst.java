@@ -1,19 +1,12 @@
 package io.pyusage.devstack;
 
-import io.pyusage.common.record.StartupRecordCodec;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -31,46 +24,6 @@ public final class UdpBurst {
     }
 
     private UdpBurst() {
-    }
-
-    /**
-     * {@code count} valid records of about 2.3 KB (80 packages) for {@code user}, each with an event
-     * id of its own, so that every one of them is a start to store.
-     */
-    public static List<byte[]> records(String user, int count) {
-        List<byte[]> records = new ArrayList<>(count);
-        byte[] id = new byte[16];
-        for (int r = 0; r < count; r++) {
-            ThreadLocalRandom.current().nextBytes(id);
-            Map<String, Object> record = new LinkedHashMap<>();
-            record.put("schema", 1);
-            record.put("event_id", HexFormat.of().formatHex(id));
-            record.put("ts", System.currentTimeMillis() / 1000.0);
-            record.put("user", user);
-            record.put("host", "node" + (r % 500) + ".cluster.example.org");
-            record.put("pid", 1000 + r % 60_000);
-            record.put("python", "3.11.7");
-            record.put("impl", "cpython");
-            record.put("executable", "/opt/python/2023.06/bin/python3");
-            record.put("base", "2023.06");
-            record.put("prefix", "/home/" + user + "/venvs/array-job-" + (r % 4));
-            record.put("venv", true);
-            record.put("startup_ms", 20 + r % 50);
-            record.put("entry", "task.py");
-            record.put("ci", false);
-            record.put("interactive", false);
-            List<List<String>> packages = new ArrayList<>();
-            for (int p = 0; p < 80; p++) {
-                packages.add(List.of("package-" + p, "1." + p + "." + (r % 4)));
-            }
-            record.put("packages", packages);
-            try {
-                records.add(StartupRecordCodec.mapper().writeValueAsString(record).getBytes(StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return records;
     }
 
     /**

@@ -17,6 +17,7 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,14 @@ class PipelineIT {
     void aBurstOfThreeThousandStartsAtFullSpeedIsStoredWhole() throws Exception {
         DevStack stack = TestStack.get();
         String user = "burst-" + UUID.randomUUID().toString().substring(0, 8);
-        List<byte[]> records = UdpBurst.records(user, 3_000);
+        List<List<String>> packages = new ArrayList<>();
+        for (int p = 0; p < 80; p++) {
+            packages.add(List.of("package-" + p, "1." + p + ".0"));
+        }
+        List<byte[]> records = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            records.add(TestRecords.bytes(TestRecords.valid(user, "node" + i % 500, packages)));
+        }
         URI udp = URI.create(stack.collectorUdpEndpoint());
         UdpBurst.Sent sent = UdpBurst.send(new InetSocketAddress(udp.getHost(), udp.getPort()), records, 1, 0);
 
