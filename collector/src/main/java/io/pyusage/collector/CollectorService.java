@@ -102,6 +102,7 @@ public final class CollectorService implements Service {
     public Health health() {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("buffered_records", publisher.bufferedRecords());
+        details.put("udp_queued_datagrams", udp.queuedDatagrams());
         double fill = publisher.fillRatio();
         details.put("buffer_fill_ratio", Math.round(fill * 1000) / 1000.0);
         String problem = publisher.problem();
