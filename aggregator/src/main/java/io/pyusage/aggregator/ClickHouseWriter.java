@@ -44,6 +44,8 @@ final class ClickHouseWriter {
         void reject(TableLayout table, byte[] row, String error);
     }
 
+    /** Ids per environment lookup: at most 20 digits and a comma each, so about 42 KB of SQL. */
+    static final int ENVIRONMENT_LOOKUP_IDS = 2_000;
     private final SqlRunner store;
     private final int storedStartsPage;
 
@@ -95,15 +97,21 @@ final class ClickHouseWriter {
         }
     }
 
-    /** Which of these package sets have their rows stored (by any aggregator, at any time). */
+    /**
+     * Which of these package sets have their rows stored (by any aggregator, at any time). Asked in
+     * pieces: a burst of starts from distinct environments fills a batch with tens of thousands of
+     * ids, and one list of them all went past ClickHouse's {@code max_query_size} (256 KiB), a
+     * failure that retrying the batch could never end.
+     */
     Set<Long> storedEnvironments(Collection<Long> envIds) {
         Set<Long> stored = new HashSet<>();
-        if (envIds.isEmpty()) {
-            return stored;
+        List<Long> all = List.copyOf(envIds);
+        for (int from = 0; from < all.size(); from += ENVIRONMENT_LOOKUP_IDS) {
+            String ids = all.subList(from, Math.min(all.size(), from + ENVIRONMENT_LOOKUP_IDS)).stream()
+                    .map(String::valueOf).collect(Collectors.joining(","));
+            store.query("SELECT DISTINCT env_id FROM environments WHERE env_id IN (" + ids + ")")
+                    .forEach(row -> stored.add(row.get("env_id").asLong()));
         }
-        String ids = envIds.stream().map(String::valueOf).collect(Collectors.joining(","));
-        store.query("SELECT DISTINCT env_id FROM environments WHERE env_id IN (" + ids + ")")
-                .forEach(row -> stored.add(row.get("env_id").asLong()));
         return stored;
     }
 

@@ -87,6 +87,13 @@ class ClickHouseWriterIT {
             long stored = rows(0).envId();
             assertEquals(Set.of(stored), new ClickHouseWriter(store).storedEnvironments(List.of(stored, stored + 1)),
                     "the package set written with the batch, and not one never written");
+            // A burst's worth of environments: one list of them all would exceed max_query_size.
+            List<Long> many = new ArrayList<>();
+            for (long id = 1; many.size() < 20_000; id++) {
+                many.add(Long.MAX_VALUE - id);
+            }
+            many.add(stored);
+            assertEquals(Set.of(stored), new ClickHouseWriter(store).storedEnvironments(many), "found among 20,001 ids");
             // Written once: writing the same batch again stores nothing more.
             assertEquals(0, new ClickHouseWriter(store).write(batch, (table, row, error) -> refused.add(row)));
             assertEquals(98, store.query("SELECT count() AS n FROM starts").get(0).get("n").asInt());

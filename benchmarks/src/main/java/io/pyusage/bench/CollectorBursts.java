@@ -162,13 +162,33 @@ final class CollectorBursts {
             String user = "burst-" + next++;
             List<byte[]> records = BenchRecords.forUser(user, count, PACKAGES);
             Drops before = Drops.read(stack.collectorHttpUrl());
+            double acceptedBefore = accepted();
             UdpBurst.Sent sent = UdpBurst.send(target, records, senders, perSecond);
             long arrived = StoredCount.await(stack.clickHouse().httpUrl(), "SELECT count() FROM pyusage.starts WHERE user = '" + user + "'",
                     count, Duration.ofMinutes(5));
             Drops drops = Drops.read(stack.collectorHttpUrl()).minus(before);
-            say("  %-42s offered %,7d in %,6.0f ms (%,7.0f/s): arrived %,7d, lost %,6d; drops: kernel %,d, %s",
-                    name, count, sent.nanos() / 1e6, sent.perSecond(), arrived, count - arrived, drops.kernelLong(), drops.describe());
+            long accepted = (long) (accepted() - acceptedBefore);
+            say("  %-42s offered %,7d in %,6.0f ms (%,7.0f/s): accepted %,7d, arrived %,7d, lost %,6d; drops: kernel %,d, %s",
+                    name, count, sent.nanos() / 1e6, sent.perSecond(), accepted, arrived, count - arrived, drops.kernelLong(), drops.describe());
+            if (arrived != accepted) {
+                say("  warning: %,d starts the collector accepted are not in ClickHouse; aggregator: %s", accepted - arrived, aggregatorState());
+            }
             return new Outcome(count, arrived);
+        }
+
+        private String aggregatorState() throws Exception {
+            StringBuilder state = new StringBuilder();
+            for (String metric : List.of("pyusage_aggregator_starts_written_total", "pyusage_aggregator_resends_skipped_total",
+                    "pyusage_aggregator_dead_lettered_total", "pyusage_aggregator_insert_errors_total", "pyusage_aggregator_paused")) {
+                state.append(metric.replace("pyusage_aggregator_", "")).append(' ')
+                        .append(String.format("%,.0f", MetricsText.sum(MetricsText.fetch(stack.aggregatorUrl(), metric), metric))).append("; ");
+            }
+            return state.toString();
+        }
+
+        private double accepted() throws Exception {
+            return MetricsText.sum(MetricsText.fetch(stack.collectorHttpUrl(), "pyusage_collector_accepted_total"),
+                    "pyusage_collector_accepted_total", "transport=\"udp\"");
         }
     }
 

@@ -31,6 +31,9 @@ public final class UdpReceiver {
         this.queueFull = queueFull;
         this.thread = new Thread(this::receive, threadName);
         thread.setDaemon(true);
+        // Draining the socket comes before decoding: in a burst the kernel drops what is not read in time, while
+        // the queue can wait. Linux honours this only with -XX:ThreadPriorityPolicy=1, as root.
+        thread.setPriority(Thread.MAX_PRIORITY);
     }
 
     public UdpReceiver start() {

@@ -16,15 +16,18 @@ import java.time.Duration;
 public final class StoredCount {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    /** A count unchanged for this long is taken as final: the aggregator writes at least every batch interval. */
-    private static final Duration QUIET = Duration.ofSeconds(5);
+    /**
+     * A count unchanged for this long is taken as final: longer than the aggregator's longest backoff
+     * after a failed write (the embedded default's is 5 s), so a retried batch is still waited for.
+     */
+    private static final Duration QUIET = Duration.ofSeconds(20);
 
     private StoredCount() {
     }
 
     /**
      * Polls {@code countSql} (one number) on {@code clickHouseUrl} until it reaches {@code expected},
-     * stays unchanged for five seconds, or {@code max} has passed; returns the last count.
+     * stays unchanged for twenty seconds, or {@code max} has passed; returns the last count.
      */
     public static long await(String clickHouseUrl, String countSql, long expected, Duration max) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
