@@ -50,8 +50,9 @@ final class UdpKernelStats {
      */
     static long receiveBufferLimit() {
         try {
-            return Long.parseLong(Files.readString(RMEM_MAX).trim());
-        } catch (IOException | NumberFormatException e) {
+            // Read as lines: Files.readString trusts the size /proc reports and returned "8" for 8388608.
+            return Long.parseLong(Files.readAllLines(RMEM_MAX).get(0).trim());
+        } catch (IOException | NumberFormatException | IndexOutOfBoundsException e) {
             return -1;
         }
     }
