@@ -23,7 +23,15 @@ public final class DevStackMain {
         Path stateDir = Path.of(env.string("PYUSAGE_VAR_DIR", "var")).toAbsolutePath();
         DevStackPorts ports = DevStackPorts.from(env);
         say("starting Kafka, ClickHouse and the pyusage services (state in " + stateDir + ")");
-        DevStack stack = DevStack.start(stateDir, ports);
+        DevStack stack;
+        try {
+            stack = DevStack.start(stateDir, ports);
+        } catch (java.io.IOException e) {
+            // A taken port or a server that would not start: the message says which and what to do.
+            System.err.println("[pyusage] error: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             say("stopping");
