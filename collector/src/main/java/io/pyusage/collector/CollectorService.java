@@ -43,7 +43,7 @@ public final class CollectorService implements Service {
         IngestToken token = new IngestToken(config.ingestToken());
         this.udp = new UdpIngest(intake(UdpIngest.TRANSPORT, List.of(RecordIntake.QUEUE_FULL)), token,
                 config.udpReceiveBufferBytes(), config.udpQueueBytes());
-        this.http = new HttpIngest(intake(HttpIngest.TRANSPORT, List.of()), config.maxBodyBytes(), token, registry);
+        this.http = new HttpIngest(intake(HttpIngest.TRANSPORT, List.of(RecordIntake.CROSS_SITE, RecordIntake.UNSUPPORTED_MEDIA_TYPE)), config.maxBodyBytes(), token, registry);
         Gauge.builder("pyusage_collector_udp_queued", udp, UdpIngest::queuedBytes).baseUnit("bytes")
                 .description("Datagrams received and not yet decoded").register(registry);
         FunctionCounter.builder("pyusage_collector_udp_kernel_drops", this, service -> UdpKernelStats.drops(service.config.udpPort()))

@@ -10,12 +10,15 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code POST /v1/startups}: one JSON record, or NDJSON with one record per line. Good lines are
- * accepted even when others in the same batch are not; the answer names each rejected line.
+ * accepted even when others in the same batch are not; the answer names the first
+ * {@value #MAX_LISTED_REJECTIONS} rejected lines and counts them all.
  * 202 once every accepted record is acknowledged by Kafka; 400 when no line was valid; 503 with
  * {@code Retry-After} and the lines to resend when the buffer in front of Kafka is full or Kafka
  * failed; 401 without the configured token; 403 from outside the allow-list; 413 over the limit.
@@ -25,6 +28,13 @@ public final class HttpIngest {
     static final String TRANSPORT = "http";
     static final String PATH = "/v1/startups";
     private static final String RETRY_AFTER_SECONDS = "5";
+    /** Rejected lines an answer names: a small gzip body can hold hundreds of thousands of bad lines. */
+    static final int MAX_LISTED_REJECTIONS = 100;
+    /** Field errors named per rejected line (all are counted). */
+    static final int MAX_LISTED_ERRORS = 5;
+    /** The content types a browser may send across sites without asking first (a "simple" request). */
+    private static final List<String> BROWSER_FORM_TYPES =
+            List.of("text/plain", "application/x-www-form-urlencoded", "multipart/form-data");
 
     private final RecordIntake intake;
     private final int maxBodyBytes;
@@ -63,6 +73,19 @@ public final class HttpIngest {
             answer(ctx, 403, new JsonObject().put("error", "this address may not send records"));
             return;
         }
+        // Hooks never send Origin; a browser always does on a cross-site post, which any page a colleague
+        // opens inside the allowed network could make. Form-like content types are refused for the same reason.
+        if (ctx.request().getHeader("Origin") != null) {
+            intake.refused(RecordIntake.CROSS_SITE);
+            answer(ctx, 403, new JsonObject().put("error", "requests from web pages (with an Origin header) may not send records"));
+            return;
+        }
+        String contentType = ctx.request().getHeader("Content-Type");
+        if (contentType != null && BROWSER_FORM_TYPES.stream().anyMatch(t -> contentType.toLowerCase(Locale.ROOT).startsWith(t))) {
+            intake.refused(RecordIntake.UNSUPPORTED_MEDIA_TYPE);
+            answer(ctx, 415, new JsonObject().put("error", "send records as application/json or application/x-ndjson"));
+            return;
+        }
         if (!intake.authorized(token.admitsHeader(ctx.request().getHeader("Authorization")))) {
             ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"pyusage\"");
             answer(ctx, 401, new JsonObject().put("error", "missing or wrong bearer token"));
@@ -86,7 +109,7 @@ public final class HttpIngest {
                 if (result instanceof DecodeResult.Valid valid) {
                     batch.publish(valid, body, start, length, sourceIp, line);
                 } else if (result instanceof DecodeResult.Invalid invalid) {
-                    batch.rejected.add(rejection(line, invalid));
+                    batch.rejected(line, invalid);
                 }
             }
             start = end + 1;
@@ -103,6 +126,7 @@ public final class HttpIngest {
         final RoutingContext ctx;
         final Context context;
         final JsonArray rejected = new JsonArray();
+        int rejectedCount;
         final JsonArray failedLines = new JsonArray();
         final AtomicInteger pending = new AtomicInteger(1);
         int valid;
@@ -127,6 +151,12 @@ public final class HttpIngest {
             }
         }
 
+        void rejected(int line, DecodeResult.Invalid invalid) {
+            if (++rejectedCount <= MAX_LISTED_REJECTIONS) {
+                rejected.add(rejection(line, invalid));
+            }
+        }
+
         void allQueued() {
             done();
         }
@@ -146,7 +176,7 @@ public final class HttpIngest {
 
         private void respond() {
             if (valid == 0) {
-                JsonObject body = new JsonObject().put("accepted", 0).put("rejected", rejected);
+                JsonObject body = new JsonObject().put("accepted", 0).put("rejected", rejected).put("rejected_count", rejectedCount);
                 if (rejected.isEmpty()) {
                     body.put("error", "empty body: send one JSON record or NDJSON lines");
                 }
@@ -154,7 +184,7 @@ public final class HttpIngest {
                 return;
             }
             int failed = failedLines.size();
-            JsonObject body = new JsonObject().put("accepted", valid - failed).put("rejected", rejected);
+            JsonObject body = new JsonObject().put("accepted", valid - failed).put("rejected", rejected).put("rejected_count", rejectedCount);
             if (failed > 0) {
                 ctx.response().putHeader("Retry-After", RETRY_AFTER_SECONDS);
                 answer(ctx, 503, body.put("retry_lines", failedLines)
@@ -171,10 +201,11 @@ public final class HttpIngest {
 
     private static JsonObject rejection(int line, DecodeResult.Invalid invalid) {
         JsonArray errors = new JsonArray();
-        for (FieldError error : invalid.errors()) {
+        for (FieldError error : invalid.errors().subList(0, Math.min(MAX_LISTED_ERRORS, invalid.errors().size()))) {
             errors.add(new JsonObject().put("field", error.field()).put("message", error.message()));
         }
-        return new JsonObject().put("line", line).put("reason", invalid.reason()).put("errors", errors);
+        return new JsonObject().put("line", line).put("reason", invalid.reason()).put("errors", errors)
+                .put("error_count", invalid.errors().size());
     }
 
     private static int indexOf(byte[] bytes, byte value, int from) {

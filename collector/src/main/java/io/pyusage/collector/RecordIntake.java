@@ -15,6 +15,8 @@ public final class RecordIntake {
     static final String KAFKA_ERROR = "kafka_error";
     static final String UNAUTHORIZED = "unauthorized";
     static final String QUEUE_FULL = "udp_queue_full";
+    static final String CROSS_SITE = "cross_site";
+    static final String UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type";
 
     private final KafkaPublisher publisher;
     private final SourceAllowList allowedSources;
@@ -41,6 +43,11 @@ public final class RecordIntake {
             metrics.dropped(UNAUTHORIZED);
         }
         return admitted;
+    }
+
+    /** Counts a request refused before its body was read ({@link #CROSS_SITE}, {@link #UNSUPPORTED_MEDIA_TYPE}). */
+    public void refused(String reason) {
+        metrics.dropped(reason);
     }
 
     /** Counts a record received and dropped before it could be decoded ({@link #QUEUE_FULL}). */

@@ -211,6 +211,34 @@ class CollectorIT {
     }
 
     @Test
+    void aPostFromAWebPageIsRefusedBeforeItsBodyIsRead() throws Exception {
+        double crossSiteBefore = count("pyusage_collector_dropped", "http", RecordIntake.CROSS_SITE);
+        Map<String, Object> record = TestRecords.valid("cross-site", "evil-host", List.of());
+        HttpResponse<String> fromPage = post(TestRecords.bytes(record), "Origin", "http://evil.example", "Content-Type", "text/plain");
+        assertEquals(403, fromPage.statusCode(), fromPage.body());
+        // Even with the token: a page may have learnt it, a hook never sends Origin.
+        assertEquals(403, post(TestRecords.bytes(record), "Origin", "http://evil.example", "Authorization", "Bearer " + TOKEN).statusCode());
+        assertEquals(crossSiteBefore + 2, count("pyusage_collector_dropped", "http", RecordIntake.CROSS_SITE));
+        HttpResponse<String> asText = post(TestRecords.bytes(record), "Content-Type", "text/plain;charset=UTF-8", "Authorization", "Bearer " + TOKEN);
+        assertEquals(415, asText.statusCode(), asText.body());
+        assertTrue(consume(Set.of((String) record.get("event_id")), Duration.ofSeconds(3)).isEmpty(), "nothing reached Kafka");
+    }
+
+    @Test
+    void anAnswerNamesTheFirstHundredRejectedLinesAndCountsThemAll() throws Exception {
+        byte[] body = gzip("{}\n".repeat(5_000).getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> response = post(body, "Authorization", "Bearer " + TOKEN, "Content-Encoding", "gzip");
+        assertEquals(400, response.statusCode());
+        JsonNode answer = json(response);
+        assertEquals(HttpIngest.MAX_LISTED_REJECTIONS, answer.get("rejected").size());
+        assertEquals(5_000, answer.get("rejected_count").asInt());
+        assertEquals(1, answer.get("rejected").get(0).get("line").asInt());
+        assertEquals(HttpIngest.MAX_LISTED_ERRORS, answer.get("rejected").get(0).get("errors").size());
+        assertTrue(answer.get("rejected").get(0).get("error_count").asInt() > HttpIngest.MAX_LISTED_ERRORS, answer.toString());
+        assertTrue(response.body().length() < 64 * 1024, "bounded: " + response.body().length() + " characters");
+    }
+
+    @Test
     void withoutTheTokenHttpAnswers401() throws Exception {
         byte[] record = TestRecords.bytes(TestRecords.valid());
         HttpResponse<String> none = post(record);
