@@ -8,6 +8,9 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.Match;
+import io.vertx.micrometer.MatchType;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.util.concurrent.Callable;
@@ -16,6 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /** A pyusage service: started on a Vert.x instance, stopped cleanly. */
 public interface Service {
+
+    /** Any HTTP method but the standard ones. */
+    String UNKNOWN_HTTP_METHOD = "(?!(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|TRACE|CONNECT)$).*";
 
     /** Completes when the service listens; fails (so that start-up fails loudly) when it cannot. */
     Future<? extends Service> start(Vertx vertx);
@@ -31,7 +37,10 @@ public interface Service {
      */
     static Vertx newVertx(MeterRegistry registry) {
         return Vertx.builder()
-                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+                        // A client chooses the method: invented ones are counted as OTHER, so they cannot grow the meters.
+                        .addLabelMatch(new Match().setLabel(Label.HTTP_METHOD.toString()).setType(MatchType.REGEX)
+                                .setValue(UNKNOWN_HTTP_METHOD).setAlias("OTHER"))))
                 .withMetrics(new MicrometerMetricsFactory(registry))
                 .build();
     }
