@@ -30,13 +30,15 @@ import java.util.Optional;
  * @param udpSockets         {@code PYUSAGE_COLLECTOR_UDP_SOCKETS}, default the number of CPUs but at least 4: sockets
  *                           sharing the UDP port, each with its own receive buffer and reading thread; the kernel
  *                           spreads senders across them, so together they hold a larger burst
+ * @param idleTimeoutSeconds {@code PYUSAGE_COLLECTOR_IDLE_TIMEOUT_SECONDS}, default 30: an HTTP connection on which
+ *                           nothing is sent or received for this long is closed (half-sent requests included)
  * @param tls                {@code PYUSAGE_COLLECTOR_TLS_CERT} / {@code _TLS_KEY}, default none: PEM files with which
  *                           the HTTP listener speaks HTTPS only
  */
 public record CollectorConfig(String bindHost, int udpPort, int eventLoops, int udpReceiveBufferBytes, int httpPort,
                               int maxBodyBytes, KafkaSettings kafka, int bufferRecords, long bufferBytes,
                               SourceAllowList allowedSources, Optional<String> ingestToken, long udpQueueBytes,
-                              int udpSockets, Optional<ServerTls> tls) {
+                              int udpSockets, int idleTimeoutSeconds, Optional<ServerTls> tls) {
 
     public static CollectorConfig from(Env env) {
         CollectorConfig config = new CollectorConfig(
@@ -53,6 +55,7 @@ public record CollectorConfig(String bindHost, int udpPort, int eventLoops, int 
                 Optional.ofNullable(env.string("PYUSAGE_COLLECTOR_TOKEN", null)),
                 env.integer("PYUSAGE_COLLECTOR_UDP_QUEUE_BYTES", 64 * 1024 * 1024, 64 * 1024, Integer.MAX_VALUE),
                 env.integer("PYUSAGE_COLLECTOR_UDP_SOCKETS", Math.max(4, Runtime.getRuntime().availableProcessors()), 1, 64),
+                env.integer("PYUSAGE_COLLECTOR_IDLE_TIMEOUT_SECONDS", 30, 1, 3600),
                 ServerTls.from(env, "PYUSAGE_COLLECTOR"));
         config.ingestToken.ifPresent(token -> env.require(token.length() >= 16,
                 "PYUSAGE_COLLECTOR_TOKEN is shorter than 16 characters"));

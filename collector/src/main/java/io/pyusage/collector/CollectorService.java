@@ -82,7 +82,8 @@ public final class CollectorService implements Service {
         // HTTP/1.1 only: on a connection upgraded to cleartext HTTP/2 (which clients such as Java's
         // attempt unasked) gzip bodies reached the handler still compressed and were refused.
         return vertx.createHttpServer(ServerTls.apply(config.tls(),
-                        new HttpServerOptions().setDecompressionSupported(true).setHttp2ClearTextEnabled(false)))
+                        new HttpServerOptions().setDecompressionSupported(true).setHttp2ClearTextEnabled(false)
+                                .setIdleTimeout(config.idleTimeoutSeconds())))
                 .requestHandler(router)
                 .listen(config.httpPort(), config.bindHost());
     }

@@ -239,6 +239,22 @@ class CollectorIT {
     }
 
     @Test
+    void aHalfSentRequestIsClosedOnceTheConnectionIsIdle() throws Exception {
+        CollectorConfig quick = config(Map.of("PYUSAGE_COLLECTOR_IDLE_TIMEOUT_SECONDS", "1"));
+        CollectorService service = new CollectorService(quick);
+        service.start(vertx).await(60, TimeUnit.SECONDS);
+        try (java.net.Socket socket = new java.net.Socket(InetAddress.getLoopbackAddress(), quick.httpPort())) {
+            socket.getOutputStream().write("POST /v1/startups HTTP/1.1\r\nHost: x\r\nContent-Len".getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            // Far longer than the idle timeout: a read that ends in EOF means the server closed the connection.
+            socket.setSoTimeout(60_000);
+            assertEquals(-1, socket.getInputStream().read(), "the collector closed the idle connection");
+        } finally {
+            service.stop().await(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void withoutTheTokenHttpAnswers401() throws Exception {
         byte[] record = TestRecords.bytes(TestRecords.valid());
         HttpResponse<String> none = post(record);

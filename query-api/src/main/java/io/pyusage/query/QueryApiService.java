@@ -46,6 +46,8 @@ import org.slf4j.LoggerFactory;
 public final class QueryApiService implements Service {
 
     public static final String NAME = "query-api";
+    /** A connection idle this much longer than the longest query is closed (half-sent requests included). */
+    private static final int IDLE_BEYOND_QUERY_SECONDS = 10;
     private static final Logger LOG = LoggerFactory.getLogger(QueryApiService.class);
 
     /** The API's OpenAPI document, served as it is (a resource of this module). */
@@ -111,7 +113,9 @@ public final class QueryApiService implements Service {
                     SchemaMigrations.apply(config.clickHouse());
                     store = new ClickHouseStore(config.clickHouse(), config.querySettings());
                     return null;
-                }, router, ServerTls.apply(config.tls(), new HttpServerOptions()), config.bindHost(), config.httpPort())
+                }, router, ServerTls.apply(config.tls(),
+                        // Idle longer than the longest query may run silently, so an answer being computed is never cut.
+                        new HttpServerOptions().setIdleTimeout((int) config.maxQueryTime().toSeconds() + IDLE_BEYOND_QUERY_SECONDS)), config.bindHost(), config.httpPort())
                 .map(server -> {
                     http = server;
                     return this;
