@@ -14,7 +14,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
@@ -76,15 +75,8 @@ final class CollectorBursts {
         double[] floor = new double[ROUNDS];
         for (int round = 0; round < ROUNDS; round++) {
             floor[round] = bareReceive(records);
-            try (DatagramChannel socket = DatagramChannel.open(); DatagramChannel sender = DatagramChannel.open()) {
-                socket.setOption(StandardSocketOptions.SO_RCVBUF, RECEIVE_BUFFER);
-                socket.bind(new InetSocketAddress("127.0.0.1", 0));
-                InetSocketAddress target = (InetSocketAddress) socket.getLocalAddress();
-                long start = System.nanoTime();
-                for (byte[] record : records) {
-                    sender.send(ByteBuffer.wrap(record), target);
-                }
-                fill[round] = FILL / ((System.nanoTime() - start) / 1e9);
+            try (DatagramChannel socket = DatagramChannel.open()) {
+                fill[round] = fill(socket, records);
                 DatagramQueue queue = new DatagramQueue(Long.MAX_VALUE);
                 new UdpReceiver(socket, queue, () -> { }, "read-loop").start();
                 long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -114,15 +106,24 @@ final class CollectorBursts {
                 drainMedian / fillMedian, floorMedian, floorMedian / fillMedian);
     }
 
-    /** The floor of any read loop on this machine: a filled socket drained by receive calls that keep nothing. */
-    private static double bareReceive(List<byte[]> records) throws Exception {
-        try (DatagramChannel socket = DatagramChannel.open(); DatagramChannel sender = DatagramChannel.open()) {
-            socket.setOption(StandardSocketOptions.SO_RCVBUF, RECEIVE_BUFFER);
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            InetSocketAddress target = (InetSocketAddress) socket.getLocalAddress();
+    /** Binds {@code socket} to a loopback port and fills it from one sender nobody reads; returns the sender's datagrams/s. */
+    private static double fill(DatagramChannel socket, List<byte[]> records) throws Exception {
+        socket.setOption(StandardSocketOptions.SO_RCVBUF, RECEIVE_BUFFER);
+        socket.bind(new InetSocketAddress("127.0.0.1", 0));
+        InetSocketAddress target = (InetSocketAddress) socket.getLocalAddress();
+        try (DatagramChannel sender = DatagramChannel.open()) {
+            long start = System.nanoTime();
             for (byte[] record : records) {
                 sender.send(ByteBuffer.wrap(record), target);
             }
+            return records.size() / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    /** The floor of any read loop on this machine: a filled socket drained by receive calls that keep nothing. */
+    private static double bareReceive(List<byte[]> records) throws Exception {
+        try (DatagramChannel socket = DatagramChannel.open()) {
+            fill(socket, records);
             ByteBuffer buffer = ByteBuffer.allocateDirect(65_536);
             long start = System.nanoTime();
             for (int i = 0; i < FILL; i++) {
@@ -192,22 +193,23 @@ final class CollectorBursts {
         }
     }
 
-    /** The collector's UDP drop counters: the kernel's, and its own by reason (and rejections). */
-    private record Drops(double kernel, List<String> reasons, double[] counts) {
-        static final List<String> REASONS = List.of("udp_queue_full", "buffer_full", "kafka_error", "source_not_allowed", "unauthorized");
+    /** The collector's UDP drop counters: the kernel's, its own by reason, and rejections, as {@link #LABELS} name them. */
+    private record Drops(double kernel, double[] counts) {
+        /** The drop reasons, then the rejections (all reasons together). */
+        static final List<String> LABELS = List.of("udp_queue_full", "buffer_full", "kafka_error", "source_not_allowed", "unauthorized",
+                "rejected");
+        static final List<String> REASONS = LABELS.subList(0, LABELS.size() - 1);
 
         static Drops read(String collectorUrl) throws Exception {
             String kernelText = MetricsText.fetch(collectorUrl, "pyusage_collector_udp_kernel_drops_total");
             String dropped = MetricsText.fetch(collectorUrl, "pyusage_collector_dropped_total");
             String rejected = MetricsText.fetch(collectorUrl, "pyusage_collector_rejected_total");
-            List<String> reasons = new ArrayList<>(REASONS);
-            reasons.add("rejected");
-            double[] counts = new double[reasons.size()];
+            double[] counts = new double[LABELS.size()];
             for (int i = 0; i < REASONS.size(); i++) {
                 counts[i] = MetricsText.sum(dropped, "pyusage_collector_dropped_total", "transport=\"udp\"", "reason=\"" + REASONS.get(i) + "\"");
             }
             counts[REASONS.size()] = MetricsText.sum(rejected, "pyusage_collector_rejected_total", "transport=\"udp\"");
-            return new Drops(MetricsText.sum(kernelText, "pyusage_collector_udp_kernel_drops_total"), reasons, counts);
+            return new Drops(MetricsText.sum(kernelText, "pyusage_collector_udp_kernel_drops_total"), counts);
         }
 
         Drops minus(Drops before) {
@@ -215,13 +217,13 @@ final class CollectorBursts {
             for (int i = 0; i < counts.length; i++) {
                 delta[i] = counts[i] - before.counts[i];
             }
-            return new Drops(kernel - before.kernel, reasons, delta);
+            return new Drops(kernel - before.kernel, delta);
         }
 
         String describe() {
             StringBuilder text = new StringBuilder();
-            for (int i = 0; i < reasons.size(); i++) {
-                text.append(i == 0 ? "" : ", ").append(reasons.get(i)).append(' ').append(String.format("%,.0f", counts[i]));
+            for (int i = 0; i < LABELS.size(); i++) {
+                text.append(i == 0 ? "" : ", ").append(LABELS.get(i)).append(' ').append(String.format("%,.0f", counts[i]));
             }
             return text.toString();
         }

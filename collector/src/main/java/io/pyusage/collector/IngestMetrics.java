@@ -21,10 +21,6 @@ public final class IngestMetrics {
     private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
     private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
 
-    public IngestMetrics(MeterRegistry registry, String transport) {
-        this(registry, transport, List.of());
-    }
-
     /** {@code transportReasons}: drop reasons only this transport has, registered at zero from the start. */
     public IngestMetrics(MeterRegistry registry, String transport, List<String> transportReasons) {
         this.registry = registry;

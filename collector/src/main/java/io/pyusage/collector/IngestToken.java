@@ -27,10 +27,6 @@ final class IngestToken {
         this.expected = token.map(t -> ("Bearer " + t).getBytes(StandardCharsets.UTF_8));
     }
 
-    boolean required() {
-        return expected.isPresent();
-    }
-
     /** True when no token is required or {@code authorization} (the HTTP header, may be null) carries it. */
     boolean admitsHeader(String authorization) {
         return expected.isEmpty()

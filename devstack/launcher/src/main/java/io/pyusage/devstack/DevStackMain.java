@@ -1,6 +1,7 @@
 package io.pyusage.devstack;
 
 import io.pyusage.common.config.Env;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,7 +27,7 @@ public final class DevStackMain {
         DevStack stack;
         try {
             stack = DevStack.start(stateDir, ports);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // A taken port or a server that would not start: the message says which and what to do.
             System.err.println("[pyusage] error: " + e.getMessage());
             System.exit(1);

@@ -47,7 +47,7 @@ class PipelineIT {
 
     /**
      * An array job's worth of starts in one burst at full speed from one sender: every one of them
-     * is stored (counted in ClickHouse, not timed), and the collector counted no drop of any kind.
+     * is stored (counted in ClickHouse, not timed).
      */
     @Test
     void aBurstOfThreeThousandStartsAtFullSpeedIsStoredWhole() throws Exception {

@@ -51,9 +51,7 @@ public final class PortCheck {
                     socket.bind(address);
                 }
             } else {
-                try (DatagramSocket socket = new DatagramSocket(address)) {
-                    return true;
-                }
+                new DatagramSocket(address).close();
             }
             return true;
         } catch (IOException e) {
