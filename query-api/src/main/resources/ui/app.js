@@ -232,11 +232,10 @@ async function deprecationView(parameters) {
       el("button", { type: "submit" }, "Make the report")));
   if (!base || !target) return;
   const report = { base: base, target: target };
-  const answer = await api("/api/v1/reports/deprecation", Object.assign({ limit: 10000 }, report));
-  const notReady = answer.packages.filter(p => p.ready === 0).length;
+  const answer = await api("/api/v1/reports/deprecation", Object.assign({ limit: 10000, packages_limit: 10000 }, report));
   main.append(
     el("p", {}, answer.total + " user/host/environment/entry combinations still start Python on " + base + "; "
-      + notReady + " of " + answer.packages.length + " package versions have not been seen on " + target + "."),
+      + answer.packages_not_ready + " of " + answer.packages_total + " package versions have not been seen on " + target + "."),
     el("p", { class: "noprint" },
       el("button", { id: "report-csv", onclick: () => downloadCsv(report).catch(failed) }, "Download as CSV"), " ",
       el("a", { href: "/reports/deprecation?" + query(report) }, "Printable page")),

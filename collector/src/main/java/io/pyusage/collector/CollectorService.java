@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pyusage.common.config.ServerTls;
 import io.pyusage.common.service.Health;
+import io.pyusage.common.service.SecurityHeaders;
 import io.pyusage.common.service.Service;
 import io.pyusage.common.service.ServiceEndpoints;
 import io.vertx.core.DeploymentOptions;
@@ -77,6 +78,7 @@ public final class CollectorService implements Service {
 
     private Future<?> listenHttp(Vertx vertx) {
         Router router = Router.router(vertx);
+        router.route().handler(SecurityHeaders.data());
         http.mount(router);
         ServiceEndpoints.mount(router, NAME, registry, this::health);
         // HTTP/1.1 only: on a connection upgraded to cleartext HTTP/2 (which clients such as Java's

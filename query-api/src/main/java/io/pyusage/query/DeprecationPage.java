@@ -1,6 +1,11 @@
 package io.pyusage.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pyusage.common.clickhouse.RowsPage;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
 import java.util.List;
 
 /**
@@ -9,23 +14,39 @@ import java.util.List;
  */
 final class DeprecationPage {
 
+    private static final String STYLE = "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}"
+            + "td,th{border:1px solid #999;padding:2px 6px;text-align:left}tr.notready{background:#fde2e2}"
+            + "@media print{.noprint{display:none}}";
+    /** The page may apply its own style sheet, by its hash, and nothing else: it has no script at all. */
+    static final String POLICY = "default-src 'none'; style-src 'sha256-" + sha256(STYLE) + "'; frame-ancestors 'none'; "
+            + "base-uri 'none'; form-action 'none'";
+
     private DeprecationPage() {
     }
 
-    static String render(Filters filters, String target, String query, List<JsonNode> remaining, List<JsonNode> packages) {
-        long notReady = packages.stream().filter(p -> p.path("ready").asInt() == 0).count();
+    static String render(Filters filters, String target, String query, RowsPage remaining, ReportPackages packages) {
+        long remainingTotal = remaining.rowsBeforeLimit().orElse(remaining.rows().size());
         StringBuilder html = new StringBuilder(head("Removing base " + filters.base()));
         html.append("<h1>Removing base ").append(escape(filters.base())).append("</h1>\n<p>Starts from ")
                 .append(filters.window().since()).append(" to ").append(filters.window().until()).append(". Target base: <b>")
-                .append(escape(target)).append("</b>. ").append(remaining.size()).append(" user/host/environment/entry combinations still start Python on it; ")
-                .append(notReady).append(" of ").append(packages.size()).append(" package versions have not been seen on the target.</p>\n")
+                .append(escape(target)).append("</b>. ").append(remainingTotal).append(" user/host/environment/entry combinations still start Python on it; ")
+                .append(packages.notReady()).append(" of ").append(packages.total()).append(" package versions have not been seen on the target.</p>\n")
                 .append("<p class=\"noprint\"><a href=\"/api/v1/reports/deprecation?").append(escape(query == null ? "" : query))
                 .append("&amp;format=csv&amp;limit=10000\">Download the starts as CSV</a></p>\n");
         html.append("<h2>Who still uses it</h2>\n");
-        table(html, remaining, List.of("user", "host", "prefix", "entry", "starts", "last_seen"));
+        shown(html, remaining.rows().size(), remainingTotal);
+        table(html, remaining.rows(), List.of("user", "host", "prefix", "entry", "starts", "last_seen"));
         html.append("<h2>Packages in those environments</h2>\n");
-        table(html, packages, List.of("name", "version", "environments", "starts", "ready"));
+        shown(html, packages.rows().size(), packages.total());
+        table(html, packages.rows(), List.of("name", "version", "environments", "starts", "ready"));
         return html.append("</body></html>\n").toString();
+    }
+
+    /** Says what a bounded table leaves out. */
+    private static void shown(StringBuilder html, int shown, long total) {
+        if (shown < total) {
+            html.append("<p>The first ").append(shown).append(" of ").append(total).append(" rows; the API pages through all of them.</p>\n");
+        }
     }
 
     static String error(String message) {
@@ -34,9 +55,7 @@ final class DeprecationPage {
 
     private static String head(String title) {
         return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + escape(title) + "</title>\n"
-                + "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}"
-                + "td,th{border:1px solid #999;padding:2px 6px;text-align:left}tr.notready{background:#fde2e2}"
-                + "@media print{.noprint{display:none}}</style></head><body>\n";
+                + "<style>" + STYLE + "</style></head><body>\n";
     }
 
     private static void table(StringBuilder html, List<JsonNode> rows, List<String> columns) {
@@ -53,6 +72,14 @@ final class DeprecationPage {
             html.append("</tr>\n");
         }
         html.append("</tbody></table>\n");
+    }
+
+    private static String sha256(String text) {
+        try {
+            return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     static String escape(String text) {

@@ -3,13 +3,13 @@ package io.pyusage.query;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pyusage.common.clickhouse.Sql;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.UnaryOperator;
-import java.util.stream.Collectors;
 
 /**
  * A list the API answers a page of, with the number of rows in all. {@code sql} is a complete
@@ -24,6 +24,8 @@ import java.util.stream.Collectors;
 public record ListQuery(String sql, UnaryOperator<String> details, KeyedList keyed) {
 
     private static final String ORDER_BY = "\nORDER BY ";
+    /** The keys' share of a details query: the rest of it is a few KiB at most. */
+    static final int MAX_KEYS_TEXT = 128 * 1024;
 
     public ListQuery {
         int order = sql.lastIndexOf(ORDER_BY);
@@ -47,13 +49,32 @@ public record ListQuery(String sql, UnaryOperator<String> details, KeyedList key
         return new ListQuery(ranking, details, null);
     }
 
-    /** The details' query for the rows of a ranked page; empty for a plain list or an empty page. */
-    public Optional<String> details(List<JsonNode> page) {
+    /**
+     * The details' queries for the rows of a ranked page (none for a plain list or an empty page):
+     * one per run of keys whose literals fit {@value #MAX_KEYS_TEXT} bytes, so that a page of
+     * long names never outgrows the largest query ClickHouse parses ({@code max_query_size}, 256 KiB).
+     */
+    public List<String> details(List<JsonNode> page) {
         if (details == null || page.isEmpty()) {
-            return Optional.empty();
+            return List.of();
         }
-        return Optional.of(details.apply(page.stream().map(ListQuery::key)
-                .map(key -> key.isNumber() ? key.asText() : Sql.string(key.asText())).distinct().collect(Collectors.joining(", "))));
+        List<String> literals = page.stream().map(ListQuery::key)
+                .map(key -> key.isNumber() ? key.asText() : Sql.string(key.asText())).distinct().toList();
+        List<String> queries = new ArrayList<>();
+        StringBuilder keys = new StringBuilder();
+        int keysBytes = 0;
+        for (String literal : literals) {
+            int bytes = literal.getBytes(StandardCharsets.UTF_8).length + 2;
+            if (!keys.isEmpty() && keysBytes + bytes > MAX_KEYS_TEXT) {
+                queries.add(details.apply(keys.toString()));
+                keys.setLength(0);
+                keysBytes = 0;
+            }
+            keys.append(keys.isEmpty() ? "" : ", ").append(literal);
+            keysBytes += bytes;
+        }
+        queries.add(details.apply(keys.toString()));
+        return queries;
     }
 
     /** The rows of a ranked page with the columns of their details after their key, in the page's order. */

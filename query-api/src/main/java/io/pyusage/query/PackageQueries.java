@@ -66,15 +66,17 @@ public final class PackageQueries {
         String withPackage = withPackage(name, version);
         return ListQuery.ranked("""
                 SELECT user,
-                       groupUniqArray(version) AS versions,
-                       groupUniqArray(prefix) AS environments,
-                       groupUniqArray(base) AS bases,
+                       %s,
+                       %s,
+                       %s,
                        sum(started) AS starts,
                        toString(max(last_start)) AS last_seen
                 FROM (%s) AS used
                 ALL INNER JOIN (%s) AS env USING env_id
                 GROUP BY user
-                ORDER BY starts DESC, user""".formatted(EnvironmentStarts.rows(filters, withPackage), environments), users -> EnvironmentStarts.hosts(filters, withPackage, users));
+                ORDER BY starts DESC, user""".formatted(SubjectQueries.boundedNames("version", "versions"),
+                SubjectQueries.boundedNames("prefix", "environments"), SubjectQueries.boundedNames("base", "bases"),
+                EnvironmentStarts.rows(filters, withPackage), environments), users -> EnvironmentStarts.hosts(filters, withPackage, users));
     }
 
     /**

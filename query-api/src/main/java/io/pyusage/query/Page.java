@@ -1,5 +1,6 @@
 package io.pyusage.query;
 
+import java.util.List;
 import java.util.function.Function;
 
 /** Which rows of a list to answer: {@code limit} (1..10000, default 100) from {@code offset} (default 0). */
@@ -10,7 +11,19 @@ public record Page(int limit, int offset) {
     private static final int MAX_OFFSET = 10_000_000;
 
     public static Page from(Function<String, String> parameter) {
-        return new Page(number(parameter, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT), number(parameter, "offset", 0, 0, MAX_OFFSET));
+        return from(parameter, "");
+    }
+
+    /** The page of a side list, from {@code <prefix>limit} and {@code <prefix>offset}. */
+    public static Page from(Function<String, String> parameter, String prefix) {
+        return new Page(number(parameter, prefix + "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+                number(parameter, prefix + "offset", 0, 0, MAX_OFFSET));
+    }
+
+    /** The rows of this page among {@code all}. */
+    public <T> List<T> of(List<T> all) {
+        int from = Math.min(offset, all.size());
+        return all.subList(from, Math.min(all.size(), from + limit));
     }
 
     private static int number(Function<String, String> parameter, String name, int defaultValue, int min, int max) {

@@ -21,11 +21,15 @@ import java.util.Optional;
  * @param openMetrics {@code PYUSAGE_QUERY_OPEN_METRICS}, default true: false puts {@code /metrics} behind the tokens too
  * @param userNames   {@code PYUSAGE_PSEUDONYM_KEY}, default none: the aggregators' key when they store user names as
  *                    keyed hashes; an admin token can then ask {@code /api/v1/pseudonyms/{user}} for a name's hash
+ * @param gateLimits  {@code PYUSAGE_QUERY_CONCURRENT} (default 6) requests run at once, {@code _CONCURRENT_PER_CLIENT}
+ *                    (default 2) of one token or address, {@code _WAITING_PER_CLIENT} (default 16) more of it wait
+ *                    (429 beyond): see {@link QueryGate}
  * @param tls         {@code PYUSAGE_QUERY_TLS_CERT} / {@code _TLS_KEY}, default none: PEM files with which the API
  *                    speaks HTTPS only
  */
 public record QueryApiConfig(String bindHost, int httpPort, ClickHouseConfig clickHouse, Duration maxQueryTime, long maxQueryMemory,
-                             ApiTokens tokens, boolean openMetrics, UserNames userNames, Optional<ServerTls> tls) {
+                             ApiTokens tokens, boolean openMetrics, UserNames userNames, Optional<ServerTls> tls,
+                             QueryGate.Limits gateLimits) {
 
     public static QueryApiConfig from(Env env) {
         QueryApiConfig config = new QueryApiConfig(env.string("PYUSAGE_QUERY_HOST", "0.0.0.0"),
@@ -34,9 +38,18 @@ public record QueryApiConfig(String bindHost, int httpPort, ClickHouseConfig cli
                 env.integer("PYUSAGE_QUERY_MAX_MEMORY_MB", 2048, 16, 1_048_576) * 1024L * 1024L,
                 tokens(env), env.bool("PYUSAGE_QUERY_OPEN_METRICS", true),
                 env.parsed("PYUSAGE_PSEUDONYM_KEY", "", UserNames::withKey),
-                ServerTls.from(env, "PYUSAGE_QUERY"));
+                ServerTls.from(env, "PYUSAGE_QUERY"),
+                gateLimits(env));
         env.validate();
         return config;
+    }
+
+    private static QueryGate.Limits gateLimits(Env env) {
+        int total = env.integer("PYUSAGE_QUERY_CONCURRENT", 6, 1, 1_000);
+        int perClient = env.integer("PYUSAGE_QUERY_CONCURRENT_PER_CLIENT", Math.min(2, total), 1, 1_000);
+        env.require(perClient <= total, "PYUSAGE_QUERY_CONCURRENT_PER_CLIENT (" + perClient + ") must not exceed PYUSAGE_QUERY_CONCURRENT ("
+                + total + ")");
+        return new QueryGate.Limits(total, Math.min(perClient, total), env.integer("PYUSAGE_QUERY_WAITING_PER_CLIENT", 16, 0, 10_000));
     }
 
     private static ApiTokens tokens(Env env) {

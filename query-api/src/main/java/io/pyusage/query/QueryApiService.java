@@ -2,6 +2,8 @@ package io.pyusage.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pyusage.common.clickhouse.ClickHouseStore;
@@ -10,6 +12,7 @@ import io.pyusage.common.clickhouse.RowsPage;
 import io.pyusage.common.clickhouse.SchemaMigrations;
 import io.pyusage.common.record.StartupRecordCodec;
 import io.pyusage.common.service.Health;
+import io.pyusage.common.service.SecurityHeaders;
 import io.pyusage.common.service.Service;
 import io.pyusage.common.service.ServiceEndpoints;
 import io.pyusage.common.config.ServerTls;
@@ -36,9 +39,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +59,9 @@ public final class QueryApiService implements Service {
     private final PrometheusMeterRegistry registry = ServiceEndpoints.newRegistry(NAME);
     private final Timer queryLatency = Timer.builder("pyusage_query_clickhouse").description("ClickHouse time per API query")
             .publishPercentileHistogram().register(registry);
+    private final QueryGate gate;
+    private final Counter refusedRequests;
+    private final Counter abandoned;
     private ClickHouseStore store;
     private HttpServer http;
     private Router router;
@@ -64,12 +69,24 @@ public final class QueryApiService implements Service {
 
     public QueryApiService(QueryApiConfig config) {
         this.config = config;
+        this.gate = new QueryGate(config.gateLimits());
+        Gauge.builder("pyusage_query_requests_running", gate, QueryGate::running)
+                .description("API requests admitted to ClickHouse").register(registry);
+        Gauge.builder("pyusage_query_requests_waiting", gate, QueryGate::waiting)
+                .description("API requests waiting for their turn").register(registry);
+        refusedRequests = Counter.builder("pyusage_query_requests_refused").description("requests refused with 429: their client had too many waiting")
+                .register(registry);
+        abandoned = Counter.builder("pyusage_query_requests_abandoned")
+                .description("requests whose client went away before the answer; their queries were stopped").register(registry);
     }
 
     @Override
     public Future<QueryApiService> start(Vertx vertx) {
         this.vertx = vertx;
         router = Router.router(vertx);
+        router.route().handler(SecurityHeaders.data());
+        router.route("/ui/*").handler(SecurityHeaders.pages(SecurityHeaders.PAGES_POLICY));
+        router.route("/reports/deprecation").handler(SecurityHeaders.pages(DeprecationPage.POLICY));
         router.route("/api/*").handler(require(ApiTokens.Role.READER));
         router.route("/reports/*").handler(require(ApiTokens.Role.READER));
         if (!config.openMetrics()) {
@@ -93,17 +110,18 @@ public final class QueryApiService implements Service {
                 (c, parameter, filters) -> TrendQueries.packageTrend(c.pathParam("name"), parameter.apply("interval"), filters), Map.of()));
         router.get("/api/v1/users/:user").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> SubjectQueries.userEnvironments(filters.forUser(c.pathParam("user"))),
-                Map.of("packages", side(filters -> SubjectQueries.topPackages(filters.forUser(ctx.pathParam("user")))))));
+                Map.of("packages", side((filters, page) -> SubjectQueries.topPackages(filters.forUser(ctx.pathParam("user")))))));
         router.get("/api/v1/hosts/:host").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> SubjectQueries.hostEnvironments(filters.forHost(c.pathParam("host"))),
-                Map.of("packages", side(filters -> SubjectQueries.topPackages(filters.forHost(ctx.pathParam("host")))))));
+                Map.of("packages", side((filters, page) -> SubjectQueries.topPackages(filters.forHost(ctx.pathParam("host")))))));
         router.get("/api/v1/trends/starts").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> TrendQueries.starts(parameter.apply("interval"), parameter.apply("by"), filters), Map.of()));
         router.get("/api/v1/reports/deprecation").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> DeprecationQueries.remaining(filters),
-                Map.of("packages", filters -> {
+                Map.of("packages", (filters, page) -> {
                     DeprecationQueries.Packages packages = DeprecationQueries.packages(filters, ctx.queryParams().get("target"));
-                    return () -> reportPackages(packages);
+                    Page packagesPage = Page.from(parameter -> ctx.queryParams().get(parameter), "packages_");
+                    return queries -> reportPackages(queries, packages).map(all -> all.page(packagesPage));
                 })));
         router.get("/reports/deprecation").handler(this::deprecationPage);
         router.get("/api/v1/bases").handler(ctx -> list(ctx,
@@ -169,14 +187,14 @@ public final class QueryApiService implements Service {
      * (and the parameters checked) first, and asked once the whole request is known to be valid.
      */
     private interface SideRequest {
-        Supplier<Future<List<JsonNode>>> prepare(Filters filters);
+        Function<RequestQueries, Future<SideAnswer>> prepare(Filters filters, Page page);
     }
 
     /** A side answer of one query. */
-    private SideRequest side(Function<Filters, String> sql) {
-        return filters -> {
-            String built = sql.apply(filters);
-            return () -> query(built);
+    private SideRequest side(BiFunction<Filters, Page, String> sql) {
+        return (filters, page) -> {
+            String built = sql.apply(filters, page);
+            return queries -> queries.query(built).map(SideAnswer::of);
         };
     }
 
@@ -190,14 +208,14 @@ public final class QueryApiService implements Service {
         Page page;
         ListQuery list;
         boolean csv;
-        Map<String, Supplier<Future<List<JsonNode>>>> sideQueries = new LinkedHashMap<>();
+        Map<String, Function<RequestQueries, Future<SideAnswer>>> sideQueries = new LinkedHashMap<>();
         try {
             csv = format(parameter.apply("format"));
             filters = Filters.from(parameter, LocalDate.now(ZoneOffset.UTC));
             page = Page.from(parameter);
             list = request.query(ctx, parameter, filters);
             for (Map.Entry<String, SideRequest> side : sides.entrySet()) {
-                Supplier<Future<List<JsonNode>>> prepared = side.getValue().prepare(filters);
+                Function<RequestQueries, Future<SideAnswer>> prepared = side.getValue().prepare(filters, page);
                 if (!csv) {
                     sideQueries.put(side.getKey(), prepared);
                 }
@@ -206,32 +224,68 @@ public final class QueryApiService implements Service {
             badRequest(ctx, e);
             return;
         }
-        Future<RowsPage> found = queryPage(list, page);
-        Future<List<JsonNode>> rows = found.map(RowsPage::rows);
-        Future<Long> total = found.compose(answer -> total(answer, page, list));
-        Map<String, Future<List<JsonNode>>> sideAnswers = new LinkedHashMap<>();
-        sideQueries.forEach((key, prepared) -> sideAnswers.put(key, prepared.get()));
-        List<Future<?>> all = new ArrayList<>(List.of(rows, total));
-        all.addAll(sideAnswers.values());
-        Future.all(all).onSuccess(done -> {
-            if (csv) {
-                ctx.response().setStatusCode(200)
-                        .putHeader("Content-Type", "text/csv; charset=utf-8")
-                        .putHeader("Content-Disposition", "attachment; filename=\"pyusage.csv\"")
-                        .putHeader("X-Total-Count", String.valueOf(total.result()))
-                        .end(Csv.of(rows.result()));
+        admitted(ctx, queries -> {
+            Future<RowsPage> found = queryPage(queries, list, page);
+            Future<List<JsonNode>> rows = found.map(RowsPage::rows);
+            Future<Long> total = found.compose(answer -> total(queries, answer, page, list));
+            Map<String, Future<SideAnswer>> sideAnswers = new LinkedHashMap<>();
+            sideQueries.forEach((key, prepared) -> sideAnswers.put(key, prepared.apply(queries)));
+            List<Future<?>> all = new ArrayList<>(List.of(rows, total));
+            all.addAll(sideAnswers.values());
+            return Future.all(all).onSuccess(done -> {
+                if (csv) {
+                    ctx.response().setStatusCode(200)
+                            .putHeader("Content-Type", "text/csv; charset=utf-8")
+                            .putHeader("Content-Disposition", "attachment; filename=\"pyusage.csv\"")
+                            .putHeader("X-Total-Count", String.valueOf(total.result()))
+                            .end(Csv.of(rows.result()));
+                    return;
+                }
+                ObjectNode body = StartupRecordCodec.mapper().createObjectNode()
+                        .put("since", filters.window().since().toString())
+                        .put("until", filters.window().until().toString())
+                        .put("total", total.result())
+                        .put("limit", page.limit())
+                        .put("offset", page.offset());
+                rows.result().forEach(body.putArray("rows")::add);
+                sideAnswers.forEach((key, answer) -> answer.result().writeInto(body, key));
+                json(ctx, 200, body.toString());
+            }).onFailure(error -> failed(ctx, error));
+        });
+    }
+
+    /**
+     * Runs a request's queries once the gate admits it (429 when its client has too many waiting),
+     * and leaves the gate when they end; a client that goes away meanwhile leaves at once, and what
+     * it still runs in ClickHouse is stopped.
+     */
+    private void admitted(RoutingContext ctx, Function<RequestQueries, Future<?>> work) {
+        gate.admit(client(ctx)).onFailure(refused -> {
+            refusedRequests.increment();
+            ctx.response().putHeader("Retry-After", "1");
+            json(ctx, 429, new JsonObject().put("error", refused.getMessage()).encode());
+        }).onSuccess(ticket -> {
+            if (ctx.response().closed()) {
+                ticket.leave();
                 return;
             }
-            ObjectNode body = StartupRecordCodec.mapper().createObjectNode()
-                    .put("since", filters.window().since().toString())
-                    .put("until", filters.window().until().toString())
-                    .put("total", total.result())
-                    .put("limit", page.limit())
-                    .put("offset", page.offset());
-            rows.result().forEach(body.putArray("rows")::add);
-            sideAnswers.forEach((key, answer) -> answer.result().forEach(body.putArray(key)::add));
-            json(ctx, 200, body.toString());
-        }).onFailure(error -> failed(ctx, error));
+            RequestQueries queries = new RequestQueries(vertx, store, queryLatency, ticket.priority());
+            ctx.response().closeHandler(closed -> {
+                if (!ctx.response().ended()) {
+                    abandoned.increment();
+                    queries.cancel();
+                }
+                ticket.leave();
+            });
+            work.apply(queries).onComplete(done -> ticket.leave());
+        });
+    }
+
+    /** Whom the gate counts a request against: its token, or its address when the API is open. */
+    private String client(RoutingContext ctx) {
+        String authorization = ctx.request().getHeader("Authorization");
+        return config.tokens().enabled() && authorization != null ? "token " + authorization
+                : "address " + ctx.request().remoteAddress().hostAddress();
     }
 
     /**
@@ -239,20 +293,24 @@ public final class QueryApiService implements Service {
      * ClickHouse counted them (a ranked page then gets its details), a keyed list's with the sum of
      * its keys' rows.
      */
-    private Future<RowsPage> queryPage(ListQuery list, Page page) {
+    private Future<RowsPage> queryPage(RequestQueries queries, ListQuery list, Page page) {
         if (list.keyed() != null) {
             KeyedList keyed = list.keyed();
-            return query(keyed.rowsPerKey()).compose(rowsPerKey -> {
+            return queries.query(keyed.rowsPerKey()).compose(rowsPerKey -> {
                 KeyedList.Located located = KeyedList.locate(rowsPerKey, page);
                 OptionalLong total = OptionalLong.of(located.total());
                 return located.isEmpty() ? Future.succeededFuture(new RowsPage(List.of(), total))
-                        : query(keyed.page(located, page)).map(rows -> new RowsPage(rows, total));
+                        : queries.query(keyed.page(located, page)).map(rows -> new RowsPage(rows, total));
             });
         }
-        Future<RowsPage> found = timedOnWorker(() -> store.queryPage(list.page(page)));
-        return found.compose(ranked -> list.details(ranked.rows())
-                .map(details -> query(details).map(rows -> new RowsPage(ListQuery.withDetails(ranked.rows(), rows), ranked.rowsBeforeLimit())))
-                .orElse(Future.succeededFuture(ranked)));
+        Future<RowsPage> found = queries.queryPage(list.page(page));
+        return found.compose(ranked -> {
+            List<String> details = list.details(ranked.rows());
+            if (details.isEmpty()) {
+                return Future.succeededFuture(ranked);
+            }
+            return queries.queryAll(details).map(rows -> new RowsPage(ListQuery.withDetails(ranked.rows(), rows), ranked.rowsBeforeLimit()));
+        });
     }
 
     /**
@@ -260,7 +318,7 @@ public final class QueryApiService implements Service {
      * page), a plain or ranked list's page comes with it; only a page past the end of the list, or
      * an engine that does not report it, needs the list counted.
      */
-    private Future<Long> total(RowsPage found, Page page, ListQuery list) {
+    private Future<Long> total(RequestQueries queries, RowsPage found, Page page, ListQuery list) {
         int size = found.rows().size();
         if (size < page.limit() && (size > 0 || page.offset() == 0)) {
             return Future.succeededFuture((long) page.offset() + size);
@@ -268,21 +326,19 @@ public final class QueryApiService implements Service {
         if (found.rowsBeforeLimit().isPresent()) {
             return Future.succeededFuture(found.rowsBeforeLimit().getAsLong());
         }
-        return query(list.count()).map(answer -> answer.get(0).path("total").asLong());
+        return queries.query(list.count()).map(answer -> answer.get(0).path("total").asLong());
     }
 
-    /** A query over its limits is the request's fault (422, say what to do); anything else the database's (502). */
+    /** A failed query's answer: our own words and an incident id, never SQL or the server's text. */
     private static void failed(RoutingContext ctx, Throwable error) {
-        LOG.warn("query failed: {}", error.getMessage());
-        if (error instanceof ClickHouseException e && e.isLimitExceeded()) {
-            json(ctx, 422, new JsonObject().put("error", "the query needs more time or memory than allowed: narrow the window "
-                    + "(since/until) or add filters").put("detail", e.getMessage()).encode());
-            return;
+        if (ctx.response().closed()) {
+            return; // the client has gone and its queries were stopped: nobody to tell
         }
-        json(ctx, 502, new JsonObject().put("error", "the database did not answer: " + error.getMessage()).encode());
+        DatabaseFailure failure = DatabaseFailure.of(error);
+        json(ctx, failure.status(), new JsonObject().put("error", failure.message()).put("incident", failure.incident()).encode());
     }
 
-    /** The deprecation report as one printable page: every remaining start and every package, no paging. */
+    /** The deprecation report as one printable page: the first {@value Page#MAX_LIMIT} remaining rows and packages, with their totals. */
     private void deprecationPage(RoutingContext ctx) {
         Function<String, String> parameter = name -> ctx.queryParams().get(name);
         Filters filters;
@@ -297,16 +353,21 @@ public final class QueryApiService implements Service {
                     .end(DeprecationPage.error(e.getMessage()));
             return;
         }
-        Future<List<JsonNode>> remaining = queryPage(remainingList, new Page(Page.MAX_LIMIT, 0)).map(RowsPage::rows);
-        Future<List<JsonNode>> packages = reportPackages(packagesQueries);
-        Future.all(remaining, packages).onSuccess(done -> ctx.response().setStatusCode(200)
-                .putHeader("Content-Type", "text/html; charset=utf-8")
-                .end(DeprecationPage.render(filters, parameter.apply("target"), ctx.request().query(), remaining.result(),
-                        packages.result()))).onFailure(error -> {
-                            LOG.warn("query failed: {}", error.getMessage());
-                            ctx.response().setStatusCode(502).putHeader("Content-Type", "text/html; charset=utf-8")
-                                    .end(DeprecationPage.error("the database did not answer: " + error.getMessage()));
-                        });
+        admitted(ctx, queries -> {
+            Future<RowsPage> remaining = queryPage(queries, remainingList, new Page(Page.MAX_LIMIT, 0));
+            Future<ReportPackages> packages = reportPackages(queries, packagesQueries);
+            return Future.all(remaining, packages).onSuccess(done -> ctx.response().setStatusCode(200)
+                    .putHeader("Content-Type", "text/html; charset=utf-8")
+                    .end(DeprecationPage.render(filters, parameter.apply("target"), ctx.request().query(), remaining.result(),
+                            packages.result()))).onFailure(error -> {
+                                if (ctx.response().closed()) {
+                                    return;
+                                }
+                                DatabaseFailure failure = DatabaseFailure.of(error);
+                                ctx.response().setStatusCode(failure.status()).putHeader("Content-Type", "text/html; charset=utf-8")
+                                        .end(DeprecationPage.error(failure.message()));
+                            });
+        });
     }
 
     private static boolean format(String format) {
@@ -320,23 +381,14 @@ public final class QueryApiService implements Service {
     }
 
     /** The report's packages: the plain form, or the exact one when the plain one marks a package row stored twice. */
-    private Future<List<JsonNode>> reportPackages(DeprecationQueries.Packages packages) {
-        return query(packages.plain()).compose(rows -> {
-            if (rows.stream().anyMatch(row -> row.path("repeated").asInt() == 1)) {
-                return query(packages.exact());
+    private Future<ReportPackages> reportPackages(RequestQueries queries, DeprecationQueries.Packages packages) {
+        return queries.queryPage(packages.plain()).compose(plain -> {
+            if (plain.rows().stream().anyMatch(row -> row.path("repeated").asInt() == 1)) {
+                return queries.queryPage(packages.exact()).map(ReportPackages::of);
             }
-            rows.forEach(row -> ((ObjectNode) row).remove("repeated"));
-            return Future.succeededFuture(rows);
+            plain.rows().forEach(row -> ((ObjectNode) row).remove("repeated"));
+            return Future.succeededFuture(ReportPackages.of(plain));
         });
-    }
-
-    private Future<List<JsonNode>> query(String sql) {
-        return timedOnWorker(() -> store.query(sql));
-    }
-
-    /** A ClickHouse call on a worker thread (it blocks), timed; unordered, so a slow one holds up no other. */
-    private <T> Future<T> timedOnWorker(Callable<T> call) {
-        return vertx.executeBlocking(() -> queryLatency.recordCallable(call), false);
     }
 
     private static void badRequest(RoutingContext ctx, BadRequestException e) {

@@ -8,13 +8,15 @@ public final class SubjectQueries {
 
     /** The most-used packages answered beside the environments. */
     static final int TOP_PACKAGES = 50;
+    /** Names listed in one cell (a heavy user runs one environment on thousands of hosts); the cell's count is beside it. */
+    static final int NAMES_PER_CELL = 50;
 
     private SubjectQueries() {
     }
 
     /** {@code GET /api/v1/users/{user}}: the user's environments, with the hosts it ran them on. */
     public static ListQuery userEnvironments(Filters filters) {
-        return environments(filters, "groupUniqArray(host) AS hosts", "toString(max(ts))");
+        return environments(filters, boundedNames("host", "hosts"), "toString(max(ts))");
     }
 
     /**
@@ -24,15 +26,15 @@ public final class SubjectQueries {
      */
     public static ListQuery hostEnvironments(Filters filters) {
         if (!filters.fits(Filters.Table.DAILY_HOSTS)) {
-            return environments(filters, "groupUniqArray(user) AS users", "toString(max(day))");
+            return environments(filters, boundedNames("user", "users"), "toString(max(day))");
         }
         return new ListQuery("""
-                SELECT prefix, base, python, groupUniqArray(user) AS users, max(package_count) AS packages,
+                SELECT prefix, base, python, %s, max(package_count) AS packages,
                        uniqExact(env_id) AS package_sets, countMerge(starts) AS starts, toString(max(day)) AS last_seen
                 FROM daily_hosts
                 WHERE %s
                 GROUP BY prefix, base, python
-                ORDER BY starts DESC, prefix, base, python""".formatted(filters.condition(Filters.Table.DAILY_HOSTS)));
+                ORDER BY starts DESC, prefix, base, python""".formatted(boundedNames("user", "users"), filters.condition(Filters.Table.DAILY_HOSTS)));
     }
 
     private static ListQuery environments(Filters filters, String who, String lastSeen) {
@@ -56,7 +58,7 @@ public final class SubjectQueries {
         String used = byHost ? "SELECT env_id, countMerge(starts) AS started FROM daily_hosts WHERE " + filters.condition(Filters.Table.DAILY_HOSTS)
                 + " GROUP BY env_id" : EnvironmentStarts.rows(filters, "1");
         return """
-                SELECT name, groupUniqArray(version) AS versions, sum(env_starts) AS starts
+                SELECT name, %s, sum(env_starts) AS starts
                 FROM (
                     SELECT env_starts, substring(package, 1, position(package, ' ') - 1) AS name,
                            substring(package, position(package, ' ') + 1) AS version
@@ -72,6 +74,15 @@ public final class SubjectQueries {
                 )
                 GROUP BY name
                 ORDER BY starts DESC, name
-                LIMIT %d""".formatted(used, used, TOP_PACKAGES);
+                LIMIT %d""".formatted(boundedNames("version", "versions"), used, used, TOP_PACKAGES);
+    }
+
+    /**
+     * At most {@value #NAMES_PER_CELL} of a column's distinct values as {@code alias}, and how many
+     * there are as {@code alias_count}: every cell of an answer is bounded, and says what it left out.
+     */
+    static String boundedNames(String column, String alias) {
+        // 18.16's groupUniqArray takes no size: the set is sorted (so a page is the same each time) and cut.
+        return "arraySlice(arraySort(groupUniqArray(%s)), 1, %d) AS %s, uniqExact(%s) AS %s_count".formatted(column, NAMES_PER_CELL, alias, column, alias);
     }
 }

@@ -7,7 +7,9 @@ import java.util.regex.Pattern;
 
 /**
  * A window of days from request parameters: {@code since}/{@code until} as ISO dates or relative
- * ({@code 30d}, {@code 12w}); default the last 90 days up to today.
+ * ({@code 30d}, {@code 12w}); default the last 90 days up to today. Dates are bounded to what every
+ * ClickHouse release stores in a {@code Date}: an ISO date outside is refused, a relative one that
+ * reaches further back means "from the first day".
  *
  * @param reachesToday whether {@code until} is today or later: no start is dated after today but by
  *                     a wrong clock, so the rest of the month may be read with it (see {@link WholeMonths})
@@ -15,6 +17,10 @@ import java.util.regex.Pattern;
 public record TimeWindow(LocalDate since, LocalDate until, boolean reachesToday) {
 
     public static final int DEFAULT_DAYS = 90;
+    /** ClickHouse's {@code Date} counts days from the Unix epoch. */
+    public static final LocalDate FIRST_DAY = LocalDate.of(1970, 1, 1);
+    /** The last day 18.16 and current releases agree on ({@code DateTime} ends in February 2106). */
+    public static final LocalDate LAST_DAY = LocalDate.of(2105, 12, 31);
     private static final Pattern RELATIVE = Pattern.compile("(\\d{1,4})([dw])");
 
     public static TimeWindow parse(String since, String until, LocalDate today) {
@@ -30,12 +36,18 @@ public record TimeWindow(LocalDate since, LocalDate until, boolean reachesToday)
         Matcher relative = RELATIVE.matcher(value.trim());
         if (relative.matches()) {
             int amount = Integer.parseInt(relative.group(1));
-            return relative.group(2).equals("d") ? today.minusDays(amount) : today.minusWeeks(amount);
+            LocalDate date = relative.group(2).equals("d") ? today.minusDays(amount) : today.minusWeeks(amount);
+            return date.isBefore(FIRST_DAY) ? FIRST_DAY : date;
         }
+        LocalDate date;
         try {
-            return LocalDate.parse(value.trim());
+            date = LocalDate.parse(value.trim());
         } catch (DateTimeParseException e) {
             throw new BadRequestException(parameter, "must be an ISO date (2026-01-31) or relative (30d, 12w)");
         }
+        if (date.isBefore(FIRST_DAY) || date.isAfter(LAST_DAY)) {
+            throw new BadRequestException(parameter, "must be a day from " + FIRST_DAY + " to " + LAST_DAY);
+        }
+        return date;
     }
 }

@@ -39,11 +39,13 @@ public final class UsageQueries {
     }
 
     /**
-     * The daily series of each base: starts and users per day. The day is answered as {@code date}:
-     * an alias named like a column would replace the column in WHERE.
+     * The daily series of the bases on one page of {@link #bases}: starts and users per day, so that
+     * the series grows with the page, not with whatever bases records claim. The day is answered as
+     * {@code date}: an alias named like a column would replace the column in WHERE.
      */
-    public static String basesDaily(Filters filters) {
-        return startsAndUsers("base, toString(day) AS date", "base, day", filters);
+    public static String basesDaily(Filters filters, Page page) {
+        String shown = "base IN (SELECT base FROM (%s) AS shown)".formatted(bases(filters).page(page));
+        return startsAndUsers("base, toString(day) AS date", "base, day", filters, shown);
     }
 
     /**
@@ -52,6 +54,11 @@ public final class UsageQueries {
      * what the rollup does not keep. The numbers are the same either way.
      */
     static String startsAndUsers(String keys, String grouping, Filters filters) {
+        return startsAndUsers(keys, grouping, filters, "1");
+    }
+
+    /** As above, with one more condition. */
+    private static String startsAndUsers(String keys, String grouping, Filters filters, String extra) {
         boolean rollup = filters.fits(Filters.Table.DAILY_STARTS);
         String starts = rollup ? "countMerge(starts)" : "count()";
         String users = rollup ? "uniqMerge(users)" : "uniqExact(user)";
@@ -60,8 +67,8 @@ public final class UsageQueries {
         return """
                 SELECT %s, %s AS starts, %s AS users
                 FROM %s
-                WHERE %s
+                WHERE %s AND %s
                 GROUP BY %s
-                ORDER BY %s""".formatted(keys, starts, users, table, condition, grouping, grouping);
+                ORDER BY %s""".formatted(keys, starts, users, table, condition, extra, grouping, grouping);
     }
 }

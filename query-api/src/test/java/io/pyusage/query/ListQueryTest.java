@@ -1,12 +1,13 @@
 package io.pyusage.query;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pyusage.common.record.StartupRecordCodec;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ListQueryTest {
@@ -29,13 +30,31 @@ class ListQueryTest {
         ListQuery list = ListQuery.ranked(LIST, users -> "SELECT user, hosts FROM details WHERE user IN (" + users + ")");
         assertEquals(LIST + "\nLIMIT 0, 5", list.page(new Page(5, 0)));
         List<JsonNode> page = List.of(json("{\"user\":\"o'neil\",\"starts\":9}"), json("{\"user\":\"ann\",\"starts\":4}"));
-        assertEquals(Optional.of("SELECT user, hosts FROM details WHERE user IN ('o\\'neil', 'ann')"), list.details(page));
-        assertEquals(Optional.empty(), list.details(List.of()));
-        assertEquals(Optional.empty(), new ListQuery(LIST).details(page), "a plain list has no details");
+        assertEquals(List.of("SELECT user, hosts FROM details WHERE user IN ('o\\'neil', 'ann')"), list.details(page));
+        assertEquals(List.of(), list.details(List.of()));
+        assertEquals(List.of(), new ListQuery(LIST).details(page), "a plain list has no details");
 
         List<JsonNode> details = List.of(json("{\"user\":\"ann\",\"hosts\":[\"h1\"]}"), json("{\"user\":\"o'neil\",\"hosts\":[\"h2\",\"h3\"]}"));
         assertEquals("[{\"user\":\"o'neil\",\"hosts\":[\"h2\",\"h3\"],\"starts\":9}, {\"user\":\"ann\",\"hosts\":[\"h1\"],\"starts\":4}]",
                 ListQuery.withDetails(page, details).toString(), "in the page's order, details after the key");
+    }
+
+    @Test
+    void aPageOfLongKeysIsDetailedInQueriesThatEachFitTheParser() throws Exception {
+        ListQuery list = ListQuery.ranked(LIST, users -> "SELECT user, hosts FROM details WHERE user IN (" + users + ")");
+        List<JsonNode> page = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            page.add(StartupRecordCodec.mapper().createObjectNode().put("user", i + "-" + "\u00e9".repeat(250)).put("starts", 1));
+        }
+        List<String> queries = list.details(page);
+        assertTrue(queries.size() > 1, "two thousand 252-character names do not fit one query");
+        long keys = 0;
+        for (String query : queries) {
+            int bytes = query.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            assertTrue(bytes < ListQuery.MAX_KEYS_TEXT + 1_000, "each query fits max_query_size (256 KiB) with room: " + bytes);
+            keys += query.chars().filter(c -> c == '\'').count() / 2;
+        }
+        assertEquals(2_000, keys, "every key is asked once");
     }
 
     private static JsonNode json(String text) throws Exception {

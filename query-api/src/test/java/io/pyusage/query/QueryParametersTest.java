@@ -11,6 +11,8 @@ import java.time.LocalDate;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import io.pyusage.common.clickhouse.RowsPage;
 import org.junit.jupiter.api.Test;
 
 class QueryParametersTest {
@@ -71,7 +73,7 @@ class QueryParametersTest {
         assertTrue(sql.contains("name = 'scikit-learn'"), sql);
         assertTrue(sql.contains("version = '1.0\\' OR \\'1\\'=\\'1'"), sql);
         assertTrue(sql.endsWith("LIMIT 20, 10"), sql);
-        String hosts = users.details(List.of(StartupRecordCodec.mapper().createObjectNode().put("user", "x') OR 1 --"))).orElseThrow();
+        String hosts = users.details(List.of(StartupRecordCodec.mapper().createObjectNode().put("user", "x') OR 1 --"))).get(0);
         assertTrue(hosts.contains("user IN ('x\\') OR 1 --')"), "the page's users bound as literals: " + hosts);
         assertTrue(hosts.contains("version = '1.0\\' OR \\'1\\'=\\'1'"), hosts);
     }
@@ -129,10 +131,12 @@ class QueryParametersTest {
                 "{\"user\":\"<script>alert(1)</script>\",\"host\":\"h&1\",\"prefix\":\"/p\",\"entry\":\"-c\",\"starts\":2,\"last_seen\":\"x\"}"));
         List<JsonNode> packages = List.of(StartupRecordCodec.mapper().readTree(
                 "{\"name\":\"numpy\",\"version\":\"1.24.0\",\"environments\":1,\"starts\":2,\"ready\":0}"));
-        String html = DeprecationPage.render(onBase, "2023\"><b>", "base=2020.11&target=x", remaining, packages);
+        String html = DeprecationPage.render(onBase, "2023\"><b>", "base=2020.11&target=x", new RowsPage(remaining, OptionalLong.of(1)),
+                new ReportPackages(packages, 3, 1));
         assertTrue(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !html.contains("<script>"), html);
         assertTrue(html.contains("h&amp;1") && html.contains("2023&quot;&gt;&lt;b&gt;"), html);
         assertTrue(html.contains("<tr class=\"notready\"><td>numpy</td><td>1.24.0</td>"), html);
-        assertTrue(html.contains("1 of 1 package versions have not been seen on the target"), html);
+        assertTrue(html.contains("1 of 3 package versions have not been seen on the target"), html);
+        assertTrue(html.contains("The first 1 of 3 rows"), "a bounded table says what it leaves out: " + html);
     }
 }

@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +23,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The ClickHouse access layer: ClickHouse's HTTP interface through the JDK's HTTP client, using only
@@ -54,14 +56,7 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
      */
     public ClickHouseStore(ClickHouseConfig config, Map<String, String> settings) {
         this.config = config;
-        StringBuilder encoded = new StringBuilder();
-        new TreeMap<>(settings).forEach((name, value) -> {
-            if (!Sql.isIdentifier(name)) {
-                throw new IllegalArgumentException("not a setting name: " + name);
-            }
-            encoded.append('&').append(name).append('=').append(URLEncoder.encode(value, StandardCharsets.UTF_8));
-        });
-        this.settings = encoded.toString();
+        this.settings = encoded(settings);
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofMillis(Math.min(config.timeout().toMillis(), 5_000)))
@@ -69,6 +64,18 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
         this.basicAuthorization = "Basic " + Base64.getEncoder()
                 .encodeToString((config.user() + ":" + config.password()).getBytes(StandardCharsets.UTF_8));
         this.baseUrl = config.url().toString().replaceAll("/+$", "");
+    }
+
+    /** Settings as URL parameters (names are checked identifiers, values are URL-encoded). */
+    private static String encoded(Map<String, String> settings) {
+        StringBuilder encoded = new StringBuilder();
+        new TreeMap<>(settings).forEach((name, value) -> {
+            if (!Sql.isIdentifier(name)) {
+                throw new IllegalArgumentException("not a setting name: " + name);
+            }
+            encoded.append('&').append(name).append('=').append(URLEncoder.encode(value, StandardCharsets.UTF_8));
+        });
+        return encoded.toString();
     }
 
     public ClickHouseConfig config() {
@@ -83,8 +90,13 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
     /** The format is named in the SQL text because 18.16 ignores the format asked for in request parameters. */
     @Override
     public List<JsonNode> query(String sql) {
+        return query(sql, Map.of());
+    }
+
+    /** As {@link #query(String)}, with settings for this call only (e.g. {@code query_id}, {@code priority}). */
+    public List<JsonNode> query(String sql, Map<String, String> call) {
         String what = "query failed: " + abbreviate(sql);
-        try (InputStream body = send(request(null).POST(HttpRequest.BodyPublishers.ofString(sql + "\nFORMAT JSONEachRow")), what);
+        try (InputStream body = send(request(null, call).POST(HttpRequest.BodyPublishers.ofString(sql + "\nFORMAT JSONEachRow")), what);
              MappingIterator<JsonNode> rows = ROW_READER.readValues(body)) {
             return rows.readAll();
         } catch (IOException e) {
@@ -94,8 +106,13 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
 
     @Override
     public RowsPage queryPage(String sql) {
+        return queryPage(sql, Map.of());
+    }
+
+    /** As {@link #queryPage(String)}, with settings for this call only. */
+    public RowsPage queryPage(String sql, Map<String, String> call) {
         String what = "query failed: " + abbreviate(sql);
-        try (InputStream body = send(request(null).POST(HttpRequest.BodyPublishers.ofString(sql + "\nFORMAT JSON")), what)) {
+        try (InputStream body = send(request(null, call).POST(HttpRequest.BodyPublishers.ofString(sql + "\nFORMAT JSON")), what)) {
             return RowsPage.fromJson(ROW_READER.readTree(body));
         } catch (IOException e) {
             throw failure(what, e);
@@ -115,6 +132,13 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
     public void insertRowBinary(String table, List<String> columns, byte[] rows) {
         sendDiscardingAnswer(request(SqlRunner.insertInto(table, columns) + " FORMAT RowBinary").POST(HttpRequest.BodyPublishers.ofByteArray(rows)),
                 "insert into " + table + " failed");
+    }
+
+    /** Stops the running queries of these ids, without waiting for them to end (a client that asked for them has gone). */
+    public void kill(Collection<String> queryIds) {
+        if (!queryIds.isEmpty()) {
+            execute("KILL QUERY WHERE query_id IN (" + queryIds.stream().map(Sql::string).collect(Collectors.joining(", ")) + ") ASYNC");
+        }
     }
 
     /** True when the server answers a ping. */
@@ -138,7 +162,11 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
 
     /** A request on the configured database; {@code query} goes in the URL when the body carries data. */
     private HttpRequest.Builder request(String query) {
-        String url = baseUrl + "/?database=" + URLEncoder.encode(config.database(), StandardCharsets.UTF_8) + settings
+        return request(query, Map.of());
+    }
+
+    private HttpRequest.Builder request(String query, Map<String, String> call) {
+        String url = baseUrl + "/?database=" + URLEncoder.encode(config.database(), StandardCharsets.UTF_8) + settings + encoded(call)
                 + (query == null ? "" : "&query=" + URLEncoder.encode(query, StandardCharsets.UTF_8));
         return HttpRequest.newBuilder(URI.create(url))
                 .timeout(config.timeout())
@@ -224,6 +252,11 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
         /** True when a query hit a limit it was run with (time, memory, rows read): the request asked too much. */
         public boolean isLimitExceeded() {
             return LIMITS.contains(serverCode);
+        }
+
+        /** True when no server answered: the connection failed or timed out, or the call was interrupted. */
+        public boolean isUnreachable() {
+            return serverCode == -1 && (getCause() instanceof IOException || getCause() instanceof InterruptedException);
         }
 
         /** True when the server refused the data itself; sending it again would fail again. */

@@ -55,7 +55,9 @@ public sealed interface DecodeResult {
         public static final String MALFORMED_JSON = "malformed_json";
         public static final String SCHEMA = "schema";
         public static final String TOO_LARGE = "too_large";
+        /** Bytes that are not UTF-8 JSON text: another encoding, an overlong form, an encoded surrogate, a raw control byte. */
+        public static final String NOT_UTF8 = "not_utf8";
         /** Every reason there is, so that counters can exist before the first rejection. */
-        public static final List<String> REASONS = List.of(MALFORMED_JSON, SCHEMA, TOO_LARGE);
+        public static final List<String> REASONS = List.of(MALFORMED_JSON, SCHEMA, TOO_LARGE, NOT_UTF8);
     }
 }

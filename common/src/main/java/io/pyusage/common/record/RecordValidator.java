@@ -285,7 +285,7 @@ public final class RecordValidator {
         } else if (value.length() > maxLength) {
             error(field.json, "must be at most " + maxLength + " characters");
         } else if (hasControlCharacters(value)) {
-            error(field.json, "must not contain control characters");
+            error(field.json, "must not contain control, invisible or direction-changing characters");
         } else if (pattern != null && !pattern.matcher(value).matches()) {
             error(field.json, "must be " + patternText);
         }
@@ -350,25 +350,11 @@ public final class RecordValidator {
     }
 
     private static boolean hasControlCharacters(String value) {
-        for (int i = 0; i < value.length(); i++) {
-            if (isControl(value.charAt(i))) {
-                return true;
-            }
-        }
-        return false;
+        return Utf8Text.hasDeceptiveCharacter(value);
     }
 
     private static boolean hasControlCharacters(char[] chars, int offset, int length) {
-        for (int i = offset; i < offset + length; i++) {
-            if (isControl(chars[i])) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean isControl(char c) {
-        return c < 0x20 || c == 0x7f;
+        return Utf8Text.hasDeceptiveCharacter(chars, offset, length);
     }
 
     private void error(String field, String message) {

@@ -88,6 +88,11 @@ public final class StartupRecordCodec {
             return new DecodeResult.Invalid(DecodeResult.Invalid.TOO_LARGE,
                     List.of(new FieldError("$", "record is " + length + " bytes, at most " + MAX_RECORD_BYTES)));
         }
+        int invalid = Utf8Text.firstInvalid(json, offset, length);
+        if (invalid >= 0) {
+            return new DecodeResult.Invalid(DecodeResult.Invalid.NOT_UTF8, List.of(new FieldError("$", "byte " + (invalid - offset)
+                    + " (0x" + Integer.toHexString(json[invalid] & 0xff) + ") is not UTF-8 JSON text: send UTF-8 without control bytes")));
+        }
         try (JsonParser parser = MAPPER.getFactory().createParser(json, offset, length)) {
             RecordValidator.Outcome outcome = reader.read(parser);
             if (parser.nextToken() != null) {

@@ -79,7 +79,7 @@ class StartupRecordCodecTest {
         int at = new String(broken, StandardCharsets.ISO_8859_1).indexOf("al") + 2;
         broken[at] = (byte) 0xC3;
         broken[at + 1] = (byte) 0x28; // not a continuation byte
-        assertEquals("malformed_json", invalid(broken).reason());
+        assertEquals("not_utf8", invalid(broken).reason());
     }
 
     @Test
