@@ -205,6 +205,75 @@ class InstalledPackagesTest(unittest.TestCase):
         self.assertIn(["package-00000", "1.0.0"], decoded["packages"])
 
 
+class CacheSafetyTest(unittest.TestCase):
+    """The cache where another account can write (HOME=/tmp, sudo -E): never read, never written, no link followed."""
+
+    def setUp(self):
+        self.site = tempfile.mkdtemp()
+        self.cache = tempfile.mkdtemp()
+        os.environ["XDG_CACHE_HOME"] = self.cache
+        fake_distribution(self.site, "alpha-1.0.dist-info")
+        settle(self.site)
+        self.assertEqual([["alpha", "1.0"]], as_list(hook.cached_packages([self.site])))
+        self.cache_file = os.path.join(self.cache, "pyusage", os.path.basename(hook._cache_file("packages", sys.prefix)))
+        with open(self.cache_file, encoding="utf-8") as f:
+            self.genuine = f.read()
+        self.forged = self.genuine.replace('["alpha","1.0"]', '["alpha","1.0-forged"]')
+
+    def tearDown(self):
+        del os.environ["XDG_CACHE_HOME"]
+        shutil.rmtree(self.site, ignore_errors=True)
+        shutil.rmtree(self.cache, ignore_errors=True)
+
+    def forge(self):
+        with open(self.cache_file, "w", encoding="utf-8") as f:
+            f.write(self.forged)
+
+    def test_a_forged_list_in_the_users_own_cache_is_used_proving_the_checks_below_can_fail(self):
+        self.forge()
+        self.assertEqual([["alpha", "1.0-forged"]], as_list(hook.cached_packages([self.site])))
+
+    def test_a_directory_others_can_write_is_neither_read_nor_written(self):
+        self.forge()
+        os.chmod(os.path.dirname(self.cache_file), 0o777)
+        self.assertEqual([["alpha", "1.0"]], as_list(hook.cached_packages([self.site])), "listed, not read from the cache")
+        with open(self.cache_file, encoding="utf-8") as f:
+            self.assertEqual(self.forged, f.read(), "and nothing written into it")
+
+    def test_a_directory_of_another_account_is_not_used(self):
+        self.forge()
+        if os.geteuid() == 0:
+            os.chown(os.path.dirname(self.cache_file), 65534, 65534)
+        else:
+            # Without root no file can be given away: another account's directory is then one this user cannot own.
+            os.rename(os.path.dirname(self.cache_file), os.path.dirname(self.cache_file) + "-real")
+            os.symlink(os.path.dirname(self.cache_file) + "-real", os.path.dirname(self.cache_file))
+        self.assertEqual([["alpha", "1.0"]], as_list(hook.cached_packages([self.site])))
+
+    def test_a_cache_file_that_is_a_link_or_writable_by_others_is_ignored(self):
+        elsewhere = os.path.join(self.site, "forged-cache")
+        with open(elsewhere, "w", encoding="utf-8") as f:
+            f.write(self.forged)
+        os.unlink(self.cache_file)
+        os.symlink(elsewhere, self.cache_file)
+        self.assertEqual([["alpha", "1.0"]], as_list(hook.cached_packages([self.site])), "the link is not followed")
+        os.unlink(self.cache_file)
+        self.forge()
+        os.chmod(self.cache_file, 0o666)
+        self.assertEqual([["alpha", "1.0"]], as_list(hook.cached_packages([self.site])))
+
+    def test_what_the_hook_keeps_is_private_from_the_first_byte_whatever_the_umask(self):
+        shutil.rmtree(os.path.join(self.cache, "pyusage"))
+        saved = os.umask(0)
+        try:
+            self.assertEqual([["alpha", "1.0"]], as_list(hook.cached_packages([self.site])))
+        finally:
+            os.umask(saved)
+        self.assertEqual(0o700, os.stat(os.path.dirname(self.cache_file)).st_mode & 0o777)
+        self.assertEqual(0o600, os.stat(self.cache_file).st_mode & 0o777)
+        self.assertEqual([], [n for n in os.listdir(os.path.dirname(self.cache_file)) if ".tmp" in n], "no temporary file is left")
+
+
 class RealInterpreterTest(unittest.TestCase):
     """Starts real python processes of a venv with the hook installed by its installer."""
 

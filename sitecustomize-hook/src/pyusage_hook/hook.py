@@ -29,6 +29,9 @@ SETTLED_NS = 2 * 10**9
 PACKAGES_CACHE_HEADER = "pyusage packages 2\n"
 SETTINGS = ("endpoint", "http_endpoint", "token", "ca_file", "base", "entry", "debug", "disable")
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+# Cache files are read without following a link: another account that can write to a shared cache
+# directory could otherwise point a user's cache at a file of its own.
+_CACHE_READ_FLAGS = _READ_FLAGS | getattr(os, "O_NOFOLLOW", 0)
 
 
 def config(directory=None):
@@ -109,11 +112,13 @@ def cached_packages(paths=None):
     path = _cache_file("packages", sys.prefix)
     cached = ""
     try:
-        cached = _read(path).decode("utf-8", "surrogateescape")
+        cached = _read_private(path).decode("utf-8", "surrogateescape") if path else ""
         start = cached.find(key) if cached.startswith(PACKAGES_CACHE_HEADER) else -1
         if start >= 0:
             start += len(key)
-            return cached[start:cached.index("\n", start)]
+            listed = cached[start:cached.index("\n", start)]
+            if listed.startswith("[") and listed.endswith("]"):
+                return listed
     except (OSError, ValueError):
         pass
     return _slow().list_packages(dirs, path, key if cacheable else None, cached)
@@ -244,18 +249,51 @@ def _is_ip_literal(host):
 
 
 def _cache_file(kind, name):
-    """The user's cache file of this kind for name (made safe as a file name, its end kept when long)."""
+    """The user's cache file of this kind for name (made safe as a file name, its end kept when long);
+    None when the cache directory is not the user's own (see private)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "pyusage", kind + "-" + "".join(c if c.isalnum() or c in ".-" else "_" for c in name)[-180:])
+    directory = os.path.join(base, "pyusage")
+    try:
+        if not private(os.lstat(directory), 0o040000):
+            return None
+    except FileNotFoundError:
+        pass  # made, privately, when the first list is kept
+    except (OSError, ValueError):
+        return None
+    return os.path.join(directory, kind + "-" + "".join(c if c.isalnum() or c in ".-" else "_" for c in name)[-180:])
+
+
+def private(status, kind):
+    """Whether a file (kind 0o100000) or directory (0o040000), as lstat or fstat saw it, is of that kind,
+    belongs to this process's user and may be written by no one else: only then is the cache used."""
+    return status.st_mode & 0o170000 == kind and status.st_uid == os.geteuid() and not status.st_mode & 0o022
+
+
+def _read_private(path):
+    """A cache file's bytes, if it is the user's own regular file (never through a link)."""
+    fd = os.open(path, _CACHE_READ_FLAGS)
+    try:
+        if not private(os.fstat(fd), 0o100000):
+            raise OSError("not the user's own file: " + path)
+        data = b""
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return data
+            data += chunk
+    finally:
+        os.close(fd)
 
 
 def _read_cached(kind, name, ttl_seconds):
     """What an earlier start kept in the user's cache under kind and name, if younger than ttl_seconds."""
     try:
         path = _cache_file(kind, name)
+        if path is None:
+            return None
         import time
-        if time.time() - os.stat(path).st_mtime < ttl_seconds:
-            return _read(path).decode("utf-8", "surrogateescape").strip() or None
+        if time.time() - os.lstat(path).st_mtime < ttl_seconds:
+            return _read_private(path).decode("utf-8", "surrogateescape").strip() or None
     except (OSError, ValueError):
         pass
     return None

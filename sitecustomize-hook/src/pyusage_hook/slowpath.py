@@ -80,15 +80,39 @@ def account_name(uid, cache_path):
 
 
 def write_cached(path, text):
-    """Keeps text in the user's cache, replacing the file at once (other starts may be reading it)."""
+    """Keeps text in the user's cache, replacing the file at once (other starts may be reading it). The
+    directory is made private (0700) and used only while it is the user's own; the temporary file is
+    made new (O_EXCL, never through a link) and readable by the user alone. path None: no cache."""
+    if not path:
+        return
+    temporary = path + ".tmp%d" % os.getpid()
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        temporary = path + ".tmp%d" % os.getpid()
-        with open(temporary, "w", encoding="utf-8", errors="surrogateescape") as f:
-            f.write(text)
+        directory = os.path.dirname(path)
+        os.makedirs(os.path.dirname(directory), 0o700, exist_ok=True)
+        try:
+            os.mkdir(directory, 0o700)
+        except FileExistsError:
+            pass
+        if not hook.private(os.lstat(directory), 0o040000):
+            return
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(temporary, flags, 0o600)
+        except FileExistsError:
+            os.unlink(temporary)  # left by a process of the same pid that died; the directory is ours
+            fd = os.open(temporary, flags, 0o600)
+        try:
+            data = text.encode("utf-8", "surrogateescape")
+            while data:
+                data = data[os.write(fd, data):]
+        finally:
+            os.close(fd)
         os.replace(temporary, path)
     except (OSError, ValueError):
-        pass
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
 
 
 def resolve_and_send(host, port, data, cache_path):

@@ -49,7 +49,7 @@ public final class RowMapper {
                 .string(record.host())
                 .string(record.python())
                 .string(record.impl())
-                .string(record.executable())
+                .string(userNames.storedPath(record.executable(), record.user()))
                 .string(record.base())
                 .string(userNames.storedPath(record.prefix(), record.user()))
                 .uint8(record.venv() ? 1 : 0)
@@ -63,7 +63,8 @@ public final class RowMapper {
                 .string(record.sourceIp() == null ? "" : record.sourceIp())
                 .string(topicId)
                 .uint16(partition)
-                .uint64(offset);
+                .uint64(offset)
+                .uint8(clockSkewed(record) ? 1 : 0);
         row.endRow();
         return row.encoded();
     }
@@ -79,8 +80,26 @@ public final class RowMapper {
         return rows.encoded();
     }
 
-    /** The start's time in whole seconds (its clock's fraction dropped). */
+    /** A start may be dated this far before it reached the collector (a sender that queued it)... */
+    static final long MAX_SECONDS_BEFORE_ARRIVAL = 7 * 86_400;
+    /** ...and this far after (a clock a little ahead). */
+    static final long MAX_SECONDS_AFTER_ARRIVAL = 3_600;
+
+    /**
+     * The start's time in whole seconds (its clock's fraction dropped); its arrival at the collector
+     * instead when its own is further from that than the bounds above allow.
+     */
     private static long epochSecond(StartupRecord record) {
-        return Math.floorDiv((long) (record.ts() * 1000), 1000);
+        long ts = Math.floorDiv((long) (record.ts() * 1000), 1000);
+        return clockSkewed(record) ? (long) Math.floor(record.receivedAt()) : ts;
+    }
+
+    /** Whether the start's own time is outside the bounds around its arrival (never, for a record without one). */
+    static boolean clockSkewed(StartupRecord record) {
+        if (record.receivedAt() == null) {
+            return false;
+        }
+        double offset = record.ts() - record.receivedAt();
+        return offset > MAX_SECONDS_AFTER_ARRIVAL || offset < -MAX_SECONDS_BEFORE_ARRIVAL;
     }
 }

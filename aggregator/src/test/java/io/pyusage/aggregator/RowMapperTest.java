@@ -2,6 +2,7 @@ package io.pyusage.aggregator;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -67,11 +68,33 @@ class RowMapperTest {
         Map<String, Object> input = TestRecords.valid();
         input.put("user", "ann");
         input.put("prefix", "/home/ann/venvs/a");
+        input.put("executable", "/home/ann/venvs/a/bin/python");
         UserNames names = UserNames.withKey("a key of sixteen+ characters");
         DecodeResult.Valid valid = (DecodeResult.Valid) StartupRecordCodec.decode(TestRecords.bytes(input));
         JsonNode start = TableLayout.STARTS.json(RowMapper.map(valid, "topic-id", 0, 1, names).start().row(0));
         assertEquals(names.stored("ann"), start.get("user").asText());
         assertEquals("/home/" + names.stored("ann") + "/venvs/a", start.get("prefix").asText());
+        assertFalse(start.get("executable").asText().contains("/ann/"), "nor the interpreter's path: " + start.get("executable"));
+    }
+
+    @Test
+    void aStartDatedFarFromItsArrivalIsStoredAtItsArrivalAndMarked() {
+        double arrival = 1_795_296_267.0; // 2026-11-21 21:24:27
+        for (double offset : new double[] {-7 * 86_400 - 1, 3_601, 40 * 365 * 86_400.0, -20 * 365 * 86_400.0}) {
+            Map<String, Object> input = TestRecords.valid();
+            input.put("ts", arrival + offset);
+            RowMapper.Rows rows = RowMapper.map(decode(input).received(arrival, "10.0.0.7"), "topic-id", 0, 1);
+            JsonNode start = TableLayout.STARTS.json(rows.start().row(0));
+            assertEquals("2026-11-21 21:24:27", start.get("ts").asText(), "offset " + offset);
+            assertEquals(1, start.get("clock_skewed").asInt());
+            assertEquals("2026-11-21", TableLayout.ENVIRONMENT_PACKAGES.json(rows.packages().row(0)).get("first_seen").asText());
+        }
+        for (double offset : new double[] {-7 * 86_400 + 1, -60, 3_599}) {
+            Map<String, Object> input = TestRecords.valid();
+            input.put("ts", arrival + offset);
+            JsonNode start = TableLayout.STARTS.json(RowMapper.map(decode(input).received(arrival, "10.0.0.7"), "topic-id", 0, 1).start().row(0));
+            assertEquals(0, start.get("clock_skewed").asInt(), "a start queued a while or a clock a little ahead: " + offset);
+        }
     }
 
     @Test

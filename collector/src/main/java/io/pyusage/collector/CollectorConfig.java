@@ -32,13 +32,16 @@ import java.util.Optional;
  *                           spreads senders across them, so together they hold a larger burst
  * @param idleTimeoutSeconds {@code PYUSAGE_COLLECTOR_IDLE_TIMEOUT_SECONDS}, default 30: an HTTP connection on which
  *                           nothing is sent or received for this long is closed (half-sent requests included)
+ * @param requestSeconds     {@code PYUSAGE_COLLECTOR_REQUEST_SECONDS}, default 10: a request must arrive whole, headers
+ *                           and body, this soon after its connection opened or its previous answer was sent
+ *                           (see {@link io.pyusage.common.service.RequestDeadline})
  * @param tls                {@code PYUSAGE_COLLECTOR_TLS_CERT} / {@code _TLS_KEY}, default none: PEM files with which
  *                           the HTTP listener speaks HTTPS only
  */
 public record CollectorConfig(String bindHost, int udpPort, int eventLoops, int udpReceiveBufferBytes, int httpPort,
                               int maxBodyBytes, KafkaSettings kafka, int bufferRecords, long bufferBytes,
                               SourceAllowList allowedSources, Optional<String> ingestToken, long udpQueueBytes,
-                              int udpSockets, int idleTimeoutSeconds, Optional<ServerTls> tls) {
+                              int udpSockets, int idleTimeoutSeconds, int requestSeconds, Optional<ServerTls> tls) {
 
     public static CollectorConfig from(Env env) {
         CollectorConfig config = new CollectorConfig(
@@ -56,6 +59,7 @@ public record CollectorConfig(String bindHost, int udpPort, int eventLoops, int 
                 env.integer("PYUSAGE_COLLECTOR_UDP_QUEUE_BYTES", 64 * 1024 * 1024, 64 * 1024, Integer.MAX_VALUE),
                 env.integer("PYUSAGE_COLLECTOR_UDP_SOCKETS", Math.max(4, Runtime.getRuntime().availableProcessors()), 1, 64),
                 env.integer("PYUSAGE_COLLECTOR_IDLE_TIMEOUT_SECONDS", 30, 1, 3600),
+                env.integer("PYUSAGE_COLLECTOR_REQUEST_SECONDS", 10, 1, 3600),
                 ServerTls.from(env, "PYUSAGE_COLLECTOR"));
         config.ingestToken.ifPresent(token -> env.require(token.length() >= 16,
                 "PYUSAGE_COLLECTOR_TOKEN is shorter than 16 characters"));

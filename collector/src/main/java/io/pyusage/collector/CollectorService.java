@@ -5,14 +5,17 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pyusage.common.config.ServerTls;
 import io.pyusage.common.service.Health;
+import io.pyusage.common.service.RequestDeadline;
 import io.pyusage.common.service.SecurityHeaders;
 import io.pyusage.common.service.Service;
 import io.pyusage.common.service.ServiceEndpoints;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,10 +86,10 @@ public final class CollectorService implements Service {
         ServiceEndpoints.mount(router, NAME, registry, this::health);
         // HTTP/1.1 only: on a connection upgraded to cleartext HTTP/2 (which clients such as Java's
         // attempt unasked) gzip bodies reached the handler still compressed and were refused.
-        return vertx.createHttpServer(ServerTls.apply(config.tls(),
-                        new HttpServerOptions().setDecompressionSupported(true).setHttp2ClearTextEnabled(false)
-                                .setIdleTimeout(config.idleTimeoutSeconds())))
-                .requestHandler(router)
+        HttpServer server = vertx.createHttpServer(ServerTls.apply(config.tls(),
+                new HttpServerOptions().setDecompressionSupported(true).setHttp2ClearTextEnabled(false)
+                        .setIdleTimeout(config.idleTimeoutSeconds())));
+        return RequestDeadline.install(vertx, server, router, Duration.ofSeconds(config.requestSeconds()))
                 .listen(config.httpPort(), config.bindHost());
     }
 

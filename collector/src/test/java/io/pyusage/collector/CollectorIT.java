@@ -53,6 +53,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The collector against a real Kafka broker: what arrives in the topic, what is refused, and a broker restart. */
 class CollectorIT {
@@ -142,6 +144,7 @@ class CollectorIT {
     void badInputIsRejectedWithAClearAnswerAndCountedByReason() throws Exception {
         double tooLargeBefore = count("pyusage_collector_rejected", "http", "too_large");
         double malformedBefore = count("pyusage_collector_rejected", "http", "malformed_json");
+        double notUtf8Before = count("pyusage_collector_rejected", "http", "not_utf8");
         Map<String, Object> hugeList = TestRecords.valid();
         List<List<String>> packages = new ArrayList<>();
         for (int i = 0; i < 100_000; i++) {
@@ -167,7 +170,8 @@ class CollectorIT {
         assertEquals(413, overLimit.statusCode());
         assertTrue(json(overLimit).get("error").asText().contains("smaller batches"), overLimit.body());
         assertEquals(1, count("pyusage_collector_rejected", "http", "too_large") - tooLargeBefore);
-        assertEquals(4, count("pyusage_collector_rejected", "http", "malformed_json") - malformedBefore);
+        assertEquals(3, count("pyusage_collector_rejected", "http", "malformed_json") - malformedBefore);
+        assertEquals(1, count("pyusage_collector_rejected", "http", "not_utf8") - notUtf8Before);
 
         double udpBefore = count("pyusage_collector_rejected", "udp", "malformed_json");
         try (DatagramSocket udp = new DatagramSocket()) {
@@ -178,6 +182,52 @@ class CollectorIT {
         HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(url("/metrics"))).build(), HttpResponse.BodyHandlers.ofString());
         assertTrue(metrics.body().contains("pyusage_collector_rejected_total{reason=\"malformed_json\",service=\"collector\",transport=\"udp\"}"),
                 "rejections visible in /metrics");
+    }
+
+    @Test
+    void textThatIsNotUtf8OrNamesThatShowAsOtherNamesAreRefusedWithTheirReasonOnBothTransports() throws Exception {
+        String json = TestRecords.json(TestRecords.valid("mallory", "h-text", List.of()));
+        byte[] overlong = json.replace("mallory", "mal\u0001ory").getBytes(StandardCharsets.UTF_8);
+        int at = new String(overlong, StandardCharsets.ISO_8859_1).indexOf('\u0001');
+        overlong = Arrays.copyOf(overlong, overlong.length + 1);
+        System.arraycopy(overlong, at + 1, overlong, at + 2, overlong.length - at - 2);
+        overlong[at] = (byte) 0xC0;
+        overlong[at + 1] = (byte) 0xAF; // '/' in two bytes
+        // An encoded surrogate (ED A0 80) cannot come from a Java string: it is written byte by byte.
+        byte[] surrogate = json.replace("mallory", "malXXXory").getBytes(StandardCharsets.UTF_8);
+        int x = new String(surrogate, StandardCharsets.ISO_8859_1).indexOf("XXX");
+        surrogate[x] = (byte) 0xED;
+        surrogate[x + 1] = (byte) 0xA0;
+        surrogate[x + 2] = (byte) 0x80;
+        List<byte[]> refusedText = List.of(json.getBytes(StandardCharsets.UTF_16LE), json.getBytes(StandardCharsets.UTF_16), overlong, surrogate);
+        List<byte[]> deceptive = List.of(json.replace("mallory", "adm\u202Enimi").getBytes(StandardCharsets.UTF_8),
+                json.replace("mallory", "al\u200Bice").getBytes(StandardCharsets.UTF_8),
+                json.replace("mallory", "al\\u200bice").getBytes(StandardCharsets.UTF_8), // the same as a JSON escape
+                json.replace("mallory", "lone\\ud800").getBytes(StandardCharsets.UTF_8));
+
+        double notUtf8Before = count("pyusage_collector_rejected", "http", "not_utf8");
+        double schemaBefore = count("pyusage_collector_rejected", "http", "schema");
+        for (byte[] body : refusedText) {
+            HttpResponse<String> answer = post(body, "Authorization", "Bearer " + TOKEN);
+            assertEquals(400, answer.statusCode(), answer.body());
+            assertTrue(answer.body().contains("not UTF-8 JSON text"), answer.body());
+        }
+        for (byte[] body : deceptive) {
+            HttpResponse<String> answer = post(body, "Authorization", "Bearer " + TOKEN);
+            assertEquals(400, answer.statusCode(), answer.body());
+            assertTrue(answer.body().contains("invisible or direction-changing"), answer.body());
+        }
+        assertEquals(refusedText.size(), count("pyusage_collector_rejected", "http", "not_utf8") - notUtf8Before);
+        assertEquals(deceptive.size(), count("pyusage_collector_rejected", "http", "schema") - schemaBefore);
+
+        double udpBefore = count("pyusage_collector_rejected", "udp", "not_utf8");
+        try (DatagramSocket udp = new DatagramSocket()) {
+            for (byte[] body : refusedText) {
+                byte[] datagram = withToken(body);
+                udp.send(new DatagramPacket(datagram, datagram.length, InetAddress.getLoopbackAddress(), config.udpPort()));
+            }
+        }
+        awaitCount("pyusage_collector_rejected", "udp", "not_utf8", udpBefore + refusedText.size());
     }
 
     /** The datagram a hook with the collector's token sends: the token line, then the record. */
@@ -249,6 +299,46 @@ class CollectorIT {
             // Far longer than the idle timeout: a read that ends in EOF means the server closed the connection.
             socket.setSoTimeout(60_000);
             assertEquals(-1, socket.getInputStream().read(), "the collector closed the idle connection");
+        } finally {
+            service.stop().await(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @ParameterizedTest(name = "trickled {0}")
+    @ValueSource(strings = {"headers", "body"})
+    void aRequestTrickledSlowerThanItsDeadlineIsCutWhateverItsPace(String part) throws Exception {
+        CollectorConfig quick = config(Map.of("PYUSAGE_COLLECTOR_REQUEST_SECONDS", "1", "PYUSAGE_COLLECTOR_IDLE_TIMEOUT_SECONDS", "30"));
+        CollectorService service = new CollectorService(quick);
+        service.start(vertx).await(60, TimeUnit.SECONDS);
+        byte[] record = TestRecords.bytes(TestRecords.valid());
+        String headers = "POST /v1/startups HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + record.length + "\r\n\r\n";
+        try (java.net.Socket socket = new java.net.Socket(InetAddress.getLoopbackAddress(), quick.httpPort())) {
+            java.io.OutputStream out = socket.getOutputStream();
+            if (part.equals("body")) {
+                out.write(headers.getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            }
+            byte[] trickled = part.equals("body") ? record : headers.getBytes(StandardCharsets.US_ASCII);
+            // One byte every 200 ms, far inside the 30 s idle timeout: only the request deadline can end it.
+            java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+            Thread trickler = new Thread(() -> {
+                try {
+                    for (byte b : trickled) {
+                        out.write(b);
+                        out.flush();
+                        sent.incrementAndGet();
+                        Thread.sleep(200);
+                    }
+                } catch (java.io.IOException | InterruptedException closed) {
+                    // the server closed the connection
+                }
+            });
+            trickler.start();
+            socket.setSoTimeout(120_000);
+            assertEquals(-1, socket.getInputStream().read(), "the collector closed the connection without an answer");
+            trickler.interrupt();
+            trickler.join();
+            assertTrue(sent.get() < trickled.length, "closed before the request had arrived: " + sent.get() + " of " + trickled.length);
         } finally {
             service.stop().await(60, TimeUnit.SECONDS);
         }

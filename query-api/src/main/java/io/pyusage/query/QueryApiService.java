@@ -133,7 +133,8 @@ public final class QueryApiService implements Service {
                     return null;
                 }, router, ServerTls.apply(config.tls(),
                         // Idle longer than the longest query may run silently, so an answer being computed is never cut.
-                        new HttpServerOptions().setIdleTimeout((int) config.maxQueryTime().toSeconds() + IDLE_BEYOND_QUERY_SECONDS)), config.bindHost(), config.httpPort())
+                        new HttpServerOptions().setIdleTimeout((int) config.maxQueryTime().toSeconds() + IDLE_BEYOND_QUERY_SECONDS)),
+                        Service.DEFAULT_REQUEST_DEADLINE, config.bindHost(), config.httpPort())
                 .map(server -> {
                     http = server;
                     return this;

@@ -273,7 +273,11 @@ public final class SchemaMigrations {
                     """.formatted(MONTHLY_KEY_COLUMNS)),
                     Migration.filledByView("monthly_user_hosts", MONTHLY_USER_HOSTS_SELECT),
                     Migration.replaceView("monthly_environments", MONTHLY_ENVIRONMENTS_FIRST_DAY_SELECT),
-                    Migration.dropColumn("monthly_environments", "hosts")));
+                    Migration.dropColumn("monthly_environments", "hosts")),
+            // A start whose clock was far from the collector's is stored at its arrival and marked, so
+            // that no sender can date starts into months (and partitions) of its choosing.
+            new Migration(12, "starts marked when their clock was far off",
+                    Migration.addColumn("starts", "clock_skewed", "UInt8")));
 
     /** What the migrations' statements need: 18.16 creates LowCardinality columns only when asked (later releases ignore it). */
     public static final Map<String, String> SETTINGS = Map.of("allow_experimental_low_cardinality_type", "1");

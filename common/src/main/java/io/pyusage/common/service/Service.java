@@ -13,6 +13,7 @@ import io.vertx.micrometer.Match;
 import io.vertx.micrometer.MatchType;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,9 @@ public interface Service {
 
     /** Any HTTP method but the standard ones. */
     String UNKNOWN_HTTP_METHOD = "(?!(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|TRACE|CONNECT)$).*";
+
+    /** How long a request may take to arrive, headers and body, unless a service says otherwise. */
+    Duration DEFAULT_REQUEST_DEADLINE = Duration.ofSeconds(10);
 
     /** Completes when the service listens; fails (so that start-up fails loudly) when it cannot. */
     Future<? extends Service> start(Vertx vertx);
@@ -50,14 +54,14 @@ public interface Service {
      * listener; fails if either does.
      */
     static Future<HttpServer> setUpThenListen(Vertx vertx, Callable<?> setUp, Router router, String host, int port) {
-        return setUpThenListen(vertx, setUp, router, new HttpServerOptions(), host, port);
+        return setUpThenListen(vertx, setUp, router, new HttpServerOptions(), DEFAULT_REQUEST_DEADLINE, host, port);
     }
 
-    /** As above, with the listener's own options (TLS, timeouts). */
+    /** As above, with the listener's own options (TLS, timeouts) and a {@link RequestDeadline} for each request to arrive. */
     static Future<HttpServer> setUpThenListen(Vertx vertx, Callable<?> setUp, Router router, HttpServerOptions options,
-                                              String host, int port) {
+                                              Duration requestDeadline, String host, int port) {
         return vertx.executeBlocking(setUp)
-                .compose(ignored -> vertx.createHttpServer(options).requestHandler(router).listen(port, host));
+                .compose(ignored -> RequestDeadline.install(vertx, vertx.createHttpServer(options), router, requestDeadline).listen(port, host));
     }
 
     /** The usual stop: the HTTP listener first (no new work), then blocking tear-down on a worker thread. */
