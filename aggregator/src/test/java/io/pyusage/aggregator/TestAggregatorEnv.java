@@ -19,6 +19,7 @@ final class TestAggregatorEnv {
         env.put("PYUSAGE_KAFKA_REPLICATION", "1");
         env.put("PYUSAGE_AGGREGATOR_GROUP", group);
         env.put("PYUSAGE_CLICKHOUSE_URL", clickHouse.url().toString());
+        env.put("PYUSAGE_CLICKHOUSE_PASSWORD", clickHouse.password());
         env.put("PYUSAGE_CLICKHOUSE_DATABASE", clickHouse.database());
         env.put("PYUSAGE_AGGREGATOR_HOST", "127.0.0.1");
         env.put("PYUSAGE_AGGREGATOR_HTTP_PORT", String.valueOf(FreePorts.next()));

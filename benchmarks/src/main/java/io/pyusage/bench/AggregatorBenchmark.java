@@ -85,6 +85,7 @@ public final class AggregatorBenchmark {
                     "PYUSAGE_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
                     "PYUSAGE_KAFKA_TOPIC", TOPIC,
                     "PYUSAGE_CLICKHOUSE_URL", clickHouse.httpUrl(),
+                    "PYUSAGE_CLICKHOUSE_PASSWORD", clickHouse.password(),
                     "PYUSAGE_CLICKHOUSE_DATABASE", drained.database(),
                     "PYUSAGE_AGGREGATOR_HOST", "127.0.0.1",
                     "PYUSAGE_AGGREGATOR_HTTP_PORT", String.valueOf(port)), port, dir.resolve("aggregator.log"))) {

@@ -17,7 +17,7 @@ final class BenchDatabases {
 
     /** The database {@code name} on {@code server}, as it is (a service under test migrates it itself). */
     static ClickHouseConfig on(EmbeddedClickHouse server, String name) {
-        return new ClickHouseConfig(URI.create(server.httpUrl()), name, "default", "", TIMEOUT);
+        return new ClickHouseConfig(URI.create(server.httpUrl()), name, "default", server.password(), TIMEOUT);
     }
 
     /** The database {@code name} on {@code server}, created and migrated to the project's schema. */

@@ -165,7 +165,7 @@ final class CollectorBursts {
             Drops before = Drops.read(stack.collectorHttpUrl());
             double acceptedBefore = accepted();
             UdpBurst.Sent sent = UdpBurst.send(target, records, senders, perSecond);
-            long arrived = StoredCount.await(stack.clickHouse().httpUrl(), "SELECT count() FROM pyusage.starts WHERE user = '" + user + "'",
+            long arrived = StoredCount.await(stack.clickHouse(), "SELECT count() FROM pyusage.starts WHERE user = '" + user + "'",
                     count, Duration.ofMinutes(5));
             Drops drops = Drops.read(stack.collectorHttpUrl()).minus(before);
             long accepted = (long) (accepted() - acceptedBefore);

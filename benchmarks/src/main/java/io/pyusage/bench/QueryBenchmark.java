@@ -64,10 +64,10 @@ public final class QueryBenchmark {
             Vertx vertx = Vertx.vertx();
             QueryApiService api = new QueryApiService(QueryApiConfig.from(new Env(Map.of("PYUSAGE_QUERY_HOST", "127.0.0.1",
                     "PYUSAGE_QUERY_HTTP_PORT", String.valueOf(port), "PYUSAGE_CLICKHOUSE_URL", server.httpUrl(),
-                    "PYUSAGE_CLICKHOUSE_DATABASE", "pyusage"))));
+                    "PYUSAGE_CLICKHOUSE_DATABASE", "pyusage", "PYUSAGE_CLICKHOUSE_PASSWORD", server.password()))));
             api.start(vertx).await(60, TimeUnit.SECONDS);
             try {
-                run("http://127.0.0.1:" + port, server.httpUrl(), values);
+                run("http://127.0.0.1:" + port, server.urlWithCredentials(), values);
             } finally {
                 api.stop().await(30, TimeUnit.SECONDS);
                 vertx.close().await(30, TimeUnit.SECONDS);

@@ -34,6 +34,6 @@ public final class TestClickHouse {
     public static ClickHouseConfig freshDatabase(String prefix) {
         return new ClickHouseConfig(URI.create(server().httpUrl()),
                 prefix + "_" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet(),
-                "default", "", Duration.ofSeconds(30));
+                "default", server().password(), Duration.ofSeconds(30));
     }
 }

@@ -133,7 +133,9 @@ public final class QueryApiService implements Service {
                     return null;
                 }, router, ServerTls.apply(config.tls(),
                         // Idle longer than the longest query may run silently, so an answer being computed is never cut.
-                        new HttpServerOptions().setIdleTimeout((int) config.maxQueryTime().toSeconds() + IDLE_BEYOND_QUERY_SECONDS)),
+                        new HttpServerOptions().setIdleTimeout((int) config.maxQueryTime().toSeconds() + IDLE_BEYOND_QUERY_SECONDS)
+                                // HTTP/1.1 only: a connection that might still upgrade to cleartext HTTP/2 is not closed at its deadline.
+                                .setHttp2ClearTextEnabled(false)),
                         Service.DEFAULT_REQUEST_DEADLINE, config.bindHost(), config.httpPort())
                 .map(server -> {
                     http = server;

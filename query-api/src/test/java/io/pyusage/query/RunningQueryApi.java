@@ -22,6 +22,7 @@ final class RunningQueryApi implements AutoCloseable {
         env.put("PYUSAGE_QUERY_HOST", "127.0.0.1");
         env.put("PYUSAGE_QUERY_HTTP_PORT", String.valueOf(port));
         env.put("PYUSAGE_CLICKHOUSE_URL", clickHouse.url().toString());
+        env.put("PYUSAGE_CLICKHOUSE_PASSWORD", clickHouse.password());
         env.put("PYUSAGE_CLICKHOUSE_DATABASE", clickHouse.database());
         service = new QueryApiService(QueryApiConfig.from(new Env(env)));
         url = "http://127.0.0.1:" + port;

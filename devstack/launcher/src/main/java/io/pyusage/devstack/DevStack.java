@@ -8,6 +8,7 @@ import io.pyusage.common.config.Env;
 import io.pyusage.common.service.Service;
 import io.pyusage.devstack.servers.EmbeddedClickHouse;
 import io.pyusage.devstack.servers.EmbeddedKafka;
+import io.pyusage.devstack.servers.PrivateFiles;
 import io.pyusage.devstack.servers.PortCheck;
 import io.pyusage.query.ApiTokens;
 import io.pyusage.query.QueryApiConfig;
@@ -17,7 +18,6 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -46,6 +46,7 @@ public final class DevStack implements AutoCloseable {
     private DevStack(Path stateDir, DevStackPorts ports, Map<String, String> settings) throws IOException {
         this.ports = ports;
         this.settings = Map.copyOf(settings);
+        PrivateFiles.directory(stateDir);
         this.apiToken = readerToken(stateDir.resolve("api-token"));
         // Servers in sessions of their own: a Ctrl-C stops the services first, then them (see close()).
         this.kafka = new EmbeddedKafka(stateDir.resolve("kafka"), ports.kafka(), ports.kafkaController()).inOwnSession()
@@ -56,19 +57,7 @@ public final class DevStack implements AutoCloseable {
 
     /** The demo's reader token for the query API, made once and kept in {@code api-token} (owner-only) under the state dir. */
     private static String readerToken(Path file) throws IOException {
-        if (Files.exists(file)) {
-            String kept = Files.readString(file).trim();
-            if (kept.length() >= ApiTokens.MIN_LENGTH) {
-                return kept;
-            }
-        }
-        byte[] random = new byte[24];
-        new SecureRandom().nextBytes(random);
-        String token = HexFormat.of().formatHex(random);
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, token + "\n");
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        return token;
+        return PrivateFiles.secret(file, ApiTokens.MIN_LENGTH);
     }
 
     /** The query API's reader token (also in {@code api-token} under the state dir). */
@@ -107,6 +96,7 @@ public final class DevStack implements AutoCloseable {
                 Map.entry("PYUSAGE_KAFKA_BOOTSTRAP", kafka.bootstrapServers()),
                 Map.entry("PYUSAGE_KAFKA_PARTITIONS", "3"),
                 Map.entry("PYUSAGE_CLICKHOUSE_URL", clickHouse.httpUrl()),
+                Map.entry("PYUSAGE_CLICKHOUSE_PASSWORD", clickHouse.password()),
                 Map.entry("PYUSAGE_COLLECTOR_HOST", LOOPBACK),
                 Map.entry("PYUSAGE_COLLECTOR_UDP_PORT", String.valueOf(ports.collectorUdp())),
                 Map.entry("PYUSAGE_COLLECTOR_HTTP_PORT", String.valueOf(ports.collectorHttp())),

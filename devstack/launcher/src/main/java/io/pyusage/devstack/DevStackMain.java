@@ -74,7 +74,8 @@ public final class DevStackMain {
         say("grafana: start it with these variables (provisioning loads the data sources and dashboards):");
         say("  GF_PATHS_PROVISIONING=" + dashboards.resolve("provisioning") + " PYUSAGE_DASHBOARDS_DIR=" + dashboards.resolve("json")
                 + " PYUSAGE_GRAFANA_CLICKHOUSE_HOST=" + clickHouse.getHost() + " PYUSAGE_GRAFANA_CLICKHOUSE_PORT=" + clickHouse.getPort()
-                + " PYUSAGE_GRAFANA_CLICKHOUSE_USER=default PYUSAGE_GRAFANA_CLICKHOUSE_PASSWORD= PYUSAGE_GRAFANA_PROMETHEUS_URL=http://127.0.0.1:9090");
+                + " PYUSAGE_GRAFANA_CLICKHOUSE_USER=default PYUSAGE_GRAFANA_CLICKHOUSE_PASSWORD=$(cat "
+                + stack.clickHouse().passwordFile() + ") PYUSAGE_GRAFANA_PROMETHEUS_URL=http://127.0.0.1:9090");
         say("prometheus: prometheus --config.file=" + dashboards.resolve("prometheus.yml") + " (scrapes the three services)");
     }
 

@@ -1,10 +1,9 @@
 package io.pyusage.devstack;
 
 import java.io.IOException;
-import java.net.URI;
+import io.pyusage.devstack.servers.EmbeddedClickHouse;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,16 +25,16 @@ public final class StoredCount {
     }
 
     /**
-     * Polls {@code countSql} (one number) on {@code clickHouseUrl} until it reaches {@code expected},
+     * Polls {@code countSql} (one number) on {@code clickHouse} until it reaches {@code expected},
      * stays unchanged for twenty seconds, or {@code max} has passed; returns the last count.
      */
-    public static long await(String clickHouseUrl, String countSql, long expected, Duration max) throws IOException, InterruptedException {
+    public static long await(EmbeddedClickHouse clickHouse, String countSql, long expected, Duration max) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
-        long count = count(clickHouseUrl, countSql);
+        long count = count(clickHouse, countSql);
         long changed = System.nanoTime();
         while (count < expected && System.nanoTime() < deadline && System.nanoTime() - changed < QUIET.toNanos()) {
             Thread.sleep(200);
-            long now = count(clickHouseUrl, countSql);
+            long now = count(clickHouse, countSql);
             if (now != count) {
                 count = now;
                 changed = System.nanoTime();
@@ -44,9 +43,9 @@ public final class StoredCount {
         return count;
     }
 
-    public static long count(String clickHouseUrl, String countSql) throws IOException, InterruptedException {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(clickHouseUrl + "/?query="
-                + URLEncoder.encode(countSql, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(30)).build(),
+    public static long count(EmbeddedClickHouse clickHouse, String countSql) throws IOException, InterruptedException {
+        HttpResponse<String> response = HTTP.send(clickHouse.request("/?query="
+                + URLEncoder.encode(countSql, StandardCharsets.UTF_8)).timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IOException("ClickHouse answered " + response.statusCode() + ": " + response.body());

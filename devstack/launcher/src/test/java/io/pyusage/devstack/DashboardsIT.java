@@ -188,7 +188,7 @@ class DashboardsIT {
 
     /** Runs SQL over ClickHouse's HTTP interface with FORMAT JSON, which reports column names and types. */
     private static JsonNode query(String sql) throws Exception {
-        URI uri = URI.create(stack.clickHouse().httpUrl() + "/?database=pyusage&query=" + URLEncoder.encode(sql + "\nFORMAT JSON", StandardCharsets.UTF_8));
+        URI uri = URI.create(stack.clickHouse().urlWithCredentials() + "&database=pyusage&query=" + URLEncoder.encode(sql + "\nFORMAT JSON", StandardCharsets.UTF_8));
         HttpResponse<String> response = TestStack.HTTP.send(HttpRequest.newBuilder(uri).GET().timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), sql + "\n" + response.body());

@@ -64,7 +64,7 @@ class PipelineIT {
         URI udp = URI.create(stack.collectorUdpEndpoint());
         UdpBurst.Sent sent = UdpBurst.send(new InetSocketAddress(udp.getHost(), udp.getPort()), records, 1, 0);
 
-        long stored = StoredCount.await(stack.clickHouse().httpUrl(), "SELECT count() FROM pyusage.starts WHERE user = '" + user + "'",
+        long stored = StoredCount.await(stack.clickHouse(), "SELECT count() FROM pyusage.starts WHERE user = '" + user + "'",
                 sent.datagrams(), Duration.ofSeconds(120));
         assertEquals(3_000, stored, "starts of the burst stored (" + sent.perSecond() + " datagrams/s offered)");
     }

@@ -5,9 +5,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -25,6 +30,7 @@ public final class EmbeddedClickHouse implements AutoCloseable {
     private final int tcpPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private ChildProcess process;
+    private String password;
     private boolean ownSession;
     private String httpPortSetting = "another free port";
     private String tcpPortSetting = "another free port";
@@ -56,6 +62,30 @@ public final class EmbeddedClickHouse implements AutoCloseable {
         return "http://127.0.0.1:" + httpPort;
     }
 
+    /** The {@code default} user's password, made when the server is first started and kept with its data. */
+    public synchronized String password() {
+        if (password == null) {
+            throw new IllegalStateException("the server has not been started");
+        }
+        return password;
+    }
+
+    /** The HTTP interface's URL with the {@code default} user's credentials as parameters, for tools that take only a URL: append {@code &query=...}. */
+    public String urlWithCredentials() {
+        return httpUrl() + "/?user=default&password=" + password();
+    }
+
+    /** Where the {@code default} user's password is kept (owner-only). */
+    public Path passwordFile() {
+        return dir.resolve("default-password");
+    }
+
+    /** A request to this server's HTTP interface as its {@code default} user. */
+    public HttpRequest.Builder request(String pathAndQuery) {
+        return HttpRequest.newBuilder(URI.create(httpUrl() + pathAndQuery)).header("Authorization", "Basic "
+                + Base64.getEncoder().encodeToString(("default:" + password()).getBytes(StandardCharsets.UTF_8)));
+    }
+
     /** The server's process id, once started. */
     public long pid() {
         return process.pid();
@@ -76,6 +106,8 @@ public final class EmbeddedClickHouse implements AutoCloseable {
                     + ": install the Debian package (as root: apt-get install clickhouse-server), "
                     + "or set PYUSAGE_CLICKHOUSE_SERVER to its path");
         }
+        PrivateFiles.directory(dir);
+        password = PrivateFiles.secret(passwordFile(), 32);
         for (String sub : List.of("data", "tmp", "user_files", "format_schemas", "log")) {
             Files.createDirectories(dir.resolve(sub));
         }
@@ -108,6 +140,14 @@ public final class EmbeddedClickHouse implements AutoCloseable {
         return response.statusCode() == 200;
     }
 
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
     private Path writeConfig() throws IOException {
         Files.writeString(dir.resolve("users.xml"), """
                 <?xml version="1.0"?>
@@ -120,7 +160,7 @@ public final class EmbeddedClickHouse implements AutoCloseable {
                   </profiles>
                   <users>
                     <default>
-                      <password></password>
+                      <password_sha256_hex>%s</password_sha256_hex>
                       <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
                       <profile>default</profile>
                       <quota>default</quota>
@@ -130,7 +170,7 @@ public final class EmbeddedClickHouse implements AutoCloseable {
                     <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time>
                   </interval></default></quotas>
                 </yandex>
-                """);
+                """.formatted(sha256(password)));
         Path config = dir.resolve("config.xml");
         Files.writeString(config, """
                 <?xml version="1.0"?>

@@ -74,7 +74,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         if (process != null && process.isAlive()) {
             return this;
         }
-        Files.createDirectories(dir);
+        PrivateFiles.directory(dir);
         Path properties = writeServerProperties();
         if (!Files.exists(dir.resolve("data/meta.properties"))) {
             ChildProcess.runToCompletion("kafka storage format",

@@ -62,7 +62,7 @@ class EmbeddedServersIT {
 
     private static String query(EmbeddedClickHouse clickHouse, String sql) throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(clickHouse.httpUrl() + "/?query=" + URLEncoder.encode(sql, StandardCharsets.UTF_8))).build(),
+                URI.create(clickHouse.urlWithCredentials() + "&query=" + URLEncoder.encode(sql, StandardCharsets.UTF_8))).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), response.body());
         return response.body().trim();
