@@ -63,7 +63,11 @@ def disabled(settings):
 
 def _read(path):
     """The whole file, through plain system calls: a file object costs more than the reading itself."""
-    fd = os.open(path, _READ_FLAGS)
+    return _read_all(os.open(path, _READ_FLAGS))
+
+
+def _read_all(fd):
+    """Everything left to read from fd, which it closes."""
     try:
         data = b""
         while True:
@@ -273,16 +277,14 @@ def _read_private(path):
     """A cache file's bytes, if it is the user's own regular file (never through a link)."""
     fd = os.open(path, _CACHE_READ_FLAGS)
     try:
-        if not private(os.fstat(fd), 0o100000):
-            raise OSError("not the user's own file: " + path)
-        data = b""
-        while True:
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                return data
-            data += chunk
-    finally:
+        owned = private(os.fstat(fd), 0o100000)
+    except OSError:
         os.close(fd)
+        raise
+    if not owned:
+        os.close(fd)
+        raise OSError("not the user's own file: " + path)
+    return _read_all(fd)
 
 
 def _read_cached(kind, name, ttl_seconds):

@@ -33,13 +33,15 @@ import java.util.concurrent.atomic.LongAdder;
  * under the same flood with the gate opened wide (what the API did before it had one). The floor is
  * the lookup beside a single heavy query: what any admitted heavy request costs the others on this
  * machine. Not a test: {@code ./pyusage bench flood} ({@code -Dbench.days=N},
- * {@code -Dbench.requests=N}, {@code -Dbench.flooders=N}).
+ * {@code -Dbench.requests=N}, {@code -Dbench.flooders=N}, {@code -Dbench.floodSeconds=N}).
  */
 public final class QueryFlood {
 
     private static final int DAYS = Integer.getInteger("bench.days", 90);
     private static final int REQUESTS = Integer.getInteger("bench.requests", 60);
     private static final int FLOODERS = Integer.getInteger("bench.flooders", 32);
+    /** Lookups under a flood stop after this long however few were answered: without the gate each can take the query limit. */
+    private static final Duration FLOOD_LOOKUPS = Duration.ofSeconds(Integer.getInteger("bench.floodSeconds", 90));
     private static final String FLOOD_TOKEN = "flood-token-0123456789abcdef";
     private static final String READER_TOKEN = "reader-token-0123456789abcdef";
     private static final String HEAVY = "/api/v1/packages?prefix=&since=9999w&limit=10000";
@@ -63,9 +65,9 @@ public final class QueryFlood {
                     "PYUSAGE_QUERY_WAITING_PER_CLIENT", "10000");
             try (Api gated = Api.start(server, Map.of()); Api open = Api.start(server, wideOpen)) {
                 HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-                lookups(gated, hosts, http, 20); // warm-up
-                lookups(open, hosts, http, 20);
-                double[] unloaded = lookups(gated, hosts, http, REQUESTS);
+                lookups(gated, hosts, http, 20, null); // warm-up
+                lookups(open, hosts, http, 20, null);
+                double[] unloaded = lookups(gated, hosts, http, REQUESTS, null);
                 double[] floor = flooded(open, hosts, http, 1);
                 double[] withGate = flooded(gated, hosts, http, FLOODERS);
                 double[] withoutGate = flooded(open, hosts, http, FLOODERS);
@@ -107,7 +109,7 @@ public final class QueryFlood {
             threads.add(thread);
         }
         Thread.sleep(3_000);
-        double[] times = lookups(api, hosts, http, REQUESTS);
+        double[] times = lookups(api, hosts, http, REQUESTS, FLOOD_LOOKUPS);
         flooding.set(false);
         for (Thread thread : threads) {
             thread.join(180_000);
@@ -118,10 +120,15 @@ public final class QueryFlood {
         return times;
     }
 
-    /** {@code count} lookups of hosts' last week with the reader's token, one after another; the last slot counts answers that were not 200. */
-    private static double[] lookups(Api api, List<String> hosts, HttpClient http, int count) throws Exception {
+    /**
+     * {@code count} lookups of hosts' last week with the reader's token, one after another, or as many
+     * as {@code within} allows (null: no limit); the last slot counts answers that were not 200.
+     */
+    private static double[] lookups(Api api, List<String> hosts, HttpClient http, int count, Duration within) throws Exception {
+        long end = within == null ? Long.MAX_VALUE : System.nanoTime() + within.toNanos();
         double[] millis = new double[count + 1];
-        for (int i = 0; i < count; i++) {
+        int done = 0;
+        for (int i = 0; i < count && System.nanoTime() < end; i++, done++) {
             String url = api.url() + "/api/v1/hosts/" + URLEncoder.encode(hosts.get(i % hosts.size()), StandardCharsets.UTF_8) + "?since=7d";
             long begin = System.nanoTime();
             int status = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + READER_TOKEN).build(),
@@ -131,10 +138,12 @@ public final class QueryFlood {
                 millis[count]++;
             }
         }
-        if (millis[count] > 0) {
-            say("%s API: %.0f lookups were not answered 200", api.name(), millis[count]);
+        if (millis[count] > 0 || done < count) {
+            say("%s API: %d of %d lookups done in time, %.0f of them not answered 200", api.name(), done, count, millis[count]);
         }
-        return millis;
+        double[] answered = Arrays.copyOf(millis, done + 1);
+        answered[done] = millis[count];
+        return answered;
     }
 
     private static double percentile(double[] timed, int percent) {
