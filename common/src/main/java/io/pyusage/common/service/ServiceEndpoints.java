@@ -55,8 +55,10 @@ public final class ServiceEndpoints {
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", TEXT_FORMAT)
                 .end(scrape(registry, ctx.queryParam("name[]"))));
-        router.get("/health").handler(ctx -> {
-            Health current = health.get();
+        // On a worker: a service's health may ask a server that hangs (the query API pings ClickHouse).
+        router.get("/health").handler(ctx -> ctx.vertx().executeBlocking(health::get, false).onComplete(checked -> {
+            Health current = checked.succeeded() ? checked.result()
+                    : Health.degraded(Map.of("health", "could not be checked"));
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("service", service);
             body.put("status", current.status().name());
@@ -65,6 +67,6 @@ public final class ServiceEndpoints {
                     .setStatusCode(current.status() == Health.Status.DOWN ? 503 : 200)
                     .putHeader("Content-Type", "application/json")
                     .end(new JsonObject(body).encode());
-        });
+        }));
     }
 }

@@ -60,7 +60,8 @@ class EndToEndIT {
         HttpResponse<String> csv = TestStack.get(api + "/packages/flask/users?format=csv");
         assertEquals(200, csv.statusCode());
         assertTrue(csv.headers().firstValue("Content-Type").orElse("").startsWith("text/csv"));
-        assertTrue(csv.body().startsWith("user,hosts,versions,environments,bases,starts,last_seen\r\n"), csv.body());
+        assertTrue(csv.body().startsWith("user,hosts,versions,versions_count,environments,environments_count,bases,bases_count,starts,last_seen\r\n"),
+                csv.body());
         JsonNode someone = answer.path("rows").get(0);
         String user = URLEncoder.encode(someone.path("user").asText(), StandardCharsets.UTF_8);
         assertTrue(someone.path("hosts").asInt() >= 1, someone.toString());
