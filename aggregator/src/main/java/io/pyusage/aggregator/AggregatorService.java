@@ -90,8 +90,7 @@ public final class AggregatorService implements Service {
 
     /** The consumer the loop reads with; also the aggregator benchmark's floor, which reads with nothing else. */
     public static KafkaConsumer<ByteBuffer, ByteBuffer> newConsumer(AggregatorConfig config) {
-        return new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers(),
+        return new KafkaConsumer<>(config.kafka().clientConfig(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, config.groupId(),
                 // Offsets are committed by hand, only after ClickHouse accepted the rows they cover.
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
@@ -103,7 +102,7 @@ public final class AggregatorService implements Service {
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024,
                 ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 16 * 1024 * 1024,
                 ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) config.sessionTimeout().toMillis(),
-                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) config.sessionTimeout().toMillis() / 3),
+                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) config.sessionTimeout().toMillis() / 3)),
                 // Buffers over the fetched bytes: the record bytes are not copied once more per record.
                 new ByteBufferDeserializer(), new ByteBufferDeserializer());
     }

@@ -36,15 +36,14 @@ final class DeadLetters implements AutoCloseable {
 
     DeadLetters(KafkaSettings settings) {
         this.topic = settings.deadLetterTopic();
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers(),
+        this.producer = new KafkaProducer<>(settings.clientConfig(Map.of(
                 // The dead-letter copy is the only copy once the offset is committed: no loss, no doubles.
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 // With Kafka away, a send fails after this instead of holding the consumer loop for a minute.
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000),
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000)),
                 new ByteArraySerializer(), new ByteArraySerializer());
     }
 

@@ -61,8 +61,7 @@ public final class KafkaPublisher implements AutoCloseable {
         this.settings = settings;
         this.maxBufferBytes = bufferBytes;
         this.buffer = new ArrayBlockingQueue<>(bufferRecords);
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers(),
+        this.producer = new KafkaProducer<>(settings.clientConfig(Map.of(
                 // acks=all + idempotence: a record acknowledged to a client is on the broker exactly once,
                 // even when the producer retries after a broker restart.
                 ProducerConfig.ACKS_CONFIG, "all",
@@ -79,7 +78,7 @@ public final class KafkaPublisher implements AutoCloseable {
                 // fills and refuses new records, which is where waiting is bounded and counted.
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000,
                 // Keep retrying a down broker for 10 minutes before a record is reported as failed.
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 600_000),
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 600_000)),
                 new StringSerializer(), new ByteArraySerializer());
         // The producer's own metrics (request latency, batch sizes, compression rate, errors per topic).
         this.kafkaMeters = KafkaClientMeters.bind(producer, registry);

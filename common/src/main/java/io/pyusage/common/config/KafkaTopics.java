@@ -36,7 +36,7 @@ public final class KafkaTopics {
     }
 
     private static Admin admin(KafkaSettings settings) {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()));
+        return Admin.create(settings.clientConfig(Map.of()));
     }
 
     public static void ensure(KafkaSettings settings, String topic, int partitions)
