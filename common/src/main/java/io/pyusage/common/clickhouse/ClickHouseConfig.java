@@ -2,7 +2,9 @@ package io.pyusage.common.clickhouse;
 
 import io.pyusage.common.config.Env;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Where ClickHouse is and how to log in.
@@ -12,10 +14,16 @@ import java.time.Duration;
  * @param user     {@code PYUSAGE_CLICKHOUSE_USER}, default {@code default}
  * @param password {@code PYUSAGE_CLICKHOUSE_PASSWORD}, default empty
  * @param timeout  {@code PYUSAGE_CLICKHOUSE_TIMEOUT_MS}, default 30000: socket timeout of one request
+ * @param caFile   {@code PYUSAGE_CLICKHOUSE_CA_FILE}, default none: PEM file of the CA certificates an {@code https://}
+ *                 URL's server is checked against (none: the JDK's trusted CAs)
  */
-public record ClickHouseConfig(URI url, String database, String user, String password, Duration timeout) {
+public record ClickHouseConfig(URI url, String database, String user, String password, Duration timeout, Optional<Path> caFile) {
 
     public static final String DEFAULT_URL = "http://127.0.0.1:18123";
+
+    public ClickHouseConfig(URI url, String database, String user, String password, Duration timeout) {
+        this(url, database, user, password, timeout, Optional.empty());
+    }
 
     public ClickHouseConfig {
         if (!Sql.isIdentifier(database)) {
@@ -30,10 +38,11 @@ public record ClickHouseConfig(URI url, String database, String user, String pas
                 Sql.isIdentifier(database) ? database : "pyusage",
                 env.string("PYUSAGE_CLICKHOUSE_USER", "default"),
                 env.string("PYUSAGE_CLICKHOUSE_PASSWORD", ""),
-                env.millis("PYUSAGE_CLICKHOUSE_TIMEOUT_MS", 30_000, 100, 600_000));
+                env.millis("PYUSAGE_CLICKHOUSE_TIMEOUT_MS", 30_000, 100, 600_000),
+                Optional.ofNullable(env.string("PYUSAGE_CLICKHOUSE_CA_FILE", null)).filter(file -> !file.isBlank()).map(Path::of));
     }
 
     public ClickHouseConfig withDatabase(String otherDatabase) {
-        return new ClickHouseConfig(url, otherDatabase, user, password, timeout);
+        return new ClickHouseConfig(url, otherDatabase, user, password, timeout, caFile);
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.pyusage.common.config.PemTrust;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -57,7 +58,9 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
     public ClickHouseStore(ClickHouseConfig config, Map<String, String> settings) {
         this.config = config;
         this.settings = encoded(settings);
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder client = HttpClient.newBuilder();
+        config.caFile().ifPresent(ca -> client.sslContext(PemTrust.sslContext(ca)));
+        this.http = client
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofMillis(Math.min(config.timeout().toMillis(), 5_000)))
                 .build();

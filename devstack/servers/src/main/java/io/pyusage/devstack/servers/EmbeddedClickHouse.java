@@ -31,6 +31,11 @@ public final class EmbeddedClickHouse implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private ChildProcess process;
     private String password;
+    private Tls https;
+
+    /** A certificate chain and its private key (PEM) with which the server also listens for HTTPS. */
+    public record Tls(Path certificate, Path privateKey, int port) {
+    }
     private boolean ownSession;
     private String httpPortSetting = "another free port";
     private String tcpPortSetting = "another free port";
@@ -45,6 +50,20 @@ public final class EmbeddedClickHouse implements AutoCloseable {
     public EmbeddedClickHouse inOwnSession() {
         ownSession = true;
         return this;
+    }
+
+    /** Also listens for HTTPS on {@code port}, with this certificate (its own {@code openSSL} server section). */
+    public EmbeddedClickHouse withHttps(Path certificate, Path privateKey, int port) {
+        this.https = new Tls(certificate.toAbsolutePath(), privateKey.toAbsolutePath(), port);
+        return this;
+    }
+
+    /** The HTTPS interface's URL, when {@link #withHttps} was asked for. */
+    public String httpsUrl() {
+        if (https == null) {
+            throw new IllegalStateException("the server has no HTTPS listener");
+        }
+        return "https://127.0.0.1:" + https.port();
     }
 
     /** Names the settings that choose the two ports, for the message when one is taken. */
@@ -140,6 +159,24 @@ public final class EmbeddedClickHouse implements AutoCloseable {
         return response.statusCode() == 200;
     }
 
+    /** 18.16's HTTPS listener: a port and the server side of its {@code openSSL} section; nothing without {@link #withHttps}. */
+    private String httpsSection() {
+        if (https == null) {
+            return "";
+        }
+        return """
+                <https_port>%d</https_port>
+                  <openSSL><server>
+                    <certificateFile>%s</certificateFile>
+                    <privateKeyFile>%s</privateKeyFile>
+                    <verificationMode>none</verificationMode>
+                    <loadDefaultCAFile>false</loadDefaultCAFile>
+                    <cacheSessions>true</cacheSessions>
+                    <disableProtocols>sslv2,sslv3,tlsv1,tlsv1_1</disableProtocols>
+                    <preferServerCiphers>true</preferServerCiphers>
+                  </server></openSSL>""".formatted(https.port(), https.certificate(), https.privateKey());
+    }
+
     private static String sha256(String text) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
@@ -185,6 +222,7 @@ public final class EmbeddedClickHouse implements AutoCloseable {
                   <listen_host>127.0.0.1</listen_host>
                   <http_port>%2$d</http_port>
                   <tcp_port>%3$d</tcp_port>
+                  %4$s
                   <path>%1$s/data/</path>
                   <tmp_path>%1$s/tmp/</tmp_path>
                   <user_files_path>%1$s/user_files/</user_files_path>
@@ -206,7 +244,7 @@ public final class EmbeddedClickHouse implements AutoCloseable {
                     </case>
                   </compression>
                 </yandex>
-                """.formatted(dir, httpPort, tcpPort));
+                """.formatted(dir, httpPort, tcpPort, httpsSection()));
         return config;
     }
 }
