@@ -63,20 +63,21 @@ def disabled(settings):
 
 def _read(path):
     """The whole file, through plain system calls: a file object costs more than the reading itself."""
-    return _read_all(os.open(path, _READ_FLAGS))
+    fd = os.open(path, _READ_FLAGS)
+    try:
+        return _read_all(fd)
+    finally:
+        os.close(fd)
 
 
 def _read_all(fd):
-    """Everything left to read from fd, which it closes."""
-    try:
-        data = b""
-        while True:
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                return data
-            data += chunk
-    finally:
-        os.close(fd)
+    """Everything left to read from fd."""
+    data = b""
+    while True:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return data
+        data += chunk
 
 
 def _standard_library_dirs():
@@ -273,29 +274,30 @@ def private(status, kind):
     return status.st_mode & 0o170000 == kind and status.st_uid == os.geteuid() and not status.st_mode & 0o022
 
 
-def _read_private(path):
-    """A cache file's bytes, if it is the user's own regular file (never through a link)."""
+def _read_private(path, max_age=None):
+    """A cache file's bytes, if it is the user's own regular file (never through a link); None when it
+    is older than max_age seconds. Owner, mode and age come from one fstat of the open file."""
     fd = os.open(path, _CACHE_READ_FLAGS)
     try:
-        owned = private(os.fstat(fd), 0o100000)
-    except OSError:
+        status = os.fstat(fd)
+        if not private(status, 0o100000):
+            raise OSError("not the user's own file: " + path)
+        if max_age is not None:
+            import time
+            if time.time() - status.st_mtime >= max_age:
+                return None
+        return _read_all(fd)
+    finally:
         os.close(fd)
-        raise
-    if not owned:
-        os.close(fd)
-        raise OSError("not the user's own file: " + path)
-    return _read_all(fd)
 
 
 def _read_cached(kind, name, ttl_seconds):
     """What an earlier start kept in the user's cache under kind and name, if younger than ttl_seconds."""
     try:
         path = _cache_file(kind, name)
-        if path is None:
-            return None
-        import time
-        if time.time() - os.lstat(path).st_mtime < ttl_seconds:
-            return _read_private(path).decode("utf-8", "surrogateescape").strip() or None
+        data = _read_private(path, ttl_seconds) if path else None
+        if data is not None:
+            return data.decode("utf-8", "surrogateescape").strip() or None
     except (OSError, ValueError):
         pass
     return None

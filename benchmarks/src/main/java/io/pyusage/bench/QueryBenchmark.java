@@ -151,7 +151,8 @@ public final class QueryBenchmark {
         return millis;
     }
 
-    private static double percentile(double[] timed, int percent) {
+    /** The percentile of times timed as {@code timed(...)} returns them: the last slot counts errors and is left out. */
+    static double percentile(double[] timed, int percent) {
         double[] sorted = Arrays.copyOf(timed, timed.length - 1);
         Arrays.sort(sorted);
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(percent / 100.0 * sorted.length) - 1)];

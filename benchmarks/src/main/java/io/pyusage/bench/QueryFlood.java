@@ -1,6 +1,7 @@
 package io.pyusage.bench;
 
 import static io.pyusage.bench.CollectorBenchmark.say;
+import static io.pyusage.bench.QueryBenchmark.percentile;
 
 import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.common.clickhouse.ClickHouseStore;
@@ -144,12 +145,6 @@ public final class QueryFlood {
         double[] answered = Arrays.copyOf(millis, done + 1);
         answered[done] = millis[count];
         return answered;
-    }
-
-    private static double percentile(double[] timed, int percent) {
-        double[] sorted = Arrays.copyOf(timed, timed.length - 1);
-        Arrays.sort(sorted);
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(percent / 100.0 * sorted.length) - 1)];
     }
 
     /** A query API in this process over the benchmark's database, with the two readers' tokens. */

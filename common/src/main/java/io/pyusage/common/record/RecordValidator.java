@@ -210,7 +210,7 @@ public final class RecordValidator {
                     hash = EnvironmentFingerprint.separate(EnvironmentFingerprint.add(hash, chars, offset, length));
                     name = bindPackages ? new String(chars, offset, length) : null;
                 } else if (elements == 1) {
-                    if (length > MAX_VERSION_LENGTH || hasControlCharacters(chars, offset, length)) {
+                    if (length > MAX_VERSION_LENGTH || Utf8Text.hasDeceptiveCharacter(chars, offset, length)) {
                         error("packages[" + index + "][1]", "must be at most " + MAX_VERSION_LENGTH + " printable characters");
                     }
                     hash = EnvironmentFingerprint.add(hash, chars, offset, length);
@@ -284,7 +284,7 @@ public final class RecordValidator {
             error(field.json, "must not be empty");
         } else if (value.length() > maxLength) {
             error(field.json, "must be at most " + maxLength + " characters");
-        } else if (hasControlCharacters(value)) {
+        } else if (Utf8Text.hasDeceptiveCharacter(value)) {
             error(field.json, "must not contain control, invisible or direction-changing characters");
         } else if (pattern != null && !pattern.matcher(value).matches()) {
             error(field.json, "must be " + patternText);
@@ -347,14 +347,6 @@ public final class RecordValidator {
 
     private static boolean absent(JsonToken token) {
         return token == null || token == JsonToken.VALUE_NULL;
-    }
-
-    private static boolean hasControlCharacters(String value) {
-        return Utf8Text.hasDeceptiveCharacter(value);
-    }
-
-    private static boolean hasControlCharacters(char[] chars, int offset, int length) {
-        return Utf8Text.hasDeceptiveCharacter(chars, offset, length);
     }
 
     private void error(String field, String message) {

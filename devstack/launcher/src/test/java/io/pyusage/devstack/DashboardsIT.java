@@ -13,9 +13,7 @@ import io.pyusage.common.clickhouse.SchemaMigrations;
 import io.pyusage.common.record.DecodeResult;
 import io.pyusage.common.record.StartupRecord;
 import io.pyusage.common.record.StartupRecordCodec;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -188,8 +186,9 @@ class DashboardsIT {
 
     /** Runs SQL over ClickHouse's HTTP interface with FORMAT JSON, which reports column names and types. */
     private static JsonNode query(String sql) throws Exception {
-        URI uri = URI.create(stack.clickHouse().urlWithCredentials() + "&database=pyusage&query=" + URLEncoder.encode(sql + "\nFORMAT JSON", StandardCharsets.UTF_8));
-        HttpResponse<String> response = TestStack.HTTP.send(HttpRequest.newBuilder(uri).GET().timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse<String> response = TestStack.HTTP.send(stack.clickHouse()
+                        .request("/?database=pyusage&query=" + URLEncoder.encode(sql + "\nFORMAT JSON", StandardCharsets.UTF_8))
+                        .GET().timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), sql + "\n" + response.body());
         return TestStack.json(response);

@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -61,8 +59,8 @@ class EmbeddedServersIT {
     }
 
     private static String query(EmbeddedClickHouse clickHouse, String sql) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(clickHouse.urlWithCredentials() + "&query=" + URLEncoder.encode(sql, StandardCharsets.UTF_8))).build(),
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                clickHouse.request("/?query=" + URLEncoder.encode(sql, StandardCharsets.UTF_8)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), response.body());
         return response.body().trim();
