@@ -12,7 +12,10 @@ import java.time.Duration;
  *
  * @param kafka       where records come from
  * @param groupId     {@code PYUSAGE_AGGREGATOR_GROUP}, default {@code pyusage-aggregator}: aggregators sharing it split the partitions
- * @param clickHouse  where rows go
+ * @param clickHouse  where rows go, and the login that writes them ({@code PYUSAGE_CLICKHOUSE_USER}: one without DDL rights)
+ * @param maintenance the login of the hourly maintenance (dropping expired partitions, merging ended months, clearing
+ *                    columns: ALTER and OPTIMIZE, which ClickHouse counts as DDL): {@code PYUSAGE_CLICKHOUSE_MAINTENANCE_USER}
+ *                    and {@code PYUSAGE_CLICKHOUSE_MAINTENANCE_PASSWORD}, default the writer's login
  * @param batchRows   {@code PYUSAGE_AGGREGATOR_BATCH_ROWS}, default 10000: a batch is written when it has this many starts...
  * @param batchBytes  {@code PYUSAGE_AGGREGATOR_BATCH_BYTES}, default 16777216 (16 MiB): ...or when its rows take this many
  *                    bytes (package rows of many new environments are large; this bounds the memory a batch takes)...
@@ -32,14 +35,18 @@ import java.time.Duration;
  * @param bindHost    {@code PYUSAGE_AGGREGATOR_HOST}, default {@code 0.0.0.0}
  * @param httpPort    {@code PYUSAGE_AGGREGATOR_HTTP_PORT}, default 8082 (/health, /metrics)
  */
-public record AggregatorConfig(KafkaSettings kafka, String groupId, ClickHouseConfig clickHouse, int batchRows,
+public record AggregatorConfig(KafkaSettings kafka, String groupId, ClickHouseConfig clickHouse, ClickHouseConfig maintenance, int batchRows,
                                int batchBytes, Duration batchAge, Duration maxBackoff, int recentEvents, Duration sessionTimeout, Retention retention,
                                UserNames userNames, String bindHost, int httpPort) {
 
     public static AggregatorConfig from(Env env) {
+        ClickHouseConfig clickHouse = ClickHouseConfig.from(env);
+        String maintenanceUser = env.string("PYUSAGE_CLICKHOUSE_MAINTENANCE_USER", null);
         AggregatorConfig config = new AggregatorConfig(KafkaSettings.from(env),
                 env.string("PYUSAGE_AGGREGATOR_GROUP", "pyusage-aggregator"),
-                ClickHouseConfig.from(env),
+                clickHouse,
+                maintenanceUser == null ? clickHouse
+                        : clickHouse.withLogin(maintenanceUser, env.string("PYUSAGE_CLICKHOUSE_MAINTENANCE_PASSWORD", "")),
                 env.integer("PYUSAGE_AGGREGATOR_BATCH_ROWS", 10_000, 1, 1_000_000),
                 env.integer("PYUSAGE_AGGREGATOR_BATCH_BYTES", 16 * 1024 * 1024, 64 * 1024, 512 * 1024 * 1024),
                 env.millis("PYUSAGE_AGGREGATOR_BATCH_MS", 1_000, 10, 600_000),

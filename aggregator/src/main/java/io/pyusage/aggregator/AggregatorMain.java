@@ -1,11 +1,10 @@
 package io.pyusage.aggregator;
 
-import io.pyusage.common.config.Env;
 import io.pyusage.common.service.Service;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the Aggregator on its own, configured from environment variables (see the README). When its
+ * Runs the Aggregator on its own, configured from environment variables and {@code --env-file} (see docs/configuration.md). When its
  * consumer loop ends on an error, the process exits with status 1, so that its supervisor starts it
  * again instead of leaving a process up that writes nothing.
  */
@@ -15,7 +14,7 @@ public final class AggregatorMain {
     }
 
     public static void main(String[] args) {
-        AggregatorService service = new AggregatorService(AggregatorConfig.from(Env.system()));
+        AggregatorService service = new AggregatorService(Service.configuredOrExit("pyusage-aggregator", args, AggregatorConfig::from));
         Service.runStandalone(AggregatorService.NAME, service);
         service.loopEnded().onComplete(ended -> {
             if (!service.isStopping()) {

@@ -4,7 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pyusage.common.clickhouse.ClickHouseStore;
 import io.pyusage.common.clickhouse.ClosedMonths;
 import io.pyusage.common.clickhouse.ResendColumns;
-import io.pyusage.common.clickhouse.SchemaMigrations;
+import io.pyusage.common.clickhouse.SchemaCheck;
 import io.pyusage.common.config.KafkaTopics;
 import io.pyusage.common.service.Health;
 import io.pyusage.common.service.KafkaClientMeters;
@@ -45,6 +45,7 @@ public final class AggregatorService implements Service {
     private final PrometheusMeterRegistry registry = ServiceEndpoints.newRegistry(NAME);
     private KafkaClientMeters kafkaMeters;
     private ClickHouseStore store;
+    private ClickHouseStore maintenanceStore;
     private DeadLetters deadLetters;
     private ConsumerLoop loop;
     private Thread loopThread;
@@ -76,7 +77,7 @@ public final class AggregatorService implements Service {
         Router router = Router.router(vertx);
         ServiceEndpoints.mount(router, NAME, registry, this::health);
         return Service.setUpThenListen(vertx, () -> {
-                    SchemaMigrations.apply(config.clickHouse());
+                    SchemaCheck.require(config.clickHouse(), NAME);
                     KafkaTopics.ensure(config.kafka(), config.kafka().topic(), config.kafka().partitions());
                     KafkaTopics.ensure(config.kafka(), config.kafka().deadLetterTopic(), 1);
                     startLoop(KafkaTopics.topicId(config.kafka(), config.kafka().topic()));
@@ -111,6 +112,7 @@ public final class AggregatorService implements Service {
         KafkaConsumer<ByteBuffer, ByteBuffer> consumer = newConsumer(config);
         kafkaMeters = KafkaClientMeters.bind(consumer, registry);
         store = new ClickHouseStore(config.clickHouse());
+        maintenanceStore = new ClickHouseStore(config.maintenance());
         deadLetters = new DeadLetters(config.kafka());
         loop = new ConsumerLoop(consumer, config.kafka().topic(), topicId, new ClickHouseWriter(store), deadLetters,
                 new AggregatorMetrics(registry), config);
@@ -131,9 +133,9 @@ public final class AggregatorService implements Service {
         // classes). A month's partition goes within an hour of expiring; the merge of an ended month
         // comes before the clearing of its resend columns, which the merge would write again.
         retention.scheduleWithFixedDelay(() -> {
-            hourly("drop expired partitions", today -> config.retention().dropExpired(store, today), retentionDropped, retentionErrors);
-            hourly("merge the parts of ended months", today -> ClosedMonths.merge(store, today), monthsMerged, mergeErrors);
-            hourly("clear the resend columns of ended months", today -> ResendColumns.clearSpent(store, today), resendColumnsCleared,
+            hourly("drop expired partitions", today -> config.retention().dropExpired(maintenanceStore, today), retentionDropped, retentionErrors);
+            hourly("merge the parts of ended months", today -> ClosedMonths.merge(maintenanceStore, today), monthsMerged, mergeErrors);
+            hourly("clear the resend columns of ended months", today -> ResendColumns.clearSpent(maintenanceStore, today), resendColumnsCleared,
                     clearErrors);
         }, 0, 1, TimeUnit.HOURS);
     }
@@ -189,6 +191,7 @@ public final class AggregatorService implements Service {
                 loopThread.join(60_000);
                 deadLetters.close();
                 store.close();
+                maintenanceStore.close();
                 kafkaMeters.close();
             }
             return null;

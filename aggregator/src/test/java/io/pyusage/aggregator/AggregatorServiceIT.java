@@ -68,7 +68,7 @@ class AggregatorServiceIT {
      */
     @Test
     void redeliveredRecordsAreNotWrittenAgain() throws Exception {
-        ClickHouseConfig clickHouse = TestClickHouse.freshDatabase("exactly_once");
+        ClickHouseConfig clickHouse = TestClickHouse.migratedDatabase("exactly_once");
         AggregatorConfig config = AggregatorConfig.from(new Env(TestAggregatorEnv.of(kafka.bootstrapServers(), TOPIC, GROUP, clickHouse)));
 
         AggregatorService first = new AggregatorService(config);
@@ -98,7 +98,7 @@ class AggregatorServiceIT {
     @Test
     void aPackageSetStoredBeforeARestartIsNotWrittenAgain() throws Exception {
         String topic = "startups-restarted";
-        ClickHouseConfig clickHouse = TestClickHouse.freshDatabase("restarted");
+        ClickHouseConfig clickHouse = TestClickHouse.migratedDatabase("restarted");
         AggregatorConfig config = AggregatorConfig.from(new Env(TestAggregatorEnv.of(kafka.bootstrapServers(), topic, GROUP + "-restarted",
                 clickHouse)));
         AggregatorService first = new AggregatorService(config);
@@ -130,7 +130,7 @@ class AggregatorServiceIT {
     void aStartSentTwiceIsStoredOnce() throws Exception {
         for (int remembered : new int[] {50_000, 0}) {
             String topic = "startups-resent-" + remembered;
-            ClickHouseConfig clickHouse = TestClickHouse.freshDatabase("resent_" + remembered);
+            ClickHouseConfig clickHouse = TestClickHouse.migratedDatabase("resent_" + remembered);
             Map<String, String> env = TestAggregatorEnv.of(kafka.bootstrapServers(), topic, GROUP + "-resent-" + remembered, clickHouse);
             env.put("PYUSAGE_AGGREGATOR_RECENT_EVENTS", String.valueOf(remembered));
             AggregatorService aggregator = new AggregatorService(AggregatorConfig.from(new Env(env)));
@@ -159,7 +159,7 @@ class AggregatorServiceIT {
     @Test
     void aStartResentAfterARestartIsStoredOnce() throws Exception {
         String topic = "startups-resent-after-restart";
-        ClickHouseConfig clickHouse = TestClickHouse.freshDatabase("resent_after_restart");
+        ClickHouseConfig clickHouse = TestClickHouse.migratedDatabase("resent_after_restart");
         AggregatorConfig config = AggregatorConfig.from(new Env(TestAggregatorEnv.of(kafka.bootstrapServers(), topic,
                 GROUP + "-resent-after-restart", clickHouse)));
         byte[] start = TestRecords.bytes(TestRecords.valid("ann", "h1", List.of(List.of("numpy", "1.26.4"))));
@@ -193,7 +193,7 @@ class AggregatorServiceIT {
     void withAPseudonymKeyUserNamesAreStoredAsKeyedHashes() throws Exception {
         String topic = "startups-pseudonymised";
         String key = "a-pseudonym-key-for-the-test";
-        ClickHouseConfig clickHouse = TestClickHouse.freshDatabase("pseudonyms");
+        ClickHouseConfig clickHouse = TestClickHouse.migratedDatabase("pseudonyms");
         Map<String, String> env = TestAggregatorEnv.of(kafka.bootstrapServers(), topic, GROUP + "-pseudonyms", clickHouse);
         env.put("PYUSAGE_PSEUDONYM_KEY", key);
         AggregatorService aggregator = new AggregatorService(AggregatorConfig.from(new Env(env)));

@@ -34,7 +34,7 @@ class ScaleOutIT {
     @Test
     void killingOneOfTwoAggregatorsMidStreamLosesAndDoublesNothing() throws Exception {
         Path dir = TestDirectories.underTarget("scale-out-");
-        ClickHouseConfig clickHouse = TestClickHouse.freshDatabase("scale_out");
+        ClickHouseConfig clickHouse = TestClickHouse.migratedDatabase("scale_out");
         try (EmbeddedKafka kafka = EmbeddedKafka.onFreePorts(dir.resolve("kafka")).start();
              ServiceProcess first = aggregator(kafka, clickHouse, dir.resolve("first.log"));
              ServiceProcess second = aggregator(kafka, clickHouse, dir.resolve("second.log"))) {

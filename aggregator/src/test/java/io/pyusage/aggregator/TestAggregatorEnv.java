@@ -17,6 +17,7 @@ final class TestAggregatorEnv {
         env.put("PYUSAGE_KAFKA_TOPIC", topic);
         env.put("PYUSAGE_KAFKA_PARTITIONS", "3");
         env.put("PYUSAGE_KAFKA_REPLICATION", "1");
+        env.put("PYUSAGE_KAFKA_MIN_INSYNC_REPLICAS", "1");
         env.put("PYUSAGE_AGGREGATOR_GROUP", group);
         env.put("PYUSAGE_CLICKHOUSE_URL", clickHouse.url().toString());
         env.put("PYUSAGE_CLICKHOUSE_PASSWORD", clickHouse.password());

@@ -83,6 +83,7 @@ public final class AggregatorBenchmark {
             }
             try (ServiceProcess aggregator = ServiceProcess.start(AggregatorMain.class.getName(), jvmArgs, Map.of(
                     "PYUSAGE_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
+                    "PYUSAGE_KAFKA_REPLICATION", "1",
                     "PYUSAGE_KAFKA_TOPIC", TOPIC,
                     "PYUSAGE_CLICKHOUSE_URL", clickHouse.httpUrl(),
                     "PYUSAGE_CLICKHOUSE_PASSWORD", clickHouse.password(),
@@ -137,6 +138,8 @@ public final class AggregatorBenchmark {
         AggregatorConfig config = AggregatorConfig.from(new Env(Map.of(
                 "PYUSAGE_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
                 "PYUSAGE_KAFKA_TOPIC", TOPIC,
+                // Only the consumer is used: no ClickHouse is asked.
+                "PYUSAGE_CLICKHOUSE_URL", "http://127.0.0.1:9",
                 "PYUSAGE_AGGREGATOR_GROUP", "consumer-floor")));
         try (KafkaConsumer<ByteBuffer, ByteBuffer> consumer = AggregatorService.newConsumer(config)) {
             consumer.subscribe(List.of(TOPIC));

@@ -27,6 +27,7 @@ final class CollectorProcess implements AutoCloseable {
         int udpPort = FreePorts.next();
         return new CollectorProcess(ServiceProcess.start("io.pyusage.collector.CollectorMain", jvmArgs(), Map.of(
                 "PYUSAGE_KAFKA_BOOTSTRAP", bootstrap,
+                "PYUSAGE_KAFKA_REPLICATION", "1",
                 "PYUSAGE_KAFKA_PARTITIONS", "3",
                 "PYUSAGE_COLLECTOR_HOST", "127.0.0.1",
                 "PYUSAGE_COLLECTOR_HTTP_PORT", String.valueOf(httpPort),
@@ -38,6 +39,7 @@ final class CollectorProcess implements AutoCloseable {
         int httpPort = FreePorts.next();
         return ServiceProcess.start(RelayFloor.class.getName(), jvmArgs(), Map.of(
                 "PYUSAGE_KAFKA_BOOTSTRAP", bootstrap,
+                "PYUSAGE_KAFKA_REPLICATION", "1",
                 "PYUSAGE_COLLECTOR_HTTP_PORT", String.valueOf(httpPort)), httpPort, dir.resolve("relay-floor.log"));
     }
 

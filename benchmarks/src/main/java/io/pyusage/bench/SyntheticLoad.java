@@ -11,7 +11,7 @@ import io.pyusage.common.config.Env;
  * Loads synthetic starts ({@link SyntheticYear}, ending yesterday) into a ClickHouse by bulk insert,
  * with the rows the aggregator writes, so the query API and dashboards can be tried on a realistic
  * year: {@code ./pyusage generate [-Dbench.days=365]}, into the database {@code PYUSAGE_CLICKHOUSE_URL}
- * / {@code PYUSAGE_CLICKHOUSE_DATABASE} name (default: the running devstack's).
+ * / {@code PYUSAGE_CLICKHOUSE_DATABASE} name (the pyusage script gives the running embedded default's).
  */
 public final class SyntheticLoad {
 
@@ -20,7 +20,9 @@ public final class SyntheticLoad {
 
     public static void main(String[] args) {
         int days = Integer.getInteger("bench.days", 365);
-        ClickHouseConfig config = ClickHouseConfig.from(Env.system());
+        Env env = Env.system();
+        ClickHouseConfig config = ClickHouseConfig.from(env);
+        env.validate();
         SchemaMigrations.apply(config);
         try (ClickHouseStore store = new ClickHouseStore(config)) {
             BulkLoader loader = BulkLoader.loadDays(store, days);

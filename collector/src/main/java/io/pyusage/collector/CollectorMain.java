@@ -1,6 +1,5 @@
 package io.pyusage.collector;
 
-import io.pyusage.common.config.Env;
 import io.pyusage.common.service.Service;
 
 /** Runs the Collector on its own, configured from environment variables (see the README). */
@@ -10,6 +9,6 @@ public final class CollectorMain {
     }
 
     public static void main(String[] args) {
-        Service.runStandalone(CollectorService.NAME, new CollectorService(CollectorConfig.from(Env.system())));
+        Service.runStandalone(CollectorService.NAME, new CollectorService(Service.configuredOrExit("pyusage-collector", args, CollectorConfig::from)));
     }
 }

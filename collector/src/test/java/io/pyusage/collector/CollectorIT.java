@@ -91,8 +91,8 @@ class CollectorIT {
     }
 
     private static CollectorConfig config(Map<String, String> extra) {
-        Map<String, String> env = new HashMap<>(Map.of(
-                "PYUSAGE_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
+        Map<String, String> env = new HashMap<>(kafka.serviceSettings());
+        env.putAll(Map.of(
                 "PYUSAGE_KAFKA_PARTITIONS", "3",
                 "PYUSAGE_COLLECTOR_HOST", "127.0.0.1",
                 "PYUSAGE_COLLECTOR_UDP_PORT", String.valueOf(FreePorts.next()),

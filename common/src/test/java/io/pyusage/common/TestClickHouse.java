@@ -1,6 +1,7 @@
 package io.pyusage.common;
 
 import io.pyusage.common.clickhouse.ClickHouseConfig;
+import io.pyusage.common.clickhouse.SchemaMigrations;
 import io.pyusage.devstack.servers.EmbeddedClickHouse;
 import java.net.URI;
 import java.time.Duration;
@@ -28,6 +29,13 @@ public final class TestClickHouse {
             }
         }
         return server;
+    }
+
+    /** A fresh database with every migration applied, as pyusage-migrate leaves it before the services start. */
+    public static ClickHouseConfig migratedDatabase(String prefix) {
+        ClickHouseConfig config = freshDatabase(prefix);
+        SchemaMigrations.apply(config);
+        return config;
     }
 
     /** Config for a fresh, not yet created database on the shared test server. */

@@ -1,6 +1,5 @@
 package io.pyusage.query;
 
-import io.pyusage.common.config.Env;
 import io.pyusage.common.service.Service;
 
 /** Runs the QueryApi on its own, configured from environment variables (see the README). */
@@ -10,6 +9,6 @@ public final class QueryApiMain {
     }
 
     public static void main(String[] args) {
-        Service.runStandalone(QueryApiService.NAME, new QueryApiService(QueryApiConfig.from(Env.system())));
+        Service.runStandalone(QueryApiService.NAME, new QueryApiService(Service.configuredOrExit("pyusage-query-api", args, QueryApiConfig::from)));
     }
 }

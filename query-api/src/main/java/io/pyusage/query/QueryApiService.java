@@ -9,7 +9,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pyusage.common.clickhouse.ClickHouseStore;
 import io.pyusage.common.clickhouse.ClickHouseStore.ClickHouseException;
 import io.pyusage.common.clickhouse.RowsPage;
-import io.pyusage.common.clickhouse.SchemaMigrations;
+import io.pyusage.common.clickhouse.SchemaCheck;
 import io.pyusage.common.record.StartupRecordCodec;
 import io.pyusage.common.service.Health;
 import io.pyusage.common.service.SecurityHeaders;
@@ -128,7 +128,7 @@ public final class QueryApiService implements Service {
                 (c, parameter, filters) -> UsageQueries.bases(filters), Map.of("daily", side(UsageQueries::basesDaily))));
         ServiceEndpoints.mount(router, NAME, registry, this::health);
         return Service.setUpThenListen(vertx, () -> {
-                    SchemaMigrations.apply(config.clickHouse());
+                    SchemaCheck.require(config.clickHouse(), NAME);
                     store = new ClickHouseStore(config.clickHouse(), config.querySettings());
                     return null;
                 }, router, ServerTls.apply(config.tls(),

@@ -1,6 +1,7 @@
 package io.pyusage.query;
 
 import io.pyusage.common.clickhouse.ClickHouseConfig;
+import io.pyusage.common.clickhouse.SchemaMigrations;
 import io.pyusage.common.config.Env;
 import io.pyusage.devstack.servers.FreePorts;
 import io.vertx.core.Vertx;
@@ -34,8 +35,9 @@ final class RunningQueryApi implements AutoCloseable {
         }
     }
 
-    /** Starts the service; its migrations create the database. */
+    /** Applies the migrations (as pyusage-migrate does before the services start), then starts the service. */
     static RunningQueryApi start(ClickHouseConfig clickHouse, Map<String, String> settings) throws Exception {
+        SchemaMigrations.apply(clickHouse);
         return new RunningQueryApi(clickHouse, settings);
     }
 

@@ -9,7 +9,7 @@ import java.util.Optional;
 /**
  * Where ClickHouse is and how to log in.
  *
- * @param url      {@code PYUSAGE_CLICKHOUSE_URL}, default {@value #DEFAULT_URL} (the devstack's port)
+ * @param url      {@code PYUSAGE_CLICKHOUSE_URL}, required: the HTTP(S) interface, e.g. {@code https://clickhouse.example:8443}
  * @param database {@code PYUSAGE_CLICKHOUSE_DATABASE}, default {@code pyusage}; created if missing
  * @param user     {@code PYUSAGE_CLICKHOUSE_USER}, default {@code default}
  * @param password {@code PYUSAGE_CLICKHOUSE_PASSWORD}, default empty
@@ -18,8 +18,6 @@ import java.util.Optional;
  *                 URL's server is checked against (none: the JDK's trusted CAs)
  */
 public record ClickHouseConfig(URI url, String database, String user, String password, Duration timeout, Optional<Path> caFile) {
-
-    public static final String DEFAULT_URL = "http://127.0.0.1:18123";
 
     public ClickHouseConfig(URI url, String database, String user, String password, Duration timeout) {
         this(url, database, user, password, timeout, Optional.empty());
@@ -34,12 +32,17 @@ public record ClickHouseConfig(URI url, String database, String user, String pas
     public static ClickHouseConfig from(Env env) {
         String database = env.string("PYUSAGE_CLICKHOUSE_DATABASE", "pyusage");
         env.require(Sql.isIdentifier(database), "PYUSAGE_CLICKHOUSE_DATABASE=" + database + " is not an identifier");
-        return new ClickHouseConfig(env.httpUrl("PYUSAGE_CLICKHOUSE_URL", DEFAULT_URL),
+        return new ClickHouseConfig(env.requiredHttpUrl("PYUSAGE_CLICKHOUSE_URL", "ClickHouse's HTTP(S) interface, e.g. https://clickhouse.example:8443"),
                 Sql.isIdentifier(database) ? database : "pyusage",
                 env.string("PYUSAGE_CLICKHOUSE_USER", "default"),
                 env.string("PYUSAGE_CLICKHOUSE_PASSWORD", ""),
                 env.millis("PYUSAGE_CLICKHOUSE_TIMEOUT_MS", 30_000, 100, 600_000),
                 Optional.ofNullable(env.string("PYUSAGE_CLICKHOUSE_CA_FILE", null)).filter(file -> !file.isBlank()).map(Path::of));
+    }
+
+    /** The same server and database as another user. */
+    public ClickHouseConfig withLogin(String otherUser, String otherPassword) {
+        return new ClickHouseConfig(url, database, otherUser, otherPassword, timeout, caFile);
     }
 
     public ClickHouseConfig withDatabase(String otherDatabase) {

@@ -237,6 +237,8 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
         private static final Set<Integer> REJECTED_DATA = Set.of(6, 25, 26, 27, 32, 33, 38, 41, 53, 69, 70, 72, 117, 131, 376);
         /** TOO_MANY_ROWS, TIMEOUT_EXCEEDED, TOO_SLOW, TOO_MANY_BYTES, MEMORY_LIMIT_EXCEEDED, TOO_MANY_ROWS_OR_BYTES. */
         private static final Set<Integer> LIMITS = Set.of(158, 159, 160, 307, 241, 396);
+        /** UNKNOWN_USER, WRONG_PASSWORD, REQUIRED_PASSWORD, IP_ADDRESS_NOT_ALLOWED (18.16), AUTHENTICATION_FAILED (later releases). */
+        private static final Set<Integer> LOGIN_REFUSED = Set.of(192, 193, 194, 195, 516);
         private static final Pattern ERROR_CODE = Pattern.compile("Code: (\\d{1,6})");
 
         private final int serverCode;
@@ -250,6 +252,26 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
         public static ClickHouseException fromServerMessage(String message) {
             Matcher matcher = ERROR_CODE.matcher(message);
             return new ClickHouseException(message, null, matcher.find() ? Integer.parseInt(matcher.group(1)) : -1);
+        }
+
+        /** The server's error code, -1 when no server answered or the answer named none. */
+        public int serverCode() {
+            return serverCode;
+        }
+
+        /** True when the server refused the login: no such user, a wrong password, or not from this address. */
+        public boolean isLoginRefused() {
+            return LOGIN_REFUSED.contains(serverCode);
+        }
+
+        /** True when the statement created something that exists already (TABLE_ALREADY_EXISTS). */
+        public boolean isAlreadyExisting() {
+            return serverCode == 57;
+        }
+
+        /** True when a table or database the statement names does not exist (UNKNOWN_TABLE, UNKNOWN_DATABASE). */
+        public boolean isUnknownTable() {
+            return serverCode == 60 || serverCode == 81;
         }
 
         /** True when a query hit a limit it was run with (time, memory, rows read): the request asked too much. */

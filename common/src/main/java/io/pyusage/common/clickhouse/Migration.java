@@ -3,11 +3,23 @@ package io.pyusage.common.clickhouse;
 import java.util.Arrays;
 import java.util.List;
 
-/** One numbered schema change: steps that are each safe to run again, should a migration stop half-way. */
-public record Migration(int version, String name, List<Step> steps) {
+/**
+ * One numbered schema change: steps that are each safe to run again, should a migration stop half-way.
+ *
+ * @param breaksOlderServices true when a service built for an older schema no longer works once it
+ *                            ran (it drops or renames what such a service reads or writes); recorded
+ *                            with the migration, so an older service can tell it must not start
+ */
+public record Migration(int version, String name, boolean breaksOlderServices, List<Step> steps) {
 
+    /** A change older services keep working with (new tables, new columns with defaults, new views). */
     public Migration(int version, String name, Step... steps) {
-        this(version, name, Arrays.asList(steps));
+        this(version, name, false, Arrays.asList(steps));
+    }
+
+    /** A change that older services do not survive: they must be upgraded with it. */
+    public static Migration breaking(int version, String name, Step... steps) {
+        return new Migration(version, name, true, Arrays.asList(steps));
     }
 
     /** One idempotent schema change. */

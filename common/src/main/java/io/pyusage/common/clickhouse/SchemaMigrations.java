@@ -1,5 +1,7 @@
 package io.pyusage.common.clickhouse;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -7,8 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one list of schema changes, applied in order at service start and recorded in
- * {@code schema_migrations}. Every statement is written to run on ClickHouse 18.16 and on current
+ * The one list of schema changes, applied in order by {@code pyusage-migrate} ({@link MigrateMain})
+ * and recorded in {@code schema_migrations}; services only check the version ({@link SchemaCheck}). Every statement is written to run on ClickHouse 18.16 and on current
  * releases: no TTL, DateTime with an explicit time zone, LowCardinality only with the setting 18.16
  * asks for (see {@link #SETTINGS}).
  */
@@ -164,7 +166,7 @@ public final class SchemaMigrations {
                     Migration.filledByView("daily_environments", DAILY_ENVIRONMENTS_SELECT)),
             // The process id and the collector's receipt time are in every record on Kafka but answer
             // no report, and being random they cost 8 of about 40 bytes a stored start.
-            new Migration(4, "starts without pid and received_at",
+            Migration.breaking(4, "starts without pid and received_at",
                     Migration.dropColumn("starts", "pid"),
                     Migration.dropColumn("starts", "received_at")),
             // What ran on a host, sorted by host: starts are sorted by user, and a host is used by
@@ -236,7 +238,7 @@ public final class SchemaMigrations {
             // a block out of daily_starts: stop the aggregators for this upgrade. The digests of the
             // starts still stored are backfilled; running that again weighs every start twice, which
             // leaves the percentiles as they were. Months older than the raw starts lose theirs.
-            new Migration(9, "start-up times as t-digests",
+            Migration.breaking(9, "start-up times as t-digests",
                     Migration.addColumn("daily_starts", "startup_ms_digest", "AggregateFunction(quantilesTDigest(0.5, 0.95, 0.99), Float32)"),
                     Migration.replaceView("daily_starts", DAILY_STARTS_DIGEST_SELECT),
                     Migration.sql("INSERT INTO daily_starts (" + DAILY_STARTS_KEYS + ", startup_ms_digest) "
@@ -261,7 +263,7 @@ public final class SchemaMigrations {
             // leave monthly_environments, so the database stays as large as it was: a second copy would
             // cost 2.0 bytes a start. Columns in the select's order, as the backfill inserts by
             // position. Dropped with the starts; the views are replaced (see migration 9).
-            new Migration(11, "monthly host states sorted by user",
+            Migration.breaking(11, "monthly host states sorted by user",
                     Migration.sql("""
                     CREATE TABLE IF NOT EXISTS monthly_user_hosts (
                         %s
@@ -282,6 +284,9 @@ public final class SchemaMigrations {
     /** What the migrations' statements need: 18.16 creates LowCardinality columns only when asked (later releases ignore it). */
     public static final Map<String, String> SETTINGS = Map.of("allow_experimental_low_cardinality_type", "1");
 
+    /** The schema version this build's services need and its migrations reach. */
+    public static final int LATEST = ALL.get(ALL.size() - 1).version();
+
     private SchemaMigrations() {
     }
 
@@ -292,11 +297,31 @@ public final class SchemaMigrations {
 
     /** Creates the database if needed and applies every migration not yet recorded; returns how many ran. */
     public static int apply(ClickHouseConfig config) {
-        try (ClickHouseStore bootstrap = new ClickHouseStore(config.withDatabase("default"))) {
-            bootstrap.execute("CREATE DATABASE IF NOT EXISTS " + config.database());
-        }
+        createDatabase(config);
         try (ClickHouseStore store = new ClickHouseStore(config, SETTINGS)) {
             return apply(store);
+        }
+    }
+
+    /**
+     * What {@code pyusage-migrate} does: creates the database if needed, takes the {@link SchemaLock}
+     * (waiting up to {@code wait} for another run), applies what is not yet applied, and releases it.
+     */
+    public static MigrationRun migrate(ClickHouseConfig config, String holder, Duration wait) throws InterruptedException {
+        createDatabase(config);
+        try (ClickHouseStore store = new ClickHouseStore(config, SETTINGS)) {
+            try (SchemaLock lock = SchemaLock.acquire(store, holder, wait)) {
+                int before = SchemaCheck.verdict(store, LATEST).version();
+                List<Migration> applied = applyPending(store, ALL);
+                return new MigrationRun(before, SchemaCheck.verdict(store, LATEST).version(), applied);
+            }
+        }
+    }
+
+    /** Creates the configured database unless it exists, connected to {@code system}, which every user may reach. */
+    public static void createDatabase(ClickHouseConfig config) {
+        try (ClickHouseStore bootstrap = new ClickHouseStore(config.withDatabase("system"))) {
+            bootstrap.execute("CREATE DATABASE IF NOT EXISTS " + config.database());
         }
     }
 
@@ -307,6 +332,11 @@ public final class SchemaMigrations {
 
     /** Applies the {@code migrations} not yet recorded (a prefix of {@link #ALL}, to test an upgrade from an older schema). */
     public static int apply(SqlRunner store, List<Migration> migrations) {
+        return applyPending(store, migrations).size();
+    }
+
+    /** Applies the {@code migrations} not yet recorded, in order; returns those it applied. */
+    static List<Migration> applyPending(SqlRunner store, List<Migration> migrations) {
         store.execute("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version UInt32,
@@ -315,17 +345,20 @@ public final class SchemaMigrations {
                 ) ENGINE = ReplacingMergeTree()
                 ORDER BY version
                 """);
+        // Recorded since the services stopped migrating at start: how an older service learns that it cannot run here.
+        Migration.addColumn("schema_migrations", "breaks_older_services", "UInt8").apply(store);
         Set<Integer> applied = Set.copyOf(appliedVersions(store));
-        int ran = 0;
+        List<Migration> ran = new ArrayList<>();
         for (Migration migration : migrations) {
             if (applied.contains(migration.version())) {
                 continue;
             }
             LOG.info("applying schema migration {}: {}", migration.version(), migration.name());
             migration.steps().forEach(step -> step.apply(store));
-            store.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES ("
-                    + migration.version() + ", " + Sql.string(migration.name()) + ", now())");
-            ran++;
+            store.execute("INSERT INTO schema_migrations (version, name, applied_at, breaks_older_services) VALUES ("
+                    + migration.version() + ", " + Sql.string(migration.name()) + ", now(), "
+                    + (migration.breaksOlderServices() ? 1 : 0) + ")");
+            ran.add(migration);
         }
         return ran;
     }

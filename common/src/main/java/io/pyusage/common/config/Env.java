@@ -2,7 +2,9 @@ package io.pyusage.common.config;
 
 import java.net.URI;
 import java.time.Duration;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -25,9 +27,51 @@ public final class Env {
         return new Env(System.getenv());
     }
 
+    /**
+     * The process environment over the variables of {@code --env-file FILE} when the arguments name
+     * one (a variable set in both is taken from the environment, so one setting can be tried out
+     * over a deployment's file); any other argument is a usage error.
+     */
+    public static Env fromArguments(String... args) {
+        Map<String, String> variables = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if ("--env-file".equals(args[i]) && i + 1 < args.length) {
+                variables.putAll(EnvFile.read(Path.of(args[++i])));
+            } else if (args[i].startsWith("--env-file=")) {
+                variables.putAll(EnvFile.read(Path.of(args[i].substring("--env-file=".length()))));
+            } else {
+                throw new IllegalArgumentException("unknown argument " + args[i] + " (the only one is --env-file FILE)");
+            }
+        }
+        variables.putAll(System.getenv());
+        return new Env(variables);
+    }
+
     public String string(String name, String defaultValue) {
         String value = variables.get(name);
         return value == null || value.isBlank() ? defaultValue : value.trim();
+    }
+
+    /**
+     * A setting without a default: missing, it is a problem that says what it is for. Deployments
+     * name their own servers; no default points at the embedded default's.
+     */
+    public String required(String name, String purpose) {
+        String value = string(name, null);
+        if (value == null) {
+            problems.add(name + " is required: " + purpose);
+            return "";
+        }
+        return value;
+    }
+
+    /** A required http(s) URL (see {@link #required}); an unusable placeholder when missing, as the configuration is then refused. */
+    public URI requiredHttpUrl(String name, String purpose) {
+        if (string(name, null) == null) {
+            required(name, purpose);
+            return URI.create("http://unset.invalid");
+        }
+        return httpUrl(name, "http://unset.invalid");
     }
 
     public int integer(String name, int defaultValue, int min, int max) {

@@ -14,10 +14,11 @@ import java.util.TreeMap;
  * Where the startup records flow through Kafka; shared by the collector (producer) and the
  * aggregator (consumer).
  *
- * @param bootstrapServers {@code PYUSAGE_KAFKA_BOOTSTRAP}, default {@code 127.0.0.1:19092} (the devstack broker)
+ * @param bootstrapServers {@code PYUSAGE_KAFKA_BOOTSTRAP}, required: {@code host:port} of one or more brokers, comma-separated
  * @param topic            {@code PYUSAGE_KAFKA_TOPIC}, default {@code startups}
  * @param partitions       {@code PYUSAGE_KAFKA_PARTITIONS}, default 6: used when a service creates the missing topic
- * @param replication      {@code PYUSAGE_KAFKA_REPLICATION}, default 1 (the single-broker devstack); 3 on a real cluster
+ * @param replication      {@code PYUSAGE_KAFKA_REPLICATION}, default 3: replicas of a topic a service creates (the
+ *                         single-broker embedded default sets 1)
  * @param createTopics     {@code PYUSAGE_KAFKA_CREATE_TOPICS}, default true: create missing topics at start; false
  *                         where topics are managed elsewhere (a missing topic then fails the start)
  * @param retentionHours   {@code PYUSAGE_KAFKA_RETENTION_HOURS}, default 168: how long a created topic keeps records,
@@ -26,28 +27,36 @@ import java.util.TreeMap;
  *                         properties (SSL, SASL, timeouts...) given to every producer, consumer and admin client;
  *                         pyusage's own settings of a client (acks, idempotence, offsets, serializers) win over it,
  *                         and the servers come from {@code PYUSAGE_KAFKA_BOOTSTRAP}
+ * @param minInsyncReplicas {@code PYUSAGE_KAFKA_MIN_INSYNC_REPLICAS}, default 2 (1 when the replication is 1): a created
+ *                         topic's {@code min.insync.replicas}, the replicas a write must reach before the collector
+ *                         acknowledges it (acks=all); at most the replication
  */
 public record KafkaSettings(String bootstrapServers, String topic, int partitions, int replication,
-                            boolean createTopics, int retentionHours, Map<String, String> clientProperties) {
+                            boolean createTopics, int retentionHours, Map<String, String> clientProperties, int minInsyncReplicas) {
 
     public KafkaSettings {
         clientProperties = Map.copyOf(clientProperties);
     }
 
-    /** Settings without client properties of the operator's. */
+    /** Settings without client properties of the operator's, writes acknowledged by up to 2 replicas. */
     public KafkaSettings(String bootstrapServers, String topic, int partitions, int replication, boolean createTopics, int retentionHours) {
-        this(bootstrapServers, topic, partitions, replication, createTopics, retentionHours, Map.of());
+        this(bootstrapServers, topic, partitions, replication, createTopics, retentionHours, Map.of(), Math.min(2, replication));
     }
 
     public static KafkaSettings from(Env env) {
         String topic = env.string("PYUSAGE_KAFKA_TOPIC", "startups");
         env.require(topic.matches("[A-Za-z0-9._-]{1,249}"), "PYUSAGE_KAFKA_TOPIC=" + topic + " is not a valid topic name");
-        return new KafkaSettings(env.string("PYUSAGE_KAFKA_BOOTSTRAP", "127.0.0.1:19092"), topic,
+        int replication = env.integer("PYUSAGE_KAFKA_REPLICATION", 3, 1, 32);
+        int minInsync = env.integer("PYUSAGE_KAFKA_MIN_INSYNC_REPLICAS", Math.min(2, replication), 1, 32);
+        env.require(minInsync <= replication, "PYUSAGE_KAFKA_MIN_INSYNC_REPLICAS=" + minInsync
+                + " is more than PYUSAGE_KAFKA_REPLICATION=" + replication + ": no write could ever be acknowledged");
+        return new KafkaSettings(env.required("PYUSAGE_KAFKA_BOOTSTRAP", "the Kafka brokers, host:port[,host:port...]"), topic,
                 env.integer("PYUSAGE_KAFKA_PARTITIONS", 6, 1, 10_000),
-                env.integer("PYUSAGE_KAFKA_REPLICATION", 1, 1, 32),
+                replication,
                 env.bool("PYUSAGE_KAFKA_CREATE_TOPICS", true),
                 env.integer("PYUSAGE_KAFKA_RETENTION_HOURS", 168, 1, 24 * 366 * 10),
-                env.parsed("PYUSAGE_KAFKA_CONFIG_FILE", "", KafkaSettings::readProperties));
+                env.parsed("PYUSAGE_KAFKA_CONFIG_FILE", "", KafkaSettings::readProperties),
+                minInsync);
     }
 
     /**

@@ -53,9 +53,10 @@ public final class KafkaTopics {
                     // Keep the batches as the producer compressed them (lz4) instead of recompressing on the broker.
                     TopicConfig.COMPRESSION_TYPE_CONFIG, "producer",
                     // With acks=all, a write is only acknowledged once it is on this many replicas.
-                    TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(Math.min(2, settings.replication()))));
+                    TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(settings.minInsyncReplicas())));
             admin.createTopics(List.of(newTopic)).all().get(30, TimeUnit.SECONDS);
-            LOG.info("created topic {} with {} partitions, retention {} h", topic, partitions, settings.retentionHours());
+            LOG.info("created topic {} with {} partitions, {} replicas ({} in sync for a write), retention {} h", topic, partitions,
+                    settings.replication(), settings.minInsyncReplicas(), settings.retentionHours());
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw e;

@@ -14,7 +14,9 @@ import io.vertx.micrometer.MatchType;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.time.Duration;
+import io.pyusage.common.config.Env;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,6 +72,21 @@ public interface Service {
         return closed.compose(ignored -> vertx.executeBlocking(tearDown)).mapEmpty();
     }
 
+    /**
+     * A program's configuration from its environment and {@code --env-file}; when it is refused,
+     * every problem is printed and the process exits with status 2, as an operator's mistake
+     * deserves a message and no stack trace.
+     */
+    static <C> C configuredOrExit(String program, String[] args, Function<Env, C> configuration) {
+        try {
+            return configuration.apply(Env.fromArguments(args));
+        } catch (IllegalArgumentException e) {
+            System.err.println(program + ": " + e.getMessage());
+            System.exit(2);
+            throw e;
+        }
+    }
+
     /** Runs {@code service} as a process's only service: exit code 1 when it cannot start, stopped on SIGTERM. */
     static void runStandalone(String name, Service service) {
         Logger log = LoggerFactory.getLogger(Service.class);
@@ -77,7 +94,12 @@ public interface Service {
         service.start(vertx)
                 .onSuccess(started -> log.info("{} started", name))
                 .onFailure(error -> {
-                    log.error("{} failed to start", name, error);
+                    // The start's own refusals (schema, login, a missing topic) say what to do; anything else gets its trace.
+                    if (error instanceof IllegalStateException) {
+                        log.error("{} cannot start: {}", name, error.getMessage());
+                    } else {
+                        log.error("{} failed to start", name, error);
+                    }
                     vertx.close();
                     System.exit(1);
                 });

@@ -12,17 +12,43 @@ class EnvTest {
 
     @Test
     void defaultsApplyWhenVariablesAreUnset() {
-        Env env = new Env(Map.of());
+        Env env = new Env(Map.of("PYUSAGE_CLICKHOUSE_URL", "https://ch.example:8443", "PYUSAGE_KAFKA_BOOTSTRAP", "k1:9092,k2:9092"));
         ClickHouseConfig config = ClickHouseConfig.from(env);
+        KafkaSettings kafka = KafkaSettings.from(env);
         env.validate();
-        assertEquals(ClickHouseConfig.DEFAULT_URL, config.url().toString());
         assertEquals("pyusage", config.database());
-        assertEquals(new KafkaSettings("127.0.0.1:19092", "startups", 6, 1, true, 168), KafkaSettings.from(new Env(Map.of())));
+        assertEquals("default", config.user());
+        // A created topic survives a broker's loss: three replicas, a write on two of them.
+        assertEquals(new KafkaSettings("k1:9092,k2:9092", "startups", 6, 3, true, 168), kafka);
+        assertEquals(2, kafka.minInsyncReplicas());
+    }
+
+    @Test
+    void noServerHasADefaultAndEveryMissingOneIsNamed() {
+        Env env = new Env(Map.of());
+        ClickHouseConfig.from(env);
+        KafkaSettings.from(env);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, env::validate);
+        assertTrue(e.getMessage().contains("PYUSAGE_CLICKHOUSE_URL is required"), e.getMessage());
+        assertTrue(e.getMessage().contains("PYUSAGE_KAFKA_BOOTSTRAP is required"), e.getMessage());
+    }
+
+    @Test
+    void aSingleReplicaTopicAsksForOneInSyncReplica() {
+        Env env = new Env(Map.of("PYUSAGE_KAFKA_BOOTSTRAP", "k:9092", "PYUSAGE_KAFKA_REPLICATION", "1"));
+        assertEquals(1, KafkaSettings.from(env).minInsyncReplicas());
+        env.validate();
+        Env impossible = new Env(Map.of("PYUSAGE_KAFKA_BOOTSTRAP", "k:9092", "PYUSAGE_KAFKA_REPLICATION", "2",
+                "PYUSAGE_KAFKA_MIN_INSYNC_REPLICAS", "3"));
+        KafkaSettings.from(impossible);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, impossible::validate);
+        assertTrue(e.getMessage().contains("PYUSAGE_KAFKA_MIN_INSYNC_REPLICAS=3 is more than PYUSAGE_KAFKA_REPLICATION=2"), e.getMessage());
     }
 
     @Test
     void variablesOverrideDefaults() {
-        Env env = new Env(Map.of("PYUSAGE_CLICKHOUSE_URL", "http://ch.example:8123", "PYUSAGE_KAFKA_PARTITIONS", "12"));
+        Env env = new Env(Map.of("PYUSAGE_CLICKHOUSE_URL", "http://ch.example:8123", "PYUSAGE_KAFKA_PARTITIONS", "12",
+                "PYUSAGE_KAFKA_BOOTSTRAP", "k:9092"));
         assertEquals("ch.example", ClickHouseConfig.from(env).url().getHost());
         assertEquals(12, KafkaSettings.from(env).partitions());
         env.validate();

@@ -4,9 +4,12 @@ import io.pyusage.aggregator.AggregatorConfig;
 import io.pyusage.aggregator.AggregatorService;
 import io.pyusage.collector.CollectorConfig;
 import io.pyusage.collector.CollectorService;
+import io.pyusage.common.clickhouse.ClickHouseConfig;
+import io.pyusage.common.clickhouse.SchemaMigrations;
 import io.pyusage.common.config.Env;
 import io.pyusage.common.service.Service;
 import io.pyusage.devstack.servers.EmbeddedClickHouse;
+import io.pyusage.devstack.servers.EmbeddedClickHouse.ServiceUser;
 import io.pyusage.devstack.servers.EmbeddedKafka;
 import io.pyusage.devstack.servers.PrivateFiles;
 import io.pyusage.devstack.servers.PortCheck;
@@ -19,6 +22,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -26,6 +30,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded default: a real Kafka broker and a real ClickHouse server as child processes, and the
@@ -34,6 +40,10 @@ import java.util.concurrent.TimeUnit;
 public final class DevStack implements AutoCloseable {
 
     private static final String LOOPBACK = "127.0.0.1";
+    /** The database of the embedded default, the only one its service users may reach. */
+    public static final String DATABASE = "pyusage";
+    private static final Duration MIGRATION_WAIT = Duration.ofMinutes(1);
+    private static final Logger LOG = LoggerFactory.getLogger(DevStack.class);
 
     private final DevStackPorts ports;
     private final EmbeddedKafka kafka;
@@ -52,6 +62,7 @@ public final class DevStack implements AutoCloseable {
         this.kafka = new EmbeddedKafka(stateDir.resolve("kafka"), ports.kafka(), ports.kafkaController()).inOwnSession()
                 .withPortSettings("PYUSAGE_DEVSTACK_KAFKA_PORT", "PYUSAGE_DEVSTACK_KAFKA_CONTROLLER_PORT");
         this.clickHouse = new EmbeddedClickHouse(stateDir.resolve("clickhouse"), ports.clickHouseHttp(), ports.clickHouseTcp()).inOwnSession()
+                .withServiceDatabase(DATABASE)
                 .withPortSettings("PYUSAGE_DEVSTACK_CLICKHOUSE_HTTP_PORT", "PYUSAGE_DEVSTACK_CLICKHOUSE_TCP_PORT");
     }
 
@@ -92,11 +103,9 @@ public final class DevStack implements AutoCloseable {
         kafka.start();
         clickHouse.start();
         // Configured the way an operator would: through the services' environment variables.
-        Map<String, String> variables = new HashMap<>(Map.ofEntries(
-                Map.entry("PYUSAGE_KAFKA_BOOTSTRAP", kafka.bootstrapServers()),
+        Map<String, String> variables = new HashMap<>(kafka.serviceSettings());
+        variables.putAll(Map.ofEntries(
                 Map.entry("PYUSAGE_KAFKA_PARTITIONS", "3"),
-                Map.entry("PYUSAGE_CLICKHOUSE_URL", clickHouse.httpUrl()),
-                Map.entry("PYUSAGE_CLICKHOUSE_PASSWORD", clickHouse.password()),
                 Map.entry("PYUSAGE_COLLECTOR_HOST", LOOPBACK),
                 Map.entry("PYUSAGE_COLLECTOR_UDP_PORT", String.valueOf(ports.collectorUdp())),
                 Map.entry("PYUSAGE_COLLECTOR_HTTP_PORT", String.valueOf(ports.collectorHttp())),
@@ -109,10 +118,20 @@ public final class DevStack implements AutoCloseable {
                 Map.entry("PYUSAGE_QUERY_HTTP_PORT", String.valueOf(ports.queryApi())),
                 Map.entry("PYUSAGE_QUERY_TOKENS", apiToken + "=reader")));
         variables.putAll(settings);
-        Env env = new Env(variables);
-        launch(new CollectorService(CollectorConfig.from(env)));
-        launch(new AggregatorService(AggregatorConfig.from(env)));
-        launch(new QueryApiService(QueryApiConfig.from(env)));
+        // The schema first, as its own step with the one user that may change it; each service then logs in as its own user.
+        LOG.info(SchemaMigrations.migrate(ClickHouseConfig.from(new Env(withClickHouse(variables, clickHouse.serviceSettings(ServiceUser.MIGRATE, DATABASE)))),
+                "the embedded default", MIGRATION_WAIT).describe("ClickHouse database " + DATABASE));
+        launch(new CollectorService(CollectorConfig.from(new Env(variables))));
+        launch(new AggregatorService(AggregatorConfig.from(new Env(withClickHouse(variables, clickHouse.aggregatorSettings(DATABASE))))));
+        launch(new QueryApiService(QueryApiConfig.from(new Env(withClickHouse(variables, clickHouse.serviceSettings(ServiceUser.READER, DATABASE))))));
+    }
+
+    /** The shared settings with one service's ClickHouse login (settings given to the stack still win). */
+    private Map<String, String> withClickHouse(Map<String, String> shared, Map<String, String> login) {
+        Map<String, String> variables = new HashMap<>(shared);
+        variables.putAll(login);
+        variables.putAll(settings);
+        return variables;
     }
 
     /** Each service on a Vert.x of its own, as when it runs alone, so its /metrics holds its own Vert.x meters. */

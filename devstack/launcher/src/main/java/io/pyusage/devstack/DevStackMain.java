@@ -1,6 +1,7 @@
 package io.pyusage.devstack;
 
 import io.pyusage.common.config.Env;
+import io.pyusage.devstack.servers.EmbeddedClickHouse;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -74,8 +75,8 @@ public final class DevStackMain {
         say("grafana: start it with these variables (provisioning loads the data sources and dashboards):");
         say("  GF_PATHS_PROVISIONING=" + dashboards.resolve("provisioning") + " PYUSAGE_DASHBOARDS_DIR=" + dashboards.resolve("json")
                 + " PYUSAGE_GRAFANA_CLICKHOUSE_HOST=" + clickHouse.getHost() + " PYUSAGE_GRAFANA_CLICKHOUSE_PORT=" + clickHouse.getPort()
-                + " PYUSAGE_GRAFANA_CLICKHOUSE_USER=default PYUSAGE_GRAFANA_CLICKHOUSE_PASSWORD=$(cat "
-                + stack.clickHouse().passwordFile() + ") PYUSAGE_GRAFANA_PROMETHEUS_URL=http://127.0.0.1:9090");
+                + " PYUSAGE_GRAFANA_CLICKHOUSE_USER=" + EmbeddedClickHouse.ServiceUser.READER.userName()
+                + " PYUSAGE_GRAFANA_CLICKHOUSE_PASSWORD=$(cat " + stack.clickHouse().passwordFile(EmbeddedClickHouse.ServiceUser.READER) + ") PYUSAGE_GRAFANA_PROMETHEUS_URL=http://127.0.0.1:9090");
         say("prometheus: prometheus --config.file=" + dashboards.resolve("prometheus.yml") + " (scrapes the three services)");
     }
 

@@ -13,7 +13,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A real ClickHouse server (the Debian package's binary) run as a child process with a config, data
@@ -37,6 +40,8 @@ public final class EmbeddedClickHouse implements AutoCloseable {
     public record Tls(Path certificate, Path privateKey, int port) {
     }
     private boolean ownSession;
+    private String serviceDatabase;
+    private final Map<ServiceUser, String> servicePasswords = new EnumMap<>(ServiceUser.class);
     private String httpPortSetting = "another free port";
     private String tcpPortSetting = "another free port";
 
@@ -44,6 +49,77 @@ public final class EmbeddedClickHouse implements AutoCloseable {
         this.dir = dir.toAbsolutePath();
         this.httpPort = httpPort;
         this.tcpPort = tcpPort;
+    }
+
+    /**
+     * The least-privilege users the server defines besides {@code default}, one per job, each with a
+     * random password kept in its own owner-only file. 18.16 knows only two switches per user:
+     * {@code readonly} and {@code allow_ddl} (which also covers ALTER and OPTIMIZE).
+     */
+    public enum ServiceUser {
+        /** Applies the schema migrations: creates the database, tables and views. */
+        MIGRATE("pyusage_migrate", "<allow_ddl>1</allow_ddl>"),
+        /** Inserts what the aggregators consume, and reads what the resend check needs; no DDL. */
+        WRITER("pyusage_writer", "<allow_ddl>0</allow_ddl>"),
+        /** The aggregators' hourly maintenance: drops old partitions, merges ended months, clears columns (ALTER, OPTIMIZE). */
+        MAINTENANCE("pyusage_maintenance", "<allow_ddl>1</allow_ddl>"),
+        /** The query API and Grafana: reads, and sets its own limits per query ({@code readonly=2}). */
+        READER("pyusage_reader", "<readonly>2</readonly><allow_ddl>0</allow_ddl>");
+
+        private final String userName;
+        private final String rights;
+
+        ServiceUser(String userName, String rights) {
+            this.userName = userName;
+            this.rights = rights;
+        }
+
+        public String userName() {
+            return userName;
+        }
+    }
+
+    /** A user name and its password. */
+    public record Login(String user, String password) {
+    }
+
+    /** Restricts the {@link ServiceUser}s to this database (and {@code system}); without it they reach every database, as tests need. */
+    public EmbeddedClickHouse withServiceDatabase(String database) {
+        this.serviceDatabase = database;
+        return this;
+    }
+
+    /** The login of a service user, once the server has started. */
+    public synchronized Login login(ServiceUser serviceUser) {
+        String kept = servicePasswords.get(serviceUser);
+        if (kept == null) {
+            throw new IllegalStateException("the server has not been started");
+        }
+        return new Login(serviceUser.userName(), kept);
+    }
+
+    /** Where a service user's password is kept (owner-only). */
+    public Path passwordFile(ServiceUser serviceUser) {
+        return dir.resolve(serviceUser.userName() + "-password");
+    }
+
+    /**
+     * The settings that connect a service to this server's {@code database} as {@code serviceUser},
+     * as an operator would give them: the URL, the user and its password.
+     */
+    public Map<String, String> serviceSettings(ServiceUser serviceUser, String database) {
+        Login login = login(serviceUser);
+        return Map.of("PYUSAGE_CLICKHOUSE_URL", httpUrl(), "PYUSAGE_CLICKHOUSE_DATABASE", database,
+                "PYUSAGE_CLICKHOUSE_USER", login.user(), "PYUSAGE_CLICKHOUSE_PASSWORD", login.password());
+    }
+
+    /** An aggregator's settings: it writes as {@link ServiceUser#WRITER} and maintains as {@link ServiceUser#MAINTENANCE}. */
+    public Map<String, String> aggregatorSettings(String database) {
+        Map<String, String> settings = new HashMap<>(serviceSettings(ServiceUser.WRITER, database));
+        Login maintenance = login(ServiceUser.MAINTENANCE);
+        settings.put("PYUSAGE_CLICKHOUSE_MAINTENANCE_USER", maintenance.user());
+        settings.put("PYUSAGE_CLICKHOUSE_MAINTENANCE_PASSWORD", maintenance.password());
+        return Map.copyOf(settings);
     }
 
     /** Starts the server in a session of its own (see {@link ChildProcess#start}): for a launcher run from a terminal. */
@@ -127,6 +203,9 @@ public final class EmbeddedClickHouse implements AutoCloseable {
         }
         PrivateFiles.directory(dir);
         password = PrivateFiles.secret(passwordFile(), 32);
+        for (ServiceUser serviceUser : ServiceUser.values()) {
+            servicePasswords.put(serviceUser, PrivateFiles.secret(passwordFile(serviceUser), 32));
+        }
         for (String sub : List.of("data", "tmp", "user_files", "format_schemas", "log")) {
             Files.createDirectories(dir.resolve(sub));
         }
@@ -185,6 +264,37 @@ public final class EmbeddedClickHouse implements AutoCloseable {
         }
     }
 
+    /** The profiles of the {@link ServiceUser}s, as users.xml elements. */
+    private String serviceProfiles() {
+        StringBuilder profiles = new StringBuilder();
+        for (ServiceUser serviceUser : ServiceUser.values()) {
+            profiles.append("""
+                    <%s><max_memory_usage>4000000000</max_memory_usage>%s
+                      <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type></%1$s>
+                    """.formatted(serviceUser.userName(), serviceUser.rights));
+        }
+        return profiles.toString();
+    }
+
+    /** The {@link ServiceUser}s, each with its profile, as users.xml elements. */
+    private String serviceUserEntries() {
+        String databases = serviceDatabase == null ? ""
+                : "<allow_databases><database>" + serviceDatabase + "</database></allow_databases>";
+        StringBuilder users = new StringBuilder();
+        for (ServiceUser serviceUser : ServiceUser.values()) {
+            users.append("""
+                    <%s>
+                      <password_sha256_hex>%s</password_sha256_hex>
+                      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+                      <profile>%1$s</profile>
+                      <quota>default</quota>
+                      %s
+                    </%1$s>
+                    """.formatted(serviceUser.userName(), sha256(servicePasswords.get(serviceUser)), databases));
+        }
+        return users.toString();
+    }
+
     private Path writeConfig() throws IOException {
         Files.writeString(dir.resolve("users.xml"), """
                 <?xml version="1.0"?>
@@ -194,6 +304,7 @@ public final class EmbeddedClickHouse implements AutoCloseable {
                       <max_memory_usage>4000000000</max_memory_usage>
                       <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>
                     </default>
+                    %2$s
                   </profiles>
                   <users>
                     <default>
@@ -202,12 +313,13 @@ public final class EmbeddedClickHouse implements AutoCloseable {
                       <profile>default</profile>
                       <quota>default</quota>
                     </default>
+                    %3$s
                   </users>
                   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
                     <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time>
                   </interval></default></quotas>
                 </yandex>
-                """.formatted(sha256(password)));
+                """.formatted(sha256(password), serviceProfiles(), serviceUserEntries()));
         Path config = dir.resolve("config.xml");
         Files.writeString(config, """
                 <?xml version="1.0"?>

@@ -65,6 +65,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         return process.pid();
     }
 
+    /** The settings that connect a service to this single broker: its address, and topics of one replica. */
+    public Map<String, String> serviceSettings() {
+        return Map.of("PYUSAGE_KAFKA_BOOTSTRAP", bootstrapServers(), "PYUSAGE_KAFKA_REPLICATION", "1",
+                "PYUSAGE_KAFKA_MIN_INSYNC_REPLICAS", "1");
+    }
+
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
     }
