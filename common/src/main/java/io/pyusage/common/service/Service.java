@@ -16,6 +16,7 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.time.Duration;
 import io.pyusage.common.config.Env;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +26,12 @@ public interface Service {
 
     /** Any HTTP method but the standard ones. */
     String UNKNOWN_HTTP_METHOD = "(?!(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|TRACE|CONNECT)$).*";
+
+    /** How long a stopping service may take to drain and commit before the process ends anyway (the aggregator's batch, the collector's buffer). */
+    Duration STOP_TIMEOUT = Duration.ofSeconds(90);
+
+    /** How long Vert.x may take to close once the service has stopped. */
+    Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
     /** How long a request may take to arrive, headers and body, unless a service says otherwise. */
     Duration DEFAULT_REQUEST_DEADLINE = Duration.ofSeconds(10);
@@ -103,6 +110,26 @@ public interface Service {
                     vertx.close();
                     System.exit(1);
                 });
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> service.stop().eventually(vertx::close).await()));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopThenClose(name, service, vertx), name + "-stop"));
+    }
+
+    /**
+     * On SIGTERM: the service's own stop (it drains and commits), then Vert.x, each awaited from this
+     * thread with a bound. Chained on the event loop instead, the close's completion was handed to a
+     * loop that had already ended, so the wait never returned and the process had to be killed.
+     */
+    private static void stopThenClose(String name, Service service, Vertx vertx) {
+        Logger log = LoggerFactory.getLogger(Service.class);
+        try {
+            service.stop().await(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("{} did not stop cleanly: {}", name, e.toString());
+        }
+        try {
+            vertx.close().await(CLOSE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("{}: Vert.x did not close within {} s: {}", name, CLOSE_TIMEOUT.toSeconds(), e.toString());
+        }
+        log.info("{} stopped", name);
     }
 }

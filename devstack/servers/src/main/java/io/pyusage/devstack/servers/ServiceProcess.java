@@ -46,6 +46,16 @@ public final class ServiceProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(jvmArgs);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+        return startCommand(mainClass, command, environment, httpPort, logFile);
+    }
+
+    /**
+     * Runs {@code command} (a service's own start script, say) and returns once its {@code /health}
+     * on {@code httpPort} answers 200; the command must end by exec-ing the JVM, so that the process
+     * stopped is the service itself.
+     */
+    public static ServiceProcess startCommand(String name, List<String> command, Map<String, String> environment, int httpPort,
+                                              Path logFile) throws IOException, InterruptedException {
         Files.createDirectories(logFile.toAbsolutePath().getParent());
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -55,7 +65,7 @@ public final class ServiceProcess implements AutoCloseable {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!service.process.isAlive()) {
-                throw new IOException(mainClass + " exited with code " + service.process.exitValue() + ":\n" + ChildProcess.tail(logFile));
+                throw new IOException(name + " exited with code " + service.process.exitValue() + ":\n" + ChildProcess.tail(logFile));
             }
             try {
                 if (HTTP.send(HttpRequest.newBuilder(URI.create(service.httpUrl() + "/health")).build(),
@@ -68,7 +78,7 @@ public final class ServiceProcess implements AutoCloseable {
             Thread.sleep(200);
         }
         service.close();
-        throw new IOException(mainClass + " did not report healthy within " + START_TIMEOUT + ":\n" + ChildProcess.tail(logFile));
+        throw new IOException(name + " did not report healthy within " + START_TIMEOUT + ":\n" + ChildProcess.tail(logFile));
     }
 
     public String httpUrl() {
