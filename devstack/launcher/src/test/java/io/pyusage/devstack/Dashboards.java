@@ -29,7 +29,7 @@ final class Dashboards {
     private Dashboards() {
     }
 
-    private static Path locate() {
+    static Path locate() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             if (Files.isDirectory(dir.resolve("dashboards/json"))) {
                 return dir.resolve("dashboards");
