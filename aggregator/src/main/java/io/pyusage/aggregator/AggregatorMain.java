@@ -4,7 +4,7 @@ import io.pyusage.common.service.Service;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the Aggregator on its own, configured from environment variables and {@code --env-file} (see docs/configuration.md). When its
+ * Runs the Aggregator on its own, configured from environment variables and {@code --env-file} (see docs/operations.md). When its
  * consumer loop ends on an error, the process exits with status 1, so that its supervisor starts it
  * again instead of leaving a process up that writes nothing.
  */

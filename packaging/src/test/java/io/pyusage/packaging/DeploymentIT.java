@@ -1,6 +1,7 @@
 package io.pyusage.packaging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -155,7 +157,7 @@ class DeploymentIT {
         assertEquals(2, bare.exitCode(), bare.output());
         assertTrue(bare.output().contains("PYUSAGE_KAFKA_BOOTSTRAP is required"), bare.output());
         assertTrue(bare.output().contains("PYUSAGE_CLICKHOUSE_URL is required"), bare.output());
-        assertTrue(!bare.output().contains("\tat "), "no stack trace: " + bare.output());
+        assertFalse(bare.output().contains("\tat "), "no stack trace: " + bare.output());
         Distribution.Result collector = Distribution.run(dist.command("pyusage-collector", List.of()), Map.of(), dir.resolve("bare-collector.log"));
         assertEquals(2, collector.exitCode(), collector.output());
         assertTrue(collector.output().contains("PYUSAGE_KAFKA_BOOTSTRAP is required"), collector.output());
@@ -177,7 +179,7 @@ class DeploymentIT {
                         .replace("/opt/pyusage", dist.home().toString()).replace("/etc/pyusage", etc.toString()));
             }
         }
-        List<String> command = new java.util.ArrayList<>(List.of("systemd-analyze", "verify", "--man=no"));
+        List<String> command = new ArrayList<>(List.of("systemd-analyze", "verify", "--man=no"));
         try (var files = Files.list(units)) {
             files.map(Path::toString).sorted().forEach(command::add);
         }

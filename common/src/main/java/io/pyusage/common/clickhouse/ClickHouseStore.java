@@ -270,7 +270,7 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
         }
 
         /** True when a table or database the statement names does not exist (UNKNOWN_TABLE, UNKNOWN_DATABASE). */
-        public boolean isUnknownTable() {
+        public boolean isUnknownTableOrDatabase() {
             return serverCode == 60 || serverCode == 81;
         }
 

@@ -41,7 +41,7 @@ public final class SchemaCheck {
         try {
             version = store.query("SELECT max(version) AS version FROM schema_migrations").get(0).get("version").asInt();
         } catch (ClickHouseException e) {
-            if (!e.isUnknownTable()) {
+            if (!e.isUnknownTableOrDatabase()) {
                 throw e;
             }
             version = 0;

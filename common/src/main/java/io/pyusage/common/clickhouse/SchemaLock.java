@@ -1,10 +1,10 @@
 package io.pyusage.common.clickhouse;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.pyusage.common.clickhouse.ClickHouseStore.ClickHouseException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * The lock a migration run holds, so that two runs at once (two hosts upgrading together) never
@@ -60,12 +60,16 @@ public final class SchemaLock implements AutoCloseable {
     public static boolean release(SqlRunner store) {
         boolean held = !store.query("SELECT name FROM system.tables WHERE database = currentDatabase() AND name = "
                 + Sql.string(TABLE)).isEmpty();
-        store.execute("DROP TABLE IF EXISTS " + TABLE);
+        drop(store);
         return held;
+    }
+
+    private static void drop(SqlRunner store) {
+        store.execute("DROP TABLE IF EXISTS " + TABLE);
     }
 
     @Override
     public void close() {
-        store.execute("DROP TABLE IF EXISTS " + TABLE);
+        drop(store);
     }
 }

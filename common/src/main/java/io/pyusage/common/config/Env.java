@@ -1,8 +1,8 @@
 package io.pyusage.common.config;
 
 import java.net.URI;
-import java.time.Duration;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -67,11 +67,12 @@ public final class Env {
 
     /** A required http(s) URL (see {@link #required}); an unusable placeholder when missing, as the configuration is then refused. */
     public URI requiredHttpUrl(String name, String purpose) {
+        String unset = "http://unset.invalid";
         if (string(name, null) == null) {
             required(name, purpose);
-            return URI.create("http://unset.invalid");
+            return URI.create(unset);
         }
-        return httpUrl(name, "http://unset.invalid");
+        return httpUrl(name, unset);
     }
 
     public int integer(String name, int defaultValue, int min, int max) {

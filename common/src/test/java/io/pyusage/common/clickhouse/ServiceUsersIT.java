@@ -19,8 +19,13 @@ class ServiceUsersIT {
             """;
 
     private static ClickHouseStore as(ServiceUser serviceUser, ClickHouseConfig database) {
+        return as(serviceUser, database, Map.of());
+    }
+
+    /** A connection as {@code serviceUser} whose every request carries {@code settings}, as the query API's does. */
+    private static ClickHouseStore as(ServiceUser serviceUser, ClickHouseConfig database, Map<String, String> settings) {
         EmbeddedClickHouse.Login login = TestClickHouse.server().login(serviceUser);
-        return new ClickHouseStore(database.withLogin(login.user(), login.password()));
+        return new ClickHouseStore(database.withLogin(login.user(), login.password()), settings);
     }
 
     private static void assertRefused(ClickHouseStore store, String statement, int code) {
@@ -32,8 +37,7 @@ class ServiceUsersIT {
     @Test
     void theReaderReadsAndSetsItsLimitsButChangesNothing() {
         ClickHouseConfig database = TestClickHouse.migratedDatabase("reader_rights");
-        try (ClickHouseStore reader = new ClickHouseStore(database.withLogin(ServiceUser.READER.userName(),
-                TestClickHouse.server().login(ServiceUser.READER).password()), Map.of("readonly", "2", "max_execution_time", "5"))) {
+        try (ClickHouseStore reader = as(ServiceUser.READER, database, Map.of("readonly", "2", "max_execution_time", "5"))) {
             assertEquals(0, reader.query("SELECT count() AS n FROM starts").get(0).get("n").asInt());
             // 164 READONLY: refused by the server, whatever the query API would send.
             ClickHouseStore.ClickHouseException insert = assertThrows(ClickHouseStore.ClickHouseException.class,
