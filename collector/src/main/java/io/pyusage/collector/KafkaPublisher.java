@@ -101,7 +101,7 @@ public final class KafkaPublisher implements AutoCloseable {
     }
 
     /** Creates the topic if it is missing (see {@link KafkaTopics}). */
-    public void ensureTopic() throws InterruptedException, ExecutionException, TimeoutException {
+    public void ensureTopic() throws InterruptedException, ExecutionException {
         KafkaTopics.ensure(settings, settings.topic(), settings.partitions());
     }
 

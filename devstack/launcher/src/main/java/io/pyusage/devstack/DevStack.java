@@ -11,6 +11,7 @@ import io.pyusage.common.service.Service;
 import io.pyusage.devstack.servers.EmbeddedClickHouse;
 import io.pyusage.devstack.servers.EmbeddedClickHouse.ServiceUser;
 import io.pyusage.devstack.servers.EmbeddedKafka;
+import io.pyusage.devstack.servers.KafkaSaslSsl;
 import io.pyusage.devstack.servers.PrivateFiles;
 import io.pyusage.devstack.servers.PortCheck;
 import io.pyusage.query.ApiTokens;
@@ -53,7 +54,8 @@ public final class DevStack implements AutoCloseable {
     private final String apiToken;
     private final Map<String, String> settings;
 
-    private DevStack(Path stateDir, DevStackPorts ports, Map<String, String> settings) throws IOException {
+    private DevStack(Path stateDir, DevStackPorts ports, Map<String, String> settings, boolean kafkaSaslSsl)
+            throws IOException, InterruptedException {
         this.ports = ports;
         this.settings = Map.copyOf(settings);
         PrivateFiles.directory(stateDir);
@@ -61,6 +63,9 @@ public final class DevStack implements AutoCloseable {
         // Servers in sessions of their own: a Ctrl-C stops the services first, then them (see close()).
         this.kafka = new EmbeddedKafka(stateDir.resolve("kafka"), ports.kafka(), ports.kafkaController()).inOwnSession()
                 .withPortSettings("PYUSAGE_DEVSTACK_KAFKA_PORT", "PYUSAGE_DEVSTACK_KAFKA_CONTROLLER_PORT");
+        if (kafkaSaslSsl) {
+            kafka.withSaslSsl(KafkaSaslSsl.in(stateDir.resolve("kafka-tls")));
+        }
         this.clickHouse = new EmbeddedClickHouse(stateDir.resolve("clickhouse"), ports.clickHouseHttp(), ports.clickHouseTcp()).inOwnSession()
                 .withServiceDatabase(DATABASE)
                 .withPortSettings("PYUSAGE_DEVSTACK_CLICKHOUSE_HTTP_PORT", "PYUSAGE_DEVSTACK_CLICKHOUSE_TCP_PORT");
@@ -83,7 +88,18 @@ public final class DevStack implements AutoCloseable {
 
     /** As {@link #start(Path, DevStackPorts)}, with further service settings (a token, TLS files) over the defaults. */
     public static DevStack start(Path stateDir, DevStackPorts ports, Map<String, String> settings) throws Exception {
-        DevStack stack = new DevStack(stateDir, ports, settings);
+        return start(new DevStack(stateDir, ports, settings, false));
+    }
+
+    /**
+     * As {@link #start(Path, DevStackPorts, Map)} with a broker that speaks only SASL_SSL (SCRAM): the
+     * services log in with the client properties file the broker's directory holds.
+     */
+    public static DevStack startWithKafkaSaslSsl(Path stateDir, DevStackPorts ports, Map<String, String> settings) throws Exception {
+        return start(new DevStack(stateDir, ports, settings, true));
+    }
+
+    private static DevStack start(DevStack stack) throws Exception {
         try {
             stack.startAll();
             return stack;

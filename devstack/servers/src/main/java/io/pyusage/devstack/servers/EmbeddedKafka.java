@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -35,6 +36,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private boolean ownSession;
     private String portSetting = "another free port";
     private String controllerPortSetting = "another free port";
+    private KafkaSaslSsl saslSsl;
 
     public EmbeddedKafka(Path dir, int port, int controllerPort) {
         this.dir = dir.toAbsolutePath();
@@ -45,6 +47,15 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** Starts the broker in a session of its own (see {@link ChildProcess#start}): for a launcher run from a terminal. */
     public EmbeddedKafka inOwnSession() {
         ownSession = true;
+        return this;
+    }
+
+    /**
+     * Makes the client listener SASL_SSL with SCRAM (the broker's own traffic uses it too) instead of
+     * plaintext; the log directory must be formatted with it, as the SCRAM logins are made then.
+     */
+    public EmbeddedKafka withSaslSsl(KafkaSaslSsl saslSsl) {
+        this.saslSsl = saslSsl;
         return this;
     }
 
@@ -65,10 +76,31 @@ public final class EmbeddedKafka implements AutoCloseable {
         return process.pid();
     }
 
-    /** The settings that connect a service to this single broker: its address, and topics of one replica. */
+    /**
+     * The settings that connect a service to this single broker: its address, topics of one replica,
+     * and with SASL_SSL the client properties file that logs in as the services' user.
+     */
     public Map<String, String> serviceSettings() {
-        return Map.of("PYUSAGE_KAFKA_BOOTSTRAP", bootstrapServers(), "PYUSAGE_KAFKA_REPLICATION", "1",
-                "PYUSAGE_KAFKA_MIN_INSYNC_REPLICAS", "1");
+        Map<String, String> settings = new HashMap<>(Map.of("PYUSAGE_KAFKA_BOOTSTRAP", bootstrapServers(),
+                "PYUSAGE_KAFKA_REPLICATION", "1", "PYUSAGE_KAFKA_MIN_INSYNC_REPLICAS", "1"));
+        if (saslSsl != null) {
+            settings.put("PYUSAGE_KAFKA_CONFIG_FILE", clientPropertiesFile().toString());
+        }
+        return Map.copyOf(settings);
+    }
+
+    /** A client's configuration for this broker: its address, and with SASL_SSL the services' login. */
+    public Map<String, Object> clientConfig() {
+        Map<String, Object> config = new HashMap<>();
+        if (saslSsl != null) {
+            config.putAll(saslSsl.serviceClientProperties());
+        }
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        return config;
+    }
+
+    private Path clientPropertiesFile() {
+        return dir.resolve("client.properties");
     }
 
     public String bootstrapServers() {
@@ -82,10 +114,16 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         PrivateFiles.directory(dir);
         Path properties = writeServerProperties();
+        if (saslSsl != null) {
+            KafkaSaslSsl.writeProperties(clientPropertiesFile(), saslSsl.serviceClientProperties());
+        }
         if (!Files.exists(dir.resolve("data/meta.properties"))) {
-            ChildProcess.runToCompletion("kafka storage format",
-                    javaCommand("kafka.tools.StorageTool", "format", "--ignore-formatted",
-                            "--cluster-id", Uuid.randomUuid().toString(), "--config", properties.toString()),
+            List<String> format = new ArrayList<>(List.of("format", "--ignore-formatted",
+                    "--cluster-id", Uuid.randomUuid().toString(), "--config", properties.toString()));
+            if (saslSsl != null) {
+                format.addAll(saslSsl.scramCredentials());
+            }
+            ChildProcess.runToCompletion("kafka storage format", javaCommand("kafka.tools.StorageTool", format.toArray(String[]::new)),
                     dir, dir.resolve("format.log"), Duration.ofSeconds(60));
         }
         process = ChildProcess.start("kafka broker", javaCommand("kafka.Kafka", properties.toString()),
@@ -116,10 +154,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
-        try (Admin admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000))) {
+        Map<String, Object> config = clientConfig();
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000);
+        try (Admin admin = Admin.create(config)) {
             var cluster = admin.describeCluster();
             if (cluster.nodes().get(3, TimeUnit.SECONDS).isEmpty()) {
                 return false;
@@ -152,11 +190,15 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.setProperty("process.roles", "broker,controller");
         p.setProperty("node.id", "1");
         p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        String listener = saslSsl == null ? "PLAINTEXT" : "SASL_SSL";
+        p.setProperty("listeners", listener + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.setProperty("advertised.listeners", listener + "://127.0.0.1:" + port);
         p.setProperty("controller.listener.names", "CONTROLLER");
-        p.setProperty("inter.broker.listener.name", "PLAINTEXT");
-        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.setProperty("inter.broker.listener.name", listener);
+        p.setProperty("listener.security.protocol.map", listener + ":" + listener + ",CONTROLLER:PLAINTEXT");
+        if (saslSsl != null) {
+            saslSsl.brokerProperties().forEach(p::setProperty);
+        }
         p.setProperty("log.dirs", dir.resolve("data").toString());
         // One node: internal topics cannot have more than one replica.
         p.setProperty("offsets.topic.replication.factor", "1");
