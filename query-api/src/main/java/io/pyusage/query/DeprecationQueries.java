@@ -1,6 +1,8 @@
 package io.pyusage.query;
 
 import io.pyusage.common.clickhouse.Sql;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The report the platform team reads before removing a base version: who still starts Python on it,
@@ -60,6 +62,9 @@ public final class DeprecationQueries {
     /** The report's packages (see {@link Packages}). */
     public static Packages packages(Filters filters, String target) {
         Filters onBase = onBase(filters);
+        if (onBase.fits(Filters.Table.BASES)) {
+            return fromBaseEnvironments(onBase, target(target));
+        }
         EnvironmentDays days = EnvironmentDays.of(onBase, "1");
         String used = "SELECT env_id, %s AS used, 0 AS target FROM (%s) AS base_days GROUP BY env_id".formatted(days.starts(), days.rows());
         String query = """
@@ -84,6 +89,46 @@ public final class DeprecationQueries {
         return new Packages(
                 query.formatted("sum(env_starts)", ",\n       countIf(env_starts > 0) > environments AS repeated", used, onTarget, MAX_PACKAGES),
                 query.formatted(summedOnce("env_id", "env_starts"), "", used, onTarget, MAX_PACKAGES));
+    }
+
+    /**
+     * The report's packages from the environments by base: the base's environments with starts in
+     * the window (whole months and the days around them), their packages from
+     * {@code environment_package_lists} by id, each distinct environment and package once (a list
+     * stored twice or in two parts counts once, so the plain form never marks a repeat), and ready
+     * when an environment ever seen on the target holds it.
+     */
+    private static Packages fromBaseEnvironments(Filters filters, String target) {
+        WholeMonths months = WholeMonths.of(filters.window());
+        String base = Sql.string(filters.base());
+        List<String> parts = new ArrayList<>();
+        if (months.any()) {
+            parts.add("SELECT env_id, starts FROM base_environment_months WHERE base = %s AND %s".formatted(base, months.months()));
+        }
+        parts.add("SELECT env_id, starts FROM base_environment_days WHERE %s%s".formatted(filters.condition(Filters.Table.BASES),
+                months.any() ? " AND " + months.daysAround() : ""));
+        String used = "SELECT env_id, countMerge(starts) AS env_starts FROM (%s) AS months_and_days GROUP BY env_id"
+                .formatted(String.join("\nUNION ALL\n", parts));
+        String query = """
+                SELECT name, version, uniqExact(env_id) AS environments, sum(env_starts) AS starts, max(on_target) AS ready%s
+                FROM (
+                    SELECT env_id, env_starts, splitByChar(' ', package)[1] AS name, splitByChar(' ', package)[2] AS version,
+                           package IN (
+                               SELECT DISTINCT toString(target_package) FROM environment_package_lists ARRAY JOIN packages AS target_package
+                               WHERE env_id IN (SELECT env_id FROM base_environment_months WHERE base = %s)) AS on_target
+                    FROM (%s) AS used
+                    ALL INNER JOIN (
+                        SELECT DISTINCT env_id, toString(listed_package) AS package FROM environment_package_lists ARRAY JOIN packages AS listed_package
+                        WHERE env_id IN (SELECT env_id FROM (%s) AS used_ids)
+                    ) AS listed USING env_id
+                ) AS packages_used
+                GROUP BY name, version
+                HAVING starts > 0
+                ORDER BY ready, environments DESC, name, version
+                LIMIT %d""";
+        String onTarget = Sql.string(target);
+        return new Packages(query.formatted(",\n       0 AS repeated", onTarget, used, used, MAX_PACKAGES),
+                query.formatted("", onTarget, used, used, MAX_PACKAGES));
     }
 
     /**

@@ -39,6 +39,11 @@ public record Filters(TimeWindow window, String base, String python, String host
         return new Filters(other, base, python, host, user, ci);
     }
 
+    /** The same filters on one base. */
+    public Filters withBase(String name) {
+        return new Filters(window, checked("base", name), python, host, user, ci);
+    }
+
     /** The same filters for one user's starts (the path names the user). */
     public Filters forUser(String name) {
         return new Filters(window, base, python, host, checked("user", name), ci);
@@ -59,6 +64,8 @@ public record Filters(TimeWindow window, String base, String python, String host
         DAILY_STARTS(true, false, false, true),
         /** Environment, day, base. */
         DAILY_ENVIRONMENTS(false, false, false, false),
+        /** Base, and month ({@code base_months}) or day ({@code base_days}). */
+        BASES(false, false, false, false),
         /** Every filtered column but {@code ci}. */
         DAILY_HOSTS(true, true, true, false),
         /**

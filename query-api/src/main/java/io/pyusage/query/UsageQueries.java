@@ -1,19 +1,24 @@
 package io.pyusage.query;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /** Lists over all starts, from the daily rollup where it answers them. */
 public final class UsageQueries {
+
+    private static final String BASE_ROWS =
+            "SELECT base, starts, users, hosts, environments, %s AS first, %s AS last FROM %s WHERE %s";
 
     private UsageQueries() {
     }
 
     /**
      * {@code GET /api/v1/bases}: per base version, starts, users, hosts, environments, and the first
-     * and last day seen. From the rollups (starts, users and hosts from {@code daily_starts},
-     * environments from {@code daily_environments}) when the filters ask only for a window and a
-     * base, else from the raw starts; the numbers are the same either way.
+     * and last day seen. From {@code base_months} and {@code base_days} when the filters ask only for
+     * a window and a base, else from the raw starts; the numbers are the same either way.
      */
     public static ListQuery bases(Filters filters) {
-        if (!filters.fits(Filters.Table.DAILY_ENVIRONMENTS)) {
+        if (!filters.fits(Filters.Table.BASES)) {
             return new ListQuery("""
                     SELECT base, count() AS starts, uniqExact(user) AS users, uniqExact(host) AS hosts,
                            uniqExact(env_id) AS environments, toString(min(day)) AS first_seen, toString(max(day)) AS last_seen
@@ -22,20 +27,24 @@ public final class UsageQueries {
                     GROUP BY base
                     ORDER BY base""".formatted(filters.startsCondition()));
         }
+        // Whole months from base_months, the days around them from base_days: a row per base and month or day.
+        WholeMonths months = WholeMonths.of(filters.window());
+        String bases = filters.attributes(Filters.Table.BASES);
+        List<String> parts = new ArrayList<>();
+        if (months.any()) {
+            parts.add(BASE_ROWS.formatted("finalizeAggregation(first_day)", "finalizeAggregation(last_day)", "base_months",
+                    months.months() + " AND " + bases));
+        }
+        parts.add(BASE_ROWS.formatted("day", "day", "base_days", filters.condition(Filters.Table.BASES)
+                + (months.any() ? " AND " + months.daysAround() : "")));
         return new ListQuery("""
-                SELECT base, starts, users, hosts, environments, first_seen, last_seen
-                FROM (SELECT base, countMerge(starts) AS starts, uniqMerge(users) AS users, uniqMerge(hosts) AS hosts,
-                             toString(min(day)) AS first_seen, toString(max(day)) AS last_seen
-                      FROM daily_starts
-                      WHERE %s
-                      GROUP BY base) AS totals
-                ALL INNER JOIN (SELECT base, uniqExact(env_id) AS environments
-                                FROM daily_environments
-                                WHERE %s
-                                GROUP BY base) AS used
-                USING base
-                ORDER BY base""".formatted(filters.condition(Filters.Table.DAILY_STARTS),
-                filters.condition(Filters.Table.DAILY_ENVIRONMENTS)));
+                SELECT base, countMerge(starts) AS starts, uniqMerge(users) AS users, uniqMerge(hosts) AS hosts,
+                       uniqExactMerge(environments) AS environments, toString(min(first)) AS first_seen, toString(max(last)) AS last_seen
+                FROM (
+                %s
+                ) AS months_and_days
+                GROUP BY base
+                ORDER BY base""".formatted(String.join("\nUNION ALL\n", parts)));
     }
 
     /**

@@ -59,6 +59,18 @@ public final class SchemaMigrations {
     private static final String MONTHLY_USER_HOSTS_SELECT = startsGrouped(MONTHLY_ENVIRONMENTS_SELECTED, MONTHLY_ENVIRONMENTS_KEYS,
             "uniqState(host) AS hosts");
 
+    // The bases page: per base and month or day, every count it shows as one pre-merged state.
+    private static final String BASE_COUNTS = "countState() AS starts, uniqState(user) AS users, uniqState(host) AS hosts, "
+            + "uniqExactState(env_id) AS environments, minState(day) AS first_day, maxState(day) AS last_day";
+    private static final String BASE_COLUMNS = """
+                        starts AggregateFunction(count),
+                        users AggregateFunction(uniq, String),
+                        hosts AggregateFunction(uniq, String),
+                        environments AggregateFunction(uniqExact, UInt64),
+                        first_day AggregateFunction(min, Date),
+                        last_day AggregateFunction(max, Date)
+            """;
+
     private static final String ENVIRONMENTS_SELECT = """
             SELECT env_id, min(first_seen) AS first_seen
             FROM environment_packages
@@ -279,7 +291,58 @@ public final class SchemaMigrations {
             // A start whose clock was far from the collector's is stored at its arrival and marked, so
             // that no sender can date starts into months (and partitions) of its choosing.
             new Migration(12, "starts marked when their clock was far off",
-                    Migration.addColumn("starts", "clock_skewed", "UInt8")));
+                    Migration.addColumn("starts", "clock_skewed", "UInt8")),
+            // The bases page as a range read: a base's months, and the days around them, each one row
+            // of pre-merged states, sorted by base. It merged every day's states of daily_starts and
+            // every environment's row of daily_environments before. Kept as long as the daily rollups;
+            // the backfill covers the starts still stored.
+            new Migration(13, "bases by month and by day",
+                    Migration.sql("""
+                    CREATE TABLE IF NOT EXISTS base_months (
+                        base String,
+                        month Date,
+                    %s) ENGINE = AggregatingMergeTree()
+                    PARTITION BY toYYYYMM(month)
+                    ORDER BY (base, month)
+                    """.formatted(BASE_COLUMNS)),
+                    Migration.filledByView("base_months", startsGrouped("base, toStartOfMonth(day) AS month", "base, month", BASE_COUNTS)),
+                    Migration.sql("""
+                    CREATE TABLE IF NOT EXISTS base_days (
+                        base String,
+                        day Date,
+                    %s) ENGINE = AggregatingMergeTree()
+                    PARTITION BY toYYYYMM(day)
+                    ORDER BY (base, day)
+                    """.formatted(BASE_COLUMNS)),
+                    Migration.filledByView("base_days", startsGrouped("base, day", "base, day", BASE_COUNTS))),
+            // The deprecation report as range reads: a base's environments with their starts, per month
+            // and per day, sorted by base; their packages then come from environment_package_lists by
+            // id. It joined every environment_packages row to both bases' environments before. Kept as
+            // long as the daily rollups (the report's target side asks for every environment ever seen).
+            new Migration(14, "environments by base",
+                    Migration.sql("""
+                    CREATE TABLE IF NOT EXISTS base_environment_months (
+                        base String,
+                        month Date,
+                        env_id UInt64,
+                        starts AggregateFunction(count)
+                    ) ENGINE = AggregatingMergeTree()
+                    PARTITION BY toYYYYMM(month)
+                    ORDER BY (base, month, env_id)
+                    """),
+                    Migration.filledByView("base_environment_months",
+                            startsGrouped("base, toStartOfMonth(day) AS month, env_id", "base, month, env_id", "countState() AS starts")),
+                    Migration.sql("""
+                    CREATE TABLE IF NOT EXISTS base_environment_days (
+                        base String,
+                        day Date,
+                        env_id UInt64,
+                        starts AggregateFunction(count)
+                    ) ENGINE = AggregatingMergeTree()
+                    PARTITION BY toYYYYMM(day)
+                    ORDER BY (base, day, env_id)
+                    """),
+                    Migration.filledByView("base_environment_days", startsGrouped("base, day, env_id", "base, day, env_id", "countState() AS starts"))));
 
     /** What the migrations' statements need: 18.16 creates LowCardinality columns only when asked (later releases ignore it). */
     public static final Map<String, String> SETTINGS = Map.of("allow_experimental_low_cardinality_type", "1");
