@@ -7,6 +7,7 @@ import io.pyusage.aggregator.AggregatorMain;
 import io.pyusage.aggregator.AggregatorService;
 import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.common.clickhouse.ClickHouseStore;
+import io.pyusage.common.clickhouse.SchemaMigrations;
 import io.pyusage.common.config.Env;
 import io.pyusage.common.config.KafkaSettings;
 import io.pyusage.common.config.KafkaTopics;
@@ -54,6 +55,9 @@ public final class AggregatorBenchmark {
     /** No start written for this long: the aggregator is stuck, the figures would mean nothing. */
     private static final Duration STALLED = Duration.ofSeconds(60);
 
+    /** The schema version before the rollups sorted by base (migrations 13 and 14). */
+    private static final int BEFORE_BASE_ROLLUPS = 12;
+
     private AggregatorBenchmark() {
     }
 
@@ -68,8 +72,12 @@ public final class AggregatorBenchmark {
             fill(kafka.bootstrapServers(), settings.otherPopulation(1, 1_000), WARM_UP);
             fill(kafka.bootstrapServers(), settings, RECORDS);
 
-            double baseline = bulkInsert(clickHouse, settings, false).startsPerSecond();
-            double rowBinaryCpu = bulkInsert(clickHouse, settings, true).clickHouseCpuSeconds();
+            double baseline = bulkInsert(clickHouse, settings, false, SchemaMigrations.LATEST).startsPerSecond();
+            double rowBinaryCpu = bulkInsert(clickHouse, settings, true, SchemaMigrations.LATEST).clickHouseCpuSeconds();
+            // What the views of the base rollups cost at insert time: the same rows into the schema before them.
+            double withoutBaseViews = bulkInsert(clickHouse, settings, false, BEFORE_BASE_ROLLUPS).startsPerSecond();
+            say("insert cost of the base rollups' views: %,.0f starts/s with them, %,.0f without (schema %d): ratio %.2f",
+                    baseline, withoutBaseViews, BEFORE_BASE_ROLLUPS, baseline / withoutBaseViews);
 
             ClickHouseConfig drained = BenchDatabases.on(clickHouse, "pyusage");
             int port = FreePorts.next();
@@ -184,9 +192,10 @@ public final class AggregatorBenchmark {
      * own. As {@code JSONEachRow}: the baseline; as {@code RowBinary}: what ClickHouse takes of the
      * aggregator's own format, on an otherwise idle machine.
      */
-    private static BulkInsert bulkInsert(EmbeddedClickHouse clickHouse, SyntheticYear.Settings settings, boolean rowBinary) throws Exception {
+    private static BulkInsert bulkInsert(EmbeddedClickHouse clickHouse, SyntheticYear.Settings settings, boolean rowBinary, int schema)
+            throws Exception {
         String format = rowBinary ? "RowBinary" : "JSONEachRow";
-        try (ClickHouseStore store = new ClickHouseStore(BenchDatabases.migrated(clickHouse, "bulk_" + format.toLowerCase()))) {
+        try (ClickHouseStore store = new ClickHouseStore(BenchDatabases.migratedTo(clickHouse, "bulk_" + format.toLowerCase() + "_" + schema, schema))) {
             BulkLoader loader = new BulkLoader(store, BATCH, rowBinary);
             CpuTime cpu = CpuTime.of(clickHouse.pid());
             new SyntheticYear(settings).forEachStart(RECORDS, loader::add);

@@ -27,6 +27,16 @@ final class BenchDatabases {
         return config;
     }
 
+    /** The database {@code name} on {@code server}, created and migrated up to schema {@code version}. */
+    static ClickHouseConfig migratedTo(EmbeddedClickHouse server, String name, int version) {
+        ClickHouseConfig config = on(server, name);
+        SchemaMigrations.createDatabase(config);
+        try (ClickHouseStore store = new ClickHouseStore(config, SchemaMigrations.SETTINGS)) {
+            SchemaMigrations.apply(store, SchemaMigrations.ALL.stream().filter(m -> m.version() <= version).toList());
+        }
+        return config;
+    }
+
     /**
      * Waits, at most {@code atMost}, until the server runs no merge (the parts of a load are merged: their
      * CPU is not the next measurement's); returns how many were still running when it stopped waiting.

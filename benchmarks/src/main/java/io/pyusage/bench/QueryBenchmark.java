@@ -24,7 +24,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Collections;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.function.IntFunction;
 
 /**
@@ -43,6 +51,9 @@ public final class QueryBenchmark {
     private static final int REQUESTS = Integer.getInteger("bench.requests", 100);
     private static final int WARM_UP = Integer.getInteger("bench.warmUp", 20);
     private static final Duration MERGES_END = Duration.ofMinutes(10);
+    private static final int CLIENTS = Integer.getInteger("bench.clients", 8);
+    /** Rounds over every endpoint that each concurrent client sends. */
+    private static final int CLIENT_ROUNDS = Integer.getInteger("bench.clientRounds", 4);
     private static final String[] WINDOWS = {"", "since=30d", "since=12w", "since=180d", "since=365d"};
 
     private QueryBenchmark() {
@@ -62,12 +73,15 @@ public final class QueryBenchmark {
             }
             int port = FreePorts.next();
             Vertx vertx = Vertx.vertx();
+            // A reader token per concurrent client, as a support team and a few dashboards each have their own.
+            List<String> tokens = IntStream.range(0, CLIENTS).mapToObj(c -> "bench-reader-token-" + c).toList();
             QueryApiService api = new QueryApiService(QueryApiConfig.from(new Env(Map.of("PYUSAGE_QUERY_HOST", "127.0.0.1",
                     "PYUSAGE_QUERY_HTTP_PORT", String.valueOf(port), "PYUSAGE_CLICKHOUSE_URL", server.httpUrl(),
-                    "PYUSAGE_CLICKHOUSE_DATABASE", "pyusage", "PYUSAGE_CLICKHOUSE_PASSWORD", server.password()))));
+                    "PYUSAGE_CLICKHOUSE_DATABASE", "pyusage", "PYUSAGE_CLICKHOUSE_PASSWORD", server.password(),
+                    "PYUSAGE_QUERY_TOKENS", tokens.stream().map(t -> t + "=reader").collect(Collectors.joining(","))))));
             api.start(vertx).await(60, TimeUnit.SECONDS);
             try {
-                run("http://127.0.0.1:" + port, server.urlWithCredentials(), values);
+                run("http://127.0.0.1:" + port, server.urlWithCredentials(), values, tokens);
             } finally {
                 api.stop().await(30, TimeUnit.SECONDS);
                 vertx.close().await(30, TimeUnit.SECONDS);
@@ -92,17 +106,18 @@ public final class QueryBenchmark {
         say("merges after the load: %s after %.0f s", running == 0 ? "ended" : running + " still running", (System.nanoTime() - begin) / 1e9);
     }
 
-    private static void run(String api, String clickHouse, Map<String, List<String>> values) throws Exception {
+    private static void run(String api, String clickHouse, Map<String, List<String>> values, List<String> tokens) throws Exception {
+        String token = tokens.get(0);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         IntFunction<String> baseline = i -> clickHouse + "&database=pyusage&query="
                 + enc("SELECT count() FROM starts WHERE day >= today() - " + (30 + i % 5 * 80));
-        timed(WARM_UP, baseline, http);
+        timed(WARM_UP, baseline, http, null);
         for (IntFunction<String> endpoint : endpoints(api, values, new Random(11)).values()) {
-            timed(WARM_UP, endpoint, http);
+            timed(WARM_UP, endpoint, http, token);
         }
         say("warm-up: %d requests to each endpoint (drawn with another seed than the measured ones)", WARM_UP);
 
-        double[] baselineTimes = timed(REQUESTS, baseline, http);
+        double[] baselineTimes = timed(REQUESTS, baseline, http, null);
         if (baselineTimes[REQUESTS] > 0) {
             throw new IllegalStateException("the baseline count failed " + (int) baselineTimes[REQUESTS] + " times: no figure would mean anything");
         }
@@ -111,11 +126,12 @@ public final class QueryBenchmark {
                 percentile(baselineTimes, 50), baselineP95);
         System.out.printf("%-30s %9s %9s %15s %12s %7s%n", "endpoint", "p50 ms", "p95 ms", "p95 / baseline", "target", "errors");
         for (Map.Entry<String, IntFunction<String>> endpoint : endpoints(api, values, new Random(7)).entrySet()) {
-            double[] times = timed(REQUESTS, endpoint.getValue(), http);
+            double[] times = timed(REQUESTS, endpoint.getValue(), http, token);
             String target = endpoint.getKey().startsWith("reports") ? "10" : "4";
             System.out.printf("%-30s %9.1f %9.1f %15.1f %12s %7.0f%n", endpoint.getKey(), percentile(times, 50), percentile(times, 95),
                     percentile(times, 95) / baselineP95, target, times[REQUESTS]);
         }
+        concurrently(api, values, tokens, baselineP95);
     }
 
     /** Each endpoint's i-th request, its package, user or host drawn with {@code random}. */
@@ -140,11 +156,57 @@ public final class QueryBenchmark {
         return endpoints;
     }
 
+    /**
+     * {@link #CLIENTS} clients at once, each with its own token, each sending {@link #CLIENT_ROUNDS}
+     * rounds of the mixed requests (every endpoint once a round, starting at a different one): the
+     * requests per second of all of them, and each endpoint's p95 under that load.
+     */
+    private static void concurrently(String api, Map<String, List<String>> values, List<String> tokens, double baselineP95) throws Exception {
+        Map<String, List<Double>> byEndpoint = new ConcurrentHashMap<>();
+        AtomicInteger errors = new AtomicInteger();
+        ExecutorService clients = Executors.newFixedThreadPool(tokens.size());
+        List<Future<?>> running = new ArrayList<>();
+        long begin = System.nanoTime();
+        for (int c = 0; c < tokens.size(); c++) {
+            int client = c;
+            running.add(clients.submit(() -> {
+                HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+                List<Map.Entry<String, IntFunction<String>>> endpoints = new ArrayList<>(endpoints(api, values, new Random(100 + client)).entrySet());
+                for (int i = 0; i < CLIENT_ROUNDS * endpoints.size(); i++) {
+                    Map.Entry<String, IntFunction<String>> endpoint = endpoints.get((i + client) % endpoints.size());
+                    double[] one = timed(1, j -> endpoint.getValue().apply(client + j), http, tokens.get(client));
+                    byEndpoint.computeIfAbsent(endpoint.getKey(), k -> Collections.synchronizedList(new ArrayList<>())).add(one[0]);
+                    errors.addAndGet((int) one[1]);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> client : running) {
+            client.get();
+        }
+        double seconds = (System.nanoTime() - begin) / 1e9;
+        clients.shutdown();
+        int requests = byEndpoint.values().stream().mapToInt(List::size).sum();
+        say("%d clients at once, each with its own token: %,d requests in %.1f s, %.1f requests/s, %d errors",
+                tokens.size(), requests, seconds, requests / seconds, errors.get());
+        System.out.printf("%-30s %9s %9s %15s%n", "endpoint (8 clients)", "p50 ms", "p95 ms", "p95 / baseline");
+        for (String endpoint : endpoints(api, values, new Random(7)).keySet()) {
+            double[] times = byEndpoint.get(endpoint).stream().mapToDouble(Double::doubleValue).toArray();
+            double[] withErrorSlot = Arrays.copyOf(times, times.length + 1);
+            System.out.printf("%-30s %9.1f %9.1f %15.1f%n", endpoint, percentile(withErrorSlot, 50), percentile(withErrorSlot, 95),
+                    percentile(withErrorSlot, 95) / baselineP95);
+        }
+    }
+
     /** Times each request; the last slot counts the answers that were not 200 (e.g. 422 over a limit), printed as errors. */
-    private static double[] timed(int count, IntFunction<String> urls, HttpClient http) throws Exception {
+    private static double[] timed(int count, IntFunction<String> urls, HttpClient http, String token) throws Exception {
         double[] millis = new double[count + 1];
         for (int i = 0; i < count; i++) {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(urls.apply(i))).timeout(Duration.ofMinutes(2)).build();
+            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(urls.apply(i))).timeout(Duration.ofMinutes(2));
+            if (token != null) {
+                builder.header("Authorization", "Bearer " + token);
+            }
+            HttpRequest request = builder.build();
             long begin = System.nanoTime();
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             millis[i] = (System.nanoTime() - begin) / 1e6;

@@ -1,6 +1,7 @@
 package io.pyusage.common;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pyusage.common.clickhouse.ClickHouseStore.ClickHouseException;
 import io.pyusage.common.clickhouse.RowsPage;
@@ -29,6 +30,8 @@ import java.util.Optional;
 public final class CurrentClickHouse implements SqlRunner, AutoCloseable {
 
     private static final String LIBRARY_PROPERTY = "pyusage.chdb.lib";
+    /** The engine's answers: a whole result in one JSON string, longer than the records' codec allows a string to be. */
+    private static final ObjectMapper PROTOCOL = new ObjectMapper();
 
     private final Process process;
     private final Path dataDir;
@@ -129,7 +132,7 @@ public final class CurrentClickHouse implements SqlRunner, AutoCloseable {
             if (line == null) {
                 throw new IOException("the chdb process ended (exit " + process.waitFor() + ")");
             }
-            JsonNode answer = StartupRecordCodec.mapper().readTree(line);
+            JsonNode answer = PROTOCOL.readTree(line);
             if (!answer.get("error").isNull()) {
                 throw ClickHouseException.fromServerMessage("current ClickHouse: " + answer.get("error").asText()
                         + "\nin: " + (sql.length() > 2_000 ? sql.substring(0, 2_000) + "..." : sql));

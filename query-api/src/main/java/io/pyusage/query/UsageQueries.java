@@ -54,6 +54,15 @@ public final class UsageQueries {
      */
     public static String basesDaily(Filters filters, Page page) {
         String shown = "base IN (SELECT base FROM (%s) AS shown)".formatted(bases(filters).page(page));
+        if (filters.fits(Filters.Table.BASES)) {
+            // A row per base and day, its states merged already.
+            return """
+                    SELECT base, toString(day) AS date, countMerge(starts) AS starts, uniqMerge(users) AS users
+                    FROM base_days
+                    WHERE %s AND %s
+                    GROUP BY base, day
+                    ORDER BY base, day""".formatted(filters.condition(Filters.Table.BASES), shown);
+        }
         return startsAndUsers("base, toString(day) AS date", "base, day", filters, shown);
     }
 

@@ -66,6 +66,8 @@ class RollupEqualityIT {
                         same(store, what + ": starts trend", f -> TrendQueries.starts("day", "base", f), rollup, raw),
                         same(store, what + ": user's environments", f -> SubjectQueries.userEnvironments(f.forUser(user)), rollup, raw),
                         same(store, what + ": host's environments", f -> SubjectQueries.hostEnvironments(f.forHost(host)), rollup, raw));
+                assertEquals(store.query(UsageQueries.basesDaily(raw, new Page(100, 0))).toString(),
+                        store.query(UsageQueries.basesDaily(rollup, new Page(100, 0))).toString(), what + ": bases' daily series");
                 compared += withRows.size();
                 answered += (int) withRows.stream().filter(Boolean::booleanValue).count();
                 // The report is about one base: the drawn one, or one drawn for it.
