@@ -42,8 +42,9 @@ public final class DeprecationQueries {
     /**
      * The packages of those environments, with how many environments and starts each is in, and its
      * readiness: whether the name and version is in an environment ever seen on the target base.
-     * One pass over {@code environment_packages} joined to every environment of either base; the
-     * starts per environment come from {@code daily_environments} when the filters allow.
+     * One pass over {@code environment_packages} joined to every environment of either base; both
+     * bases' environments come from the tables sorted by base when the filters are only a window
+     * and a base, else from {@code daily_environments} or the raw starts.
      *
      * <p>A package row written twice (two aggregators stored a set at once, and ClickHouse has not
      * merged the copy away yet) must count once. Counting every environment's starts once costs half
@@ -62,11 +63,21 @@ public final class DeprecationQueries {
     /** The report's packages (see {@link Packages}). */
     public static Packages packages(Filters filters, String target) {
         Filters onBase = onBase(filters);
+        String onTarget = Sql.string(target(target));
+        String used;
+        String targetEnvironments;
         if (onBase.fits(Filters.Table.BASES)) {
-            return fromBaseEnvironments(onBase, target(target));
+            // Both bases' environments as range reads of the tables sorted by base.
+            used = "SELECT env_id, countMerge(starts) AS used, 0 AS target FROM (%s) AS months_and_days GROUP BY env_id"
+                    .formatted(baseEnvironments(onBase));
+            targetEnvironments = "SELECT env_id, 0 AS used, 1 AS target FROM base_environment_months WHERE base = %s GROUP BY env_id"
+                    .formatted(onTarget);
+        } else {
+            EnvironmentDays days = EnvironmentDays.of(onBase, "1");
+            used = "SELECT env_id, %s AS used, 0 AS target FROM (%s) AS base_days GROUP BY env_id".formatted(days.starts(), days.rows());
+            targetEnvironments = "SELECT env_id, 0 AS used, 1 AS target FROM daily_environments WHERE base = %s GROUP BY env_id"
+                    .formatted(onTarget);
         }
-        EnvironmentDays days = EnvironmentDays.of(onBase, "1");
-        String used = "SELECT env_id, %s AS used, 0 AS target FROM (%s) AS base_days GROUP BY env_id".formatted(days.starts(), days.rows());
         String query = """
                 SELECT name, version, uniqExactIf(env_id, env_starts > 0) AS environments,
                        %s AS starts,
@@ -77,7 +88,7 @@ public final class DeprecationQueries {
                     FROM (
                         %s
                         UNION ALL
-                        SELECT env_id, 0 AS used, 1 AS target FROM daily_environments WHERE base = %s GROUP BY env_id
+                        %s
                     ) AS flagged
                     GROUP BY env_id
                 ) AS environments USING env_id
@@ -85,50 +96,23 @@ public final class DeprecationQueries {
                 HAVING starts > 0
                 ORDER BY ready, environments DESC, name, version
                 LIMIT %d""";
-        String onTarget = Sql.string(target(target));
         return new Packages(
-                query.formatted("sum(env_starts)", ",\n       countIf(env_starts > 0) > environments AS repeated", used, onTarget, MAX_PACKAGES),
-                query.formatted(summedOnce("env_id", "env_starts"), "", used, onTarget, MAX_PACKAGES));
+                query.formatted("sum(env_starts)", ",\n       countIf(env_starts > 0) > environments AS repeated", used, targetEnvironments,
+                        MAX_PACKAGES),
+                query.formatted(summedOnce("env_id", "env_starts"), "", used, targetEnvironments, MAX_PACKAGES));
     }
 
-    /**
-     * The report's packages from the environments by base: the base's environments with starts in
-     * the window (whole months and the days around them), their packages from
-     * {@code environment_package_lists} by id, each distinct environment and package once (a list
-     * stored twice or in two parts counts once, so the plain form never marks a repeat), and ready
-     * when an environment ever seen on the target holds it.
-     */
-    private static Packages fromBaseEnvironments(Filters filters, String target) {
+    /** The base's environments with their starts in the window: whole months from {@code base_environment_months}, the days around from {@code base_environment_days}. */
+    private static String baseEnvironments(Filters filters) {
         WholeMonths months = WholeMonths.of(filters.window());
-        String base = Sql.string(filters.base());
         List<String> parts = new ArrayList<>();
         if (months.any()) {
-            parts.add("SELECT env_id, starts FROM base_environment_months WHERE base = %s AND %s".formatted(base, months.months()));
+            parts.add("SELECT env_id, starts FROM base_environment_months WHERE base = %s AND %s"
+                    .formatted(Sql.string(filters.base()), months.months()));
         }
         parts.add("SELECT env_id, starts FROM base_environment_days WHERE %s%s".formatted(filters.condition(Filters.Table.BASES),
                 months.any() ? " AND " + months.daysAround() : ""));
-        String used = "SELECT env_id, countMerge(starts) AS env_starts FROM (%s) AS months_and_days GROUP BY env_id"
-                .formatted(String.join("\nUNION ALL\n", parts));
-        String query = """
-                SELECT name, version, uniqExact(env_id) AS environments, sum(env_starts) AS starts, max(on_target) AS ready%s
-                FROM (
-                    SELECT env_id, env_starts, splitByChar(' ', package)[1] AS name, splitByChar(' ', package)[2] AS version,
-                           package IN (
-                               SELECT DISTINCT toString(target_package) FROM environment_package_lists ARRAY JOIN packages AS target_package
-                               WHERE env_id IN (SELECT env_id FROM base_environment_months WHERE base = %s)) AS on_target
-                    FROM (%s) AS used
-                    ALL INNER JOIN (
-                        SELECT DISTINCT env_id, toString(listed_package) AS package FROM environment_package_lists ARRAY JOIN packages AS listed_package
-                        WHERE env_id IN (SELECT env_id FROM (%s) AS used_ids)
-                    ) AS listed USING env_id
-                ) AS packages_used
-                GROUP BY name, version
-                HAVING starts > 0
-                ORDER BY ready, environments DESC, name, version
-                LIMIT %d""";
-        String onTarget = Sql.string(target);
-        return new Packages(query.formatted(",\n       0 AS repeated", onTarget, used, used, MAX_PACKAGES),
-                query.formatted("", onTarget, used, used, MAX_PACKAGES));
+        return String.join("\nUNION ALL\n", parts);
     }
 
     /**
