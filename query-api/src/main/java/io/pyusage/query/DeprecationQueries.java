@@ -1,8 +1,6 @@
 package io.pyusage.query;
 
 import io.pyusage.common.clickhouse.Sql;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The report the platform team reads before removing a base version: who still starts Python on it,
@@ -104,15 +102,8 @@ public final class DeprecationQueries {
 
     /** The base's environments with their starts in the window: whole months from {@code base_environment_months}, the days around from {@code base_environment_days}. */
     private static String baseEnvironments(Filters filters) {
-        WholeMonths months = WholeMonths.of(filters.window());
-        List<String> parts = new ArrayList<>();
-        if (months.any()) {
-            parts.add("SELECT env_id, starts FROM base_environment_months WHERE base = %s AND %s"
-                    .formatted(Sql.string(filters.base()), months.months()));
-        }
-        parts.add("SELECT env_id, starts FROM base_environment_days WHERE %s%s".formatted(filters.condition(Filters.Table.BASES),
-                months.any() ? " AND " + months.daysAround() : ""));
-        return String.join("\nUNION ALL\n", parts);
+        return WholeMonths.ofBaseRollups(filters, "SELECT env_id, starts FROM base_environment_months",
+                "SELECT env_id, starts FROM base_environment_days");
     }
 
     /**

@@ -1,13 +1,11 @@
 package io.pyusage.query;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /** Lists over all starts, from the daily rollup where it answers them. */
 public final class UsageQueries {
 
     private static final String BASE_ROWS =
-            "SELECT base, starts, users, hosts, environments, %s AS first, %s AS last FROM %s WHERE %s";
+            "SELECT base, starts, users, hosts, environments, %s AS first, %s AS last FROM %s";
 
     private UsageQueries() {
     }
@@ -28,15 +26,9 @@ public final class UsageQueries {
                     ORDER BY base""".formatted(filters.startsCondition()));
         }
         // Whole months from base_months, the days around them from base_days: a row per base and month or day.
-        WholeMonths months = WholeMonths.of(filters.window());
-        String bases = filters.attributes(Filters.Table.BASES);
-        List<String> parts = new ArrayList<>();
-        if (months.any()) {
-            parts.add(BASE_ROWS.formatted("finalizeAggregation(first_day)", "finalizeAggregation(last_day)", "base_months",
-                    months.months() + " AND " + bases));
-        }
-        parts.add(BASE_ROWS.formatted("day", "day", "base_days", filters.condition(Filters.Table.BASES)
-                + (months.any() ? " AND " + months.daysAround() : "")));
+        String rows = WholeMonths.ofBaseRollups(filters,
+                BASE_ROWS.formatted("finalizeAggregation(first_day)", "finalizeAggregation(last_day)", "base_months"),
+                BASE_ROWS.formatted("day", "day", "base_days"));
         return new ListQuery("""
                 SELECT base, countMerge(starts) AS starts, uniqMerge(users) AS users, uniqMerge(hosts) AS hosts,
                        uniqExactMerge(environments) AS environments, toString(min(first)) AS first_seen, toString(max(last)) AS last_seen
@@ -44,7 +36,7 @@ public final class UsageQueries {
                 %s
                 ) AS months_and_days
                 GROUP BY base
-                ORDER BY base""".formatted(String.join("\nUNION ALL\n", parts)));
+                ORDER BY base""".formatted(rows));
     }
 
     /**

@@ -2,6 +2,8 @@ package io.pyusage.query;
 
 import io.pyusage.common.clickhouse.Sql;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The calendar months that lie wholly in a window, read from a monthly rollup, and the days around
@@ -34,5 +36,20 @@ record WholeMonths(LocalDate first, LocalDate after) {
     /** The condition on {@code day} that leaves the whole months out. */
     String daysAround() {
         return "(day < %s OR day >= %s)".formatted(Sql.date(first), Sql.date(after));
+    }
+
+    /**
+     * A window's rows of a rollup kept per base and month and per base and day: {@code monthly} (a
+     * SELECT ... FROM the monthly table, its WHERE to follow) for the whole months, {@code daily} for
+     * the days around them, as one UNION ALL under the filters' window and base.
+     */
+    static String ofBaseRollups(Filters filters, String monthly, String daily) {
+        WholeMonths months = of(filters.window());
+        List<String> parts = new ArrayList<>();
+        if (months.any()) {
+            parts.add(monthly + " WHERE " + months.months() + " AND " + filters.attributes(Filters.Table.BASES));
+        }
+        parts.add(daily + " WHERE " + filters.condition(Filters.Table.BASES) + (months.any() ? " AND " + months.daysAround() : ""));
+        return String.join("\nUNION ALL\n", parts);
     }
 }
