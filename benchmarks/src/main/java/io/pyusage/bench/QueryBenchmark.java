@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.common.clickhouse.ClickHouseStore;
 import io.pyusage.common.config.Env;
+import io.pyusage.devstack.ClickHousePanels;
+import io.pyusage.devstack.GrafanaMacros;
 import io.pyusage.devstack.servers.EmbeddedClickHouse;
 import io.pyusage.devstack.servers.FreePorts;
 import io.pyusage.query.QueryApiConfig;
@@ -18,6 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -42,8 +45,10 @@ import java.util.function.IntFunction;
  * Measured as a service that runs all the time answers: after the load's merges have ended, and after
  * {@code bench.warmUp} other requests to each endpoint (other packages, users and hosts drawn the
  * same way), so that neither a merge nor the first requests' class loading and JIT compiling lands
- * in the figures. Not a test: {@code ./pyusage bench query} ({@code -Dbench.days=N},
- * {@code -Dbench.requests=N}, {@code -Dbench.warmUp=N}).
+ * in the figures. Then the same mix from {@code bench.clients} clients at once, each with its own
+ * token, and every dashboard panel's SQL straight to ClickHouse. Not a test: {@code ./pyusage bench
+ * query} ({@code -Dbench.days=N}, {@code -Dbench.requests=N}, {@code -Dbench.warmUp=N},
+ * {@code -Dbench.clients=N}, {@code -Dbench.clientRounds=N}, {@code -Dbench.panelRuns=N}).
  */
 public final class QueryBenchmark {
 
@@ -54,6 +59,7 @@ public final class QueryBenchmark {
     private static final int CLIENTS = Integer.getInteger("bench.clients", 8);
     /** Rounds over every endpoint that each concurrent client sends. */
     private static final int CLIENT_ROUNDS = Integer.getInteger("bench.clientRounds", 4);
+    private static final int PANEL_RUNS = Integer.getInteger("bench.panelRuns", 20);
     private static final String[] WINDOWS = {"", "since=30d", "since=12w", "since=180d", "since=365d"};
 
     private QueryBenchmark() {
@@ -132,6 +138,7 @@ public final class QueryBenchmark {
                     percentile(times, 95) / baselineP95, target, times[REQUESTS]);
         }
         concurrently(api, values, tokens, baselineP95);
+        dashboardPanels(clickHouse, values, http, baselineP95);
     }
 
     /** Each endpoint's i-th request, its package, user or host drawn with {@code random}. */
@@ -195,6 +202,40 @@ public final class QueryBenchmark {
             double[] withErrorSlot = Arrays.copyOf(times, times.length + 1);
             System.out.printf("%-30s %9.1f %9.1f %15.1f%n", endpoint, percentile(withErrorSlot, 50), percentile(withErrorSlot, 95),
                     percentile(withErrorSlot, 95) / baselineP95);
+        }
+    }
+
+    /**
+     * Every ClickHouse panel of the dashboards as Grafana sends it, straight to ClickHouse as the
+     * reader would: {@link #PANEL_RUNS} times each, windows of 30 days to a year, packages and bases
+     * drawn as for the endpoints.
+     */
+    private static void dashboardPanels(String clickHouse, Map<String, List<String>> values, HttpClient http, double baselineP95)
+            throws Exception {
+        Random random = new Random(5);
+        int[] windowDays = {30, 84, 180, 365};
+        System.out.printf("%-62s %9s %9s %15s %7s%n", "dashboard panel (ClickHouse)", "p50 ms", "p95 ms", "p95 / baseline", "errors");
+        for (JsonNode dashboard : ClickHousePanels.dashboards(ClickHousePanels.locate())) {
+            for (ClickHousePanels.Panel panel : ClickHousePanels.of(dashboard)) {
+                double[] millis = new double[PANEL_RUNS + 1];
+                for (int i = 0; i < PANEL_RUNS; i++) {
+                    Instant now = Instant.now();
+                    GrafanaMacros macros = new GrafanaMacros(now.minus(Duration.ofDays(windowDays[i % windowDays.length])), now, 86_400,
+                            Map.of("package", pick(values.get("package"), random), "base", values.get("base").get(i % values.get("base").size())));
+                    HttpRequest request = HttpRequest.newBuilder(URI.create(clickHouse + "&database=pyusage"))
+                            .POST(HttpRequest.BodyPublishers.ofString(macros.expand(panel.rawSql()) + "\nFORMAT JSON"))
+                            .timeout(Duration.ofMinutes(2)).build();
+                    long begin = System.nanoTime();
+                    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                    millis[i] = (System.nanoTime() - begin) / 1e6;
+                    if (response.statusCode() != 200) {
+                        millis[PANEL_RUNS]++;
+                        say("%s answered %d: %.200s", panel.where(), response.statusCode(), response.body());
+                    }
+                }
+                System.out.printf("%-62s %9.1f %9.1f %15.1f %7.0f%n", panel.where(), percentile(millis, 50), percentile(millis, 95),
+                        percentile(millis, 95) / baselineP95, millis[PANEL_RUNS]);
+            }
         }
     }
 

@@ -1,7 +1,6 @@
 package io.pyusage.devstack;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pyusage.common.record.StartupRecordCodec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,13 +10,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /** The dashboards and provisioning files of {@code dashboards/}, read the way Grafana reads them. */
 final class Dashboards {
 
     static final Path ROOT = locate();
-    static final String CLICKHOUSE = "grafana-clickhouse-datasource";
+    static final String CLICKHOUSE = ClickHousePanels.CLICKHOUSE;
     static final String PROMETHEUS = "prometheus";
 
     private static final Pattern PROVISIONED_UID = Pattern.compile("(?m)^\\s+uid:\\s*(\\S+)\\s*$");
@@ -30,22 +28,11 @@ final class Dashboards {
     }
 
     static Path locate() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isDirectory(dir.resolve("dashboards/json"))) {
-                return dir.resolve("dashboards");
-            }
-        }
-        throw new IllegalStateException("no dashboards/ folder above " + Path.of("").toAbsolutePath());
+        return ClickHousePanels.locate();
     }
 
     static List<JsonNode> all() throws IOException {
-        List<JsonNode> dashboards = new ArrayList<>();
-        try (Stream<Path> files = Files.list(ROOT.resolve("json"))) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
-                dashboards.add(StartupRecordCodec.mapper().readTree(Files.readString(file)));
-            }
-        }
-        return dashboards;
+        return ClickHousePanels.dashboards(ROOT);
     }
 
     static Set<String> provisionedDatasourceUids() throws IOException {

@@ -95,19 +95,13 @@ class DashboardsIT {
                 Map.of("package", PACKAGE, "base", BASE));
         int checked = 0;
         for (JsonNode dashboard : Dashboards.all()) {
-            for (JsonNode panel : Dashboards.panels(dashboard)) {
-                for (JsonNode target : panel.path("targets")) {
-                    if (!Dashboards.CLICKHOUSE.equals(Dashboards.datasourceType(target))) {
-                        continue;
-                    }
-                    String where = dashboard.path("uid").asText() + " / " + panel.path("title").asText();
-                    JsonNode result = engine.queryJson(macros.expand(target.path("rawSql").asText()));
-                    assertFalse(result.path("data").isEmpty(), where + " returned no rows on the test data");
-                    if (target.path("format").asInt() == 1) {
-                        assertTimeSeriesShape(where, result.path("meta"));
-                    }
-                    checked++;
+            for (ClickHousePanels.Panel panel : ClickHousePanels.of(dashboard)) {
+                JsonNode result = engine.queryJson(macros.expand(panel.rawSql()));
+                assertFalse(result.path("data").isEmpty(), panel.where() + " returned no rows on the test data");
+                if (panel.format() == 1) {
+                    assertTimeSeriesShape(panel.where(), result.path("meta"));
                 }
+                checked++;
             }
             for (JsonNode variable : dashboard.path("templating").path("list")) {
                 Set<String> values = new TreeSet<>();

@@ -9,9 +9,10 @@ import java.util.regex.Pattern;
 /**
  * Expands a ClickHouse panel's SQL as Grafana and the grafana-clickhouse-datasource plugin (v4) do:
  * dashboard variables first (Grafana), then the plugin's macros, with the expansions the plugin
- * writes (seconds for DateTime columns, dates for Date columns). An unknown macro fails the test.
+ * writes (seconds for DateTime columns, dates for Date columns). An unknown macro or variable is an
+ * error: the dashboards' tests and the query benchmark run the panels' SQL through it.
  */
-final class GrafanaMacros {
+public final class GrafanaMacros {
 
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{(\\w+)(?::(\\w+))?}|\\$(?!__)(\\w+)");
     private static final Pattern MACRO = Pattern.compile("\\$__(\\w+)(?:\\(([^)]*)\\))?");
@@ -21,14 +22,14 @@ final class GrafanaMacros {
     private final long intervalSeconds;
     private final Map<String, String> variables;
 
-    GrafanaMacros(Instant from, Instant to, long intervalSeconds, Map<String, String> variables) {
+    public GrafanaMacros(Instant from, Instant to, long intervalSeconds, Map<String, String> variables) {
         this.from = from.getEpochSecond();
         this.to = to.getEpochSecond();
         this.intervalSeconds = intervalSeconds;
         this.variables = variables;
     }
 
-    String expand(String sql) {
+    public String expand(String sql) {
         return expandMacros(expandVariables(sql));
     }
 
