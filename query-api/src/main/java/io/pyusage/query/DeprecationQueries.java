@@ -100,10 +100,10 @@ public final class DeprecationQueries {
                 query.formatted(summedOnce("env_id", "env_starts"), "", used, targetEnvironments, MAX_PACKAGES));
     }
 
-    /** The base's environments with their starts in the window: whole months from {@code base_environment_months}, the days around from {@code base_environment_days}. */
+    /** The base's environments with their starts in the window: whole months from {@code base_environment_months}, the days around from {@code daily_environments}. */
     private static String baseEnvironments(Filters filters) {
         return WholeMonths.ofBaseRollups(filters, "SELECT env_id, starts FROM base_environment_months",
-                "SELECT env_id, starts FROM base_environment_days");
+                "SELECT env_id, starts FROM daily_environments");
     }
 
     /**

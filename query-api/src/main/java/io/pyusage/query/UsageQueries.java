@@ -4,16 +4,16 @@ package io.pyusage.query;
 /** Lists over all starts, from the daily rollup where it answers them. */
 public final class UsageQueries {
 
-    private static final String BASE_ROWS =
-            "SELECT base, starts, users, hosts, environments, %s AS first, %s AS last FROM %s";
+    private static final String BASE_ROWS = "SELECT base, starts, users, hosts, %s AS first, %s AS last FROM %s";
 
     private UsageQueries() {
     }
 
     /**
      * {@code GET /api/v1/bases}: per base version, starts, users, hosts, environments, and the first
-     * and last day seen. From {@code base_months} and {@code base_days} when the filters ask only for
-     * a window and a base, else from the raw starts; the numbers are the same either way.
+     * and last day seen. From {@code base_months} and {@code base_days} (environments from
+     * {@code base_environment_months} and {@code daily_environments}) when the filters ask only for a
+     * window and a base, else from the raw starts; the numbers are the same either way.
      */
     public static ListQuery bases(Filters filters) {
         if (!filters.fits(Filters.Table.BASES)) {
@@ -29,14 +29,23 @@ public final class UsageQueries {
         String rows = WholeMonths.ofBaseRollups(filters,
                 BASE_ROWS.formatted("finalizeAggregation(first_day)", "finalizeAggregation(last_day)", "base_months"),
                 BASE_ROWS.formatted("day", "day", "base_days"));
+        // Environments: the whole months' from base_environment_months, the days' from daily_environments.
+        String environments = WholeMonths.ofBaseRollups(filters, "SELECT base, env_id FROM base_environment_months",
+                "SELECT base, env_id FROM daily_environments");
         return new ListQuery("""
-                SELECT base, countMerge(starts) AS starts, uniqMerge(users) AS users, uniqMerge(hosts) AS hosts,
-                       uniqExactMerge(environments) AS environments, toString(min(first)) AS first_seen, toString(max(last)) AS last_seen
-                FROM (
-                %s
-                ) AS months_and_days
-                GROUP BY base
-                ORDER BY base""".formatted(rows));
+                SELECT base, starts, users, hosts, environments, first_seen, last_seen
+                FROM (SELECT base, countMerge(starts) AS starts, uniqMerge(users) AS users, uniqMerge(hosts) AS hosts,
+                             toString(min(first)) AS first_seen, toString(max(last)) AS last_seen
+                      FROM (
+                      %s
+                      ) AS months_and_days
+                      GROUP BY base) AS totals
+                ALL INNER JOIN (SELECT base, uniqExact(env_id) AS environments FROM (
+                                %s
+                                ) AS used_environments
+                                GROUP BY base) AS used
+                USING base
+                ORDER BY base""".formatted(rows, environments));
     }
 
     /**

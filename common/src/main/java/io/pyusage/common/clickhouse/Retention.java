@@ -20,8 +20,8 @@ public final class Retention {
     private static final Logger LOG = LoggerFactory.getLogger(Retention.class);
     /** Tables with a row per user and host (personal data): kept as long as the raw starts. */
     static final List<String> RAW_TABLES = List.of("starts", "daily_hosts", "monthly_environments", "monthly_user_hosts");
-    static final List<String> ROLLUP_TABLES = List.of("daily_starts", "daily_environments", "base_months", "base_days", "base_environment_months",
-            "base_environment_days");
+    static final List<String> ROLLUP_TABLES = List.of("daily_starts", "daily_environments", "base_months", "base_days",
+            "base_environment_months");
     /** The id of a month's partition ({@code toYYYYMM(day)}); other partitions are none of ours. */
     static final Pattern MONTH_PARTITION = Pattern.compile("\\d{6}");
     static final DateTimeFormatter PARTITION_ID = DateTimeFormatter.ofPattern("yyyyMM");

@@ -59,14 +59,14 @@ public final class SchemaMigrations {
     private static final String MONTHLY_USER_HOSTS_SELECT = startsGrouped(MONTHLY_ENVIRONMENTS_SELECTED, MONTHLY_ENVIRONMENTS_KEYS,
             "uniqState(host) AS hosts");
 
-    // The bases page: per base and month or day, every count it shows as one pre-merged state.
+    // The bases page: per base and month or day, its starts, users, hosts and days as pre-merged states.
+    // No environment ids: a state of every environment a month would be rewritten at each merge; they come from base_environment_months.
     private static final String BASE_COUNTS = "countState() AS starts, uniqState(user) AS users, uniqState(host) AS hosts, "
-            + "uniqExactState(env_id) AS environments, minState(day) AS first_day, maxState(day) AS last_day";
+            + "minState(day) AS first_day, maxState(day) AS last_day";
     private static final String BASE_COLUMNS = """
                         starts AggregateFunction(count),
                         users AggregateFunction(uniq, String),
                         hosts AggregateFunction(uniq, String),
-                        environments AggregateFunction(uniqExact, UInt64),
                         first_day AggregateFunction(min, Date),
                         last_day AggregateFunction(max, Date)
             """;
@@ -293,8 +293,7 @@ public final class SchemaMigrations {
             new Migration(12, "starts marked when their clock was far off",
                     Migration.addColumn("starts", "clock_skewed", "UInt8")),
             // The bases page as a range read: a base's months, and the days around them, each one row
-            // of pre-merged states, sorted by base. It merged every day's states of daily_starts and
-            // every environment's row of daily_environments before. Kept as long as the daily rollups;
+            // of pre-merged states, sorted by base. It merged every day's states of daily_starts before. Kept as long as the daily rollups;
             // the backfill covers the starts still stored.
             new Migration(13, "bases by month and by day",
                     Migration.sql("""
@@ -315,10 +314,10 @@ public final class SchemaMigrations {
                     ORDER BY (base, day)
                     """.formatted(BASE_COLUMNS)),
                     Migration.filledByView("base_days", startsGrouped("base, day", "base, day", BASE_COUNTS))),
-            // The deprecation report as range reads: a base's environments with their starts, per month
-            // and per day, sorted by base; their packages then come from environment_package_lists by
-            // id. It joined every environment_packages row to both bases' environments before. Kept as
-            // long as the daily rollups (the report's target side asks for every environment ever seen).
+            // A base's environments with their starts per month, sorted by base: the deprecation report's
+            // two bases and the bases page's environments as range reads (the days around whole months
+            // come from daily_environments). Kept as long as the daily rollups: the report's target side
+            // asks for every environment ever seen on it.
             new Migration(14, "environments by base",
                     Migration.sql("""
                     CREATE TABLE IF NOT EXISTS base_environment_months (
@@ -331,18 +330,7 @@ public final class SchemaMigrations {
                     ORDER BY (base, month, env_id)
                     """),
                     Migration.filledByView("base_environment_months",
-                            startsGrouped("base, toStartOfMonth(day) AS month, env_id", "base, month, env_id", "countState() AS starts")),
-                    Migration.sql("""
-                    CREATE TABLE IF NOT EXISTS base_environment_days (
-                        base String,
-                        day Date,
-                        env_id UInt64,
-                        starts AggregateFunction(count)
-                    ) ENGINE = AggregatingMergeTree()
-                    PARTITION BY toYYYYMM(day)
-                    ORDER BY (base, day, env_id)
-                    """),
-                    Migration.filledByView("base_environment_days", startsGrouped("base, day, env_id", "base, day, env_id", "countState() AS starts"))));
+                            startsGrouped("base, toStartOfMonth(day) AS month, env_id", "base, month, env_id", "countState() AS starts"))));
 
     /** What the migrations' statements need: 18.16 creates LowCardinality columns only when asked (later releases ignore it). */
     public static final Map<String, String> SETTINGS = Map.of("allow_experimental_low_cardinality_type", "1");
