@@ -385,14 +385,7 @@ class QueriesIT {
 
     /** A page as the service reads it: a ranked list's page with its details. */
     private static List<JsonNode> page(TestEngines.Engine store, ListQuery query, Page page) {
-        List<JsonNode> rows = store.query(query.page(page));
-        List<String> details = query.details(rows);
-        if (details.isEmpty()) {
-            return rows;
-        }
-        List<JsonNode> detailRows = new ArrayList<>();
-        details.forEach(part -> detailRows.addAll(store.query(part)));
-        return ListQuery.withDetails(rows, detailRows);
+        return TestPages.read(store, query, page);
     }
 
     private static List<String> column(List<JsonNode> rows, String name) {

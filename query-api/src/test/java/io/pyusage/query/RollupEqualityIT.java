@@ -142,13 +142,6 @@ class RollupEqualityIT {
 
     /** The first page, with its details, as the service reads it. */
     private static List<JsonNode> page(TestEngines.Engine store, ListQuery query) {
-        List<JsonNode> rows = store.query(query.page(new Page(100, 0)));
-        List<String> details = query.details(rows);
-        if (details.isEmpty()) {
-            return rows;
-        }
-        List<JsonNode> detailRows = new ArrayList<>();
-        details.forEach(part -> detailRows.addAll(store.query(part)));
-        return ListQuery.withDetails(rows, detailRows);
+        return TestPages.read(store, query, new Page(100, 0));
     }
 }
