@@ -26,7 +26,8 @@ class SchemaIT {
             // The materialized view's inner table is named differently across releases; leave it out.
             List<JsonNode> tables = store.query("SELECT name FROM system.tables WHERE database = currentDatabase()"
                     + " AND name NOT LIKE '.inner%' ORDER BY name");
-            assertEquals(List.of("daily_environments", "daily_environments_mv", "daily_hosts", "daily_hosts_mv", "daily_starts", "daily_starts_mv",
+            assertEquals(List.of("base_days", "base_days_mv", "base_environment_months", "base_environment_months_mv", "base_months",
+                            "base_months_mv", "daily_environments", "daily_environments_mv", "daily_hosts", "daily_hosts_mv", "daily_starts", "daily_starts_mv",
                             "environment_package_lists", "environment_package_lists_mv", "environment_packages", "environments", "environments_mv", "kafka_positions", "monthly_environments", "monthly_environments_mv", "monthly_user_hosts", "monthly_user_hosts_mv",
                             "schema_migrations", "starts"),
                     tables.stream().map(t -> t.get("name").asText()).toList());
@@ -200,7 +201,8 @@ class SchemaIT {
             // Six months up to April 2026 start with November 2025.
             assertEquals(List.of("starts/202401", "starts/202510", "daily_hosts/202401", "daily_hosts/202510",
                     "monthly_environments/202401", "monthly_environments/202510", "monthly_user_hosts/202401", "monthly_user_hosts/202510",
-                    "daily_starts/202401", "daily_environments/202401"), dropped);
+                    "daily_starts/202401", "daily_environments/202401", "base_months/202401", "base_days/202401",
+                    "base_environment_months/202401"), dropped);
             assertEquals(List.of("kept", "new"), store.query("SELECT user FROM starts ORDER BY user").stream()
                     .map(row -> row.get("user").asText()).toList());
             assertEquals(3, store.query("SELECT countMerge(starts) AS n FROM daily_starts").get(0).get("n").asLong());
