@@ -23,20 +23,20 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Collections;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import java.util.function.IntFunction;
 
 /**
  * Latency of every query-API endpoint on a year of synthetic starts in ClickHouse 18.16: p50 and p95
@@ -56,6 +56,7 @@ public final class QueryBenchmark {
     private static final int REQUESTS = Integer.getInteger("bench.requests", 100);
     private static final int WARM_UP = Integer.getInteger("bench.warmUp", 20);
     private static final Duration MERGES_END = Duration.ofMinutes(10);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(2);
     private static final int CLIENTS = Integer.getInteger("bench.clients", 8);
     /** Rounds over every endpoint that each concurrent client sends. */
     private static final int CLIENT_ROUNDS = Integer.getInteger("bench.clientRounds", 4);
@@ -196,7 +197,7 @@ public final class QueryBenchmark {
         int requests = byEndpoint.values().stream().mapToInt(List::size).sum();
         say("%d clients at once, each with its own token: %,d requests in %.1f s, %.1f requests/s, %d errors",
                 tokens.size(), requests, seconds, requests / seconds, errors.get());
-        System.out.printf("%-30s %9s %9s %15s%n", "endpoint (8 clients)", "p50 ms", "p95 ms", "p95 / baseline");
+        System.out.printf("%-30s %9s %9s %15s%n", "endpoint (" + tokens.size() + " clients)", "p50 ms", "p95 ms", "p95 / baseline");
         for (String endpoint : endpoints(api, values, new Random(7)).keySet()) {
             double[] times = byEndpoint.get(endpoint).stream().mapToDouble(Double::doubleValue).toArray();
             double[] withErrorSlot = Arrays.copyOf(times, times.length + 1);
@@ -217,37 +218,36 @@ public final class QueryBenchmark {
         System.out.printf("%-62s %9s %9s %15s %7s%n", "dashboard panel (ClickHouse)", "p50 ms", "p95 ms", "p95 / baseline", "errors");
         for (JsonNode dashboard : ClickHousePanels.dashboards(ClickHousePanels.locate())) {
             for (ClickHousePanels.Panel panel : ClickHousePanels.of(dashboard)) {
-                double[] millis = new double[PANEL_RUNS + 1];
-                for (int i = 0; i < PANEL_RUNS; i++) {
+                double[] millis = timed(PANEL_RUNS, i -> {
                     Instant now = Instant.now();
                     GrafanaMacros macros = new GrafanaMacros(now.minus(Duration.ofDays(windowDays[i % windowDays.length])), now, 86_400,
                             Map.of("package", pick(values.get("package"), random), "base", values.get("base").get(i % values.get("base").size())));
-                    HttpRequest request = HttpRequest.newBuilder(URI.create(clickHouse + "&database=pyusage"))
+                    return HttpRequest.newBuilder(URI.create(clickHouse + "&database=pyusage"))
                             .POST(HttpRequest.BodyPublishers.ofString(macros.expand(panel.rawSql()) + "\nFORMAT JSON"))
-                            .timeout(Duration.ofMinutes(2)).build();
-                    long begin = System.nanoTime();
-                    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-                    millis[i] = (System.nanoTime() - begin) / 1e6;
-                    if (response.statusCode() != 200) {
-                        millis[PANEL_RUNS]++;
-                        say("%s answered %d: %.200s", panel.where(), response.statusCode(), response.body());
-                    }
-                }
+                            .timeout(REQUEST_TIMEOUT).build();
+                }, http);
                 System.out.printf("%-62s %9.1f %9.1f %15.1f %7.0f%n", panel.where(), percentile(millis, 50), percentile(millis, 95),
                         percentile(millis, 95) / baselineP95, millis[PANEL_RUNS]);
             }
         }
     }
 
-    /** Times each request; the last slot counts the answers that were not 200 (e.g. 422 over a limit), printed as errors. */
+    /** Times a GET of each URL, with the reader's {@code token} (none: null). */
     private static double[] timed(int count, IntFunction<String> urls, HttpClient http, String token) throws Exception {
-        double[] millis = new double[count + 1];
-        for (int i = 0; i < count; i++) {
-            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(urls.apply(i))).timeout(Duration.ofMinutes(2));
+        return timed(count, i -> {
+            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(urls.apply(i))).timeout(REQUEST_TIMEOUT);
             if (token != null) {
                 builder.header("Authorization", "Bearer " + token);
             }
-            HttpRequest request = builder.build();
+            return builder.build();
+        }, http);
+    }
+
+    /** Times each request; the last slot counts the answers that were not 200 (e.g. 422 over a limit), printed as errors. */
+    private static double[] timed(int count, IntFunction<HttpRequest> requests, HttpClient http) throws Exception {
+        double[] millis = new double[count + 1];
+        for (int i = 0; i < count; i++) {
+            HttpRequest request = requests.apply(i);
             long begin = System.nanoTime();
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             millis[i] = (System.nanoTime() - begin) / 1e6;

@@ -63,19 +63,19 @@ public final class DeprecationQueries {
         Filters onBase = onBase(filters);
         String onTarget = Sql.string(target(target));
         String used;
-        String targetEnvironments;
+        String targetTable;
         if (onBase.fits(Filters.Table.BASES)) {
             // Both bases' environments as range reads of the tables sorted by base.
             used = "SELECT env_id, countMerge(starts) AS used, 0 AS target FROM (%s) AS months_and_days GROUP BY env_id"
                     .formatted(baseEnvironments(onBase));
-            targetEnvironments = "SELECT env_id, 0 AS used, 1 AS target FROM base_environment_months WHERE base = %s GROUP BY env_id"
-                    .formatted(onTarget);
+            targetTable = "base_environment_months";
         } else {
             EnvironmentDays days = EnvironmentDays.of(onBase, "1");
             used = "SELECT env_id, %s AS used, 0 AS target FROM (%s) AS base_days GROUP BY env_id".formatted(days.starts(), days.rows());
-            targetEnvironments = "SELECT env_id, 0 AS used, 1 AS target FROM daily_environments WHERE base = %s GROUP BY env_id"
-                    .formatted(onTarget);
+            targetTable = "daily_environments";
         }
+        String targetEnvironments = "SELECT env_id, 0 AS used, 1 AS target FROM %s WHERE base = %s GROUP BY env_id"
+                .formatted(targetTable, onTarget);
         String query = """
                 SELECT name, version, uniqExactIf(env_id, env_starts > 0) AS environments,
                        %s AS starts,

@@ -1,6 +1,5 @@
 package io.pyusage.query;
 
-
 /** Lists over all starts, from the daily rollup where it answers them. */
 public final class UsageQueries {
 

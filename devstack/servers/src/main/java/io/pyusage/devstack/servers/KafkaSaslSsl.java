@@ -1,11 +1,10 @@
 package io.pyusage.devstack.servers;
 
 import java.io.IOException;
-import java.io.Writer;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -113,12 +112,9 @@ public final class KafkaSaslSsl {
     public static Path writeProperties(Path file, Map<String, String> properties) throws IOException {
         Properties p = new Properties();
         p.putAll(properties);
-        Files.deleteIfExists(file);
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            p.store(out, "Kafka client properties written by pyusage devstack");
-        }
-        return file;
+        StringWriter text = new StringWriter();
+        p.store(text, "Kafka client properties written by pyusage devstack");
+        return PrivateFiles.write(file, text.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private static String jaas(String user, String password) {

@@ -51,9 +51,15 @@ public final class PrivateFiles {
         byte[] random = new byte[Math.max(24, (minLength + 1) / 2)];
         new SecureRandom().nextBytes(random);
         String secret = HexFormat.of().formatHex(random);
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Files.write(Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_FILE)),
-                (secret + "\n").getBytes(StandardCharsets.UTF_8), StandardOpenOption.TRUNCATE_EXISTING);
+        write(file, (secret + "\n").getBytes(StandardCharsets.UTF_8));
         return secret;
+    }
+
+    /** Writes {@code content} to {@code file}, made anew owner-only (one there before is replaced). */
+    public static Path write(Path file, byte[] content) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.deleteIfExists(file);
+        return Files.write(Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_FILE)), content,
+                StandardOpenOption.TRUNCATE_EXISTING);
     }
 }
