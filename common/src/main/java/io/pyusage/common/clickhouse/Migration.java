@@ -27,9 +27,14 @@ public record Migration(int version, String name, boolean breaksOlderServices, L
         void apply(SqlRunner store);
     }
 
-    /** A statement that is idempotent by itself ({@code IF NOT EXISTS}). */
+    /** A statement that is idempotent by itself, run once (on a cluster, ClickHouse replicates its effect). */
     public static Step sql(String statement) {
         return store -> store.execute(statement);
+    }
+
+    /** A {@code CREATE ... IF NOT EXISTS} of a table or view: on a cluster, on every replica (see {@link SqlRunner#executeSchemaChange}). */
+    public static Step create(String ddl) {
+        return store -> store.executeSchemaChange(ddl);
     }
 
     /** {@code ALTER TABLE ... ADD COLUMN} unless the column exists: 18.16 has no {@code ADD COLUMN IF NOT EXISTS}. */
@@ -66,7 +71,7 @@ public record Migration(int version, String name, boolean breaksOlderServices, L
     public static Step filledByView(String table, String select) {
         requireIdentifiers(table);
         return store -> {
-            store.execute("CREATE MATERIALIZED VIEW IF NOT EXISTS " + table + "_mv TO " + table + " AS " + select);
+            store.executeSchemaChange("CREATE MATERIALIZED VIEW IF NOT EXISTS " + table + "_mv TO " + table + " AS " + select);
             if (store.query("SELECT count() AS n FROM " + table).get(0).get("n").asLong() == 0) {
                 store.execute("INSERT INTO " + table + " " + select);
             }
@@ -81,8 +86,8 @@ public record Migration(int version, String name, boolean breaksOlderServices, L
     public static Step replaceView(String table, String select) {
         requireIdentifiers(table);
         return store -> {
-            store.execute("DROP TABLE IF EXISTS " + table + "_mv");
-            store.execute("CREATE MATERIALIZED VIEW " + table + "_mv TO " + table + " AS " + select);
+            store.executeSchemaChange("DROP TABLE IF EXISTS " + table + "_mv");
+            store.executeSchemaChange("CREATE MATERIALIZED VIEW " + table + "_mv TO " + table + " AS " + select);
         };
     }
 

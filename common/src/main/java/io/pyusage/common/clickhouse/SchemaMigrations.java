@@ -87,7 +87,7 @@ public final class SchemaMigrations {
 
     public static final List<Migration> ALL = List.of(
             new Migration(1, "starts and environment packages",
-                    Migration.sql("""
+                    Migration.create("""
                     CREATE TABLE IF NOT EXISTS starts (
                         day Date,
                         ts DateTime('UTC'),
@@ -118,7 +118,7 @@ public final class SchemaMigrations {
                     """),
                     // One row per (environment, package): package sets repeat across thousands of
                     // starts, so they are stored once and found by name.
-                    Migration.sql("""
+                    Migration.create("""
                     CREATE TABLE IF NOT EXISTS environment_packages (
                         env_id UInt64,
                         name String,
@@ -133,7 +133,7 @@ public final class SchemaMigrations {
             // so a topic deleted and created again starts from its beginning.
             new Migration(2, "kafka positions for exactly-once resumption",
                     Migration.addColumn("starts", "kafka_topic", "String DEFAULT ''"),
-                    Migration.sql("""
+                    Migration.create("""
                     CREATE MATERIALIZED VIEW IF NOT EXISTS kafka_positions
                     ENGINE = ReplacingMergeTree(last_offset)
                     ORDER BY (kafka_topic, kafka_partition)
@@ -146,7 +146,7 @@ public final class SchemaMigrations {
             // bases and environments. Environments per day come from daily_environments: a uniq state
             // of ~15,000 environment ids a row would triple daily_starts.
             new Migration(3, "daily rollups",
-                    Migration.sql("""
+                    Migration.create("""
                     CREATE TABLE IF NOT EXISTS daily_starts (
                         day Date,
                         base String,
@@ -163,7 +163,7 @@ public final class SchemaMigrations {
                     """),
                     Migration.filledByView("daily_starts", DAILY_STARTS_SELECT),
                     // Per environment, so a package's daily trend is its environments' rows summed.
-                    Migration.sql("""
+                    Migration.create("""
                     CREATE TABLE IF NOT EXISTS daily_environments (
                         env_id UInt64,
                         day Date,
@@ -186,7 +186,7 @@ public final class SchemaMigrations {
             // the key, so a host's rows for one environment lie together and compress; no last-seen
             // time (a random DateTime a row would cost a third of the table): the last day is kept.
             new Migration(5, "daily hosts",
-                    Migration.sql("""
+                    Migration.create("""
                     CREATE TABLE IF NOT EXISTS daily_hosts (
                         host String,
                         day Date,
@@ -208,7 +208,7 @@ public final class SchemaMigrations {
             // No host column: a user's starts spread over many hosts, so one would cost almost a row per
             // start (migration 10 adds the number of hosts as a state).
             new Migration(6, "monthly environments",
-                    Migration.sql("""
+                    Migration.create("""
                     CREATE TABLE IF NOT EXISTS monthly_environments (
                         %s
                         starts AggregateFunction(count),
@@ -223,7 +223,7 @@ public final class SchemaMigrations {
             // writing the package rows of a set it has not seen since it started (or has forgotten),
             // instead of writing them again. Filled from environment_packages by a view.
             new Migration(7, "stored environments",
-                    Migration.sql("""
+                    Migration.create("""
                     CREATE TABLE IF NOT EXISTS environments (
                         env_id UInt64,
                         first_seen Date
@@ -237,7 +237,7 @@ public final class SchemaMigrations {
             // strings (a package name holds no space); dictionary-encoded, a year's lists take under
             // 1 byte per start.
             new Migration(8, "environment package lists",
-                    Migration.sql("""
+                    Migration.create("""
                     CREATE TABLE IF NOT EXISTS environment_package_lists (
                         env_id UInt64,
                         packages Array(LowCardinality(String))
@@ -276,7 +276,7 @@ public final class SchemaMigrations {
             // cost 2.0 bytes a start. Columns in the select's order, as the backfill inserts by
             // position. Dropped with the starts; the views are replaced (see migration 9).
             Migration.breaking(11, "monthly host states sorted by user",
-                    Migration.sql("""
+                    Migration.create("""
                     CREATE TABLE IF NOT EXISTS monthly_user_hosts (
                         %s
                         hosts AggregateFunction(uniq, String)
@@ -296,7 +296,7 @@ public final class SchemaMigrations {
             // of pre-merged states, sorted by base. It merged every day's states of daily_starts before. Kept as long as the daily rollups;
             // the backfill covers the starts still stored.
             new Migration(13, "bases by month and by day",
-                    Migration.sql("""
+                    Migration.create("""
                     CREATE TABLE IF NOT EXISTS base_months (
                         base String,
                         month Date,
@@ -305,7 +305,7 @@ public final class SchemaMigrations {
                     ORDER BY (base, month)
                     """.formatted(BASE_COLUMNS)),
                     Migration.filledByView("base_months", startsGrouped("base, toStartOfMonth(day) AS month", "base, month", BASE_COUNTS)),
-                    Migration.sql("""
+                    Migration.create("""
                     CREATE TABLE IF NOT EXISTS base_days (
                         base String,
                         day Date,
@@ -319,7 +319,7 @@ public final class SchemaMigrations {
             // come from daily_environments). Kept as long as the daily rollups: the report's target side
             // asks for every environment ever seen on it.
             new Migration(14, "environments by base",
-                    Migration.sql("""
+                    Migration.create("""
                     CREATE TABLE IF NOT EXISTS base_environment_months (
                         base String,
                         month Date,
@@ -349,8 +349,8 @@ public final class SchemaMigrations {
     /** Creates the database if needed and applies every migration not yet recorded; returns how many ran. */
     public static int apply(ClickHouseConfig config) {
         createDatabase(config);
-        try (ClickHouseStore store = new ClickHouseStore(config, SETTINGS)) {
-            return apply(store);
+        try (SchemaTarget target = SchemaTarget.of(config)) {
+            return apply(target.runner());
         }
     }
 
@@ -360,7 +360,8 @@ public final class SchemaMigrations {
      */
     public static MigrationRun migrate(ClickHouseConfig config, String holder, Duration wait) throws InterruptedException {
         createDatabase(config);
-        try (ClickHouseStore store = new ClickHouseStore(config, SETTINGS)) {
+        try (SchemaTarget target = SchemaTarget.of(config)) {
+            SqlRunner store = target.runner();
             try (SchemaLock lock = SchemaLock.acquire(store, holder, wait)) {
                 int before = SchemaCheck.verdict(store, LATEST).version();
                 List<Migration> applied = applyPending(store, ALL);
@@ -371,8 +372,39 @@ public final class SchemaMigrations {
 
     /** Creates the configured database unless it exists, connected to {@code system}, which every user may reach. */
     public static void createDatabase(ClickHouseConfig config) {
-        try (ClickHouseStore bootstrap = new ClickHouseStore(config.withDatabase("system"))) {
-            bootstrap.execute("CREATE DATABASE IF NOT EXISTS " + config.database());
+        for (var replica : config.cluster().isPresent() ? config.replicas() : List.of(config.url())) {
+            try (ClickHouseStore bootstrap = new ClickHouseStore(config.atReplica(replica).withDatabase("system"))) {
+                bootstrap.execute("CREATE DATABASE IF NOT EXISTS " + config.database());
+            }
+        }
+    }
+
+    /** Where the migrations run: the one server, or every replica of the configured cluster. */
+    private record SchemaTarget(SqlRunner runner, AutoCloseable connections) implements AutoCloseable {
+
+        static SchemaTarget of(ClickHouseConfig config) {
+            if (config.cluster().isEmpty()) {
+                ClickHouseStore store = new ClickHouseStore(config, SETTINGS);
+                return new SchemaTarget(store, store);
+            }
+            ReplicatedSchema replicated = new ReplicatedSchema(config, SETTINGS);
+            String cluster = config.cluster().get();
+            int shards = ReplicatedSchema.shards(replicated, cluster);
+            if (shards != 1) {
+                replicated.close();
+                throw new IllegalStateException("PYUSAGE_CLICKHOUSE_CLUSTER=" + cluster + ": the server's remote_servers has "
+                        + (shards == 0 ? "no such cluster" : shards + " shards") + "; pyusage's migrations support one shard of replicas");
+            }
+            return new SchemaTarget(replicated, replicated);
+        }
+
+        @Override
+        public void close() {
+            try {
+                connections.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 
@@ -388,7 +420,7 @@ public final class SchemaMigrations {
 
     /** Applies the {@code migrations} not yet recorded, in order; returns those it applied. */
     static List<Migration> applyPending(SqlRunner store, List<Migration> migrations) {
-        store.execute("""
+        store.executeSchemaChange("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version UInt32,
                     name String,

@@ -14,6 +14,14 @@ public interface SqlRunner {
     /** Runs a statement that returns no rows (DDL, ALTER, INSERT ... SELECT). */
     void execute(String sql);
 
+    /**
+     * Runs a statement that creates or drops a table or view. One server runs it as it is; a cluster's
+     * {@link ReplicatedSchema} runs it on every replica, its engine {@link ReplicatedEngines replicated}.
+     */
+    default void executeSchemaChange(String ddl) {
+        execute(ddl);
+    }
+
     /** Runs a SELECT (without a FORMAT clause) and returns its rows as JSON objects. */
     List<JsonNode> query(String sql);
 

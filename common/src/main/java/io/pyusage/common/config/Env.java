@@ -75,6 +75,32 @@ public final class Env {
         return httpUrl(name, unset);
     }
 
+    /**
+     * A required comma-separated list of http(s) URLs (the replicas of one ClickHouse shard, say), in
+     * the order given; each is checked as {@link #httpUrl} checks one.
+     */
+    public List<URI> requiredHttpUrls(String name, String purpose) {
+        if (string(name, null) == null) {
+            required(name, purpose);
+            return List.of(URI.create("http://unset.invalid"));
+        }
+        List<URI> urls = new ArrayList<>();
+        for (String part : string(name, null).split(",")) {
+            String value = part.trim();
+            try {
+                URI uri = URI.create(value);
+                if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                    problems.add(name + ": " + value + " is not an http(s) URL with a host");
+                } else {
+                    urls.add(uri);
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add(name + ": " + value + " is not a URL: " + e.getMessage());
+            }
+        }
+        return urls.isEmpty() ? List.of(URI.create("http://unset.invalid")) : List.copyOf(urls);
+    }
+
     public int integer(String name, int defaultValue, int min, int max) {
         String value = variables.get(name);
         if (value == null || value.isBlank()) {

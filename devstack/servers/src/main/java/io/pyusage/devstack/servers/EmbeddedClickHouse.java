@@ -36,6 +36,20 @@ public final class EmbeddedClickHouse implements AutoCloseable {
     private String password;
     private Tls https;
 
+    /**
+     * This server as one replica of a one-shard cluster coordinated by a ZooKeeper on loopback.
+     *
+     * @param cluster         the cluster's name in {@code remote_servers}, what {@code PYUSAGE_CLICKHOUSE_CLUSTER} names
+     * @param replica         this server's {@code {replica}} macro (the shard's is {@code 01})
+     * @param zooKeeperPort   the ZooKeeper's client port
+     * @param interserverPort the port other replicas fetch this one's parts from
+     * @param replicaTcpPorts the native ports of every replica of the shard, this one's among them
+     */
+    public record Replication(String cluster, String replica, int zooKeeperPort, int interserverPort, List<Integer> replicaTcpPorts) {
+    }
+
+    private Replication replication;
+
     /** A certificate chain and its private key (PEM) with which the server also listens for HTTPS. */
     public record Tls(Path certificate, Path privateKey, int port) {
     }
@@ -142,6 +156,27 @@ public final class EmbeddedClickHouse implements AutoCloseable {
         return "https://127.0.0.1:" + https.port();
     }
 
+    private EmbeddedClickHouse loginsOf;
+
+    /**
+     * Gives this server the same passwords as {@code other} (started first): a cluster's replicas
+     * share their users, as the services log in to whichever replica answers.
+     */
+    public EmbeddedClickHouse withLoginsOf(EmbeddedClickHouse other) {
+        this.loginsOf = other;
+        return this;
+    }
+
+    /** Runs this server as a replica (see {@link Replication}). */
+    public EmbeddedClickHouse withReplication(Replication replication) {
+        this.replication = replication;
+        return this;
+    }
+
+    public int tcpPort() {
+        return tcpPort;
+    }
+
     /** Names the settings that choose the two ports, for the message when one is taken. */
     public EmbeddedClickHouse withPortSettings(String httpPort, String tcpPort) {
         this.httpPortSetting = httpPort;
@@ -202,6 +237,12 @@ public final class EmbeddedClickHouse implements AutoCloseable {
                     + "or set PYUSAGE_CLICKHOUSE_SERVER to its path");
         }
         PrivateFiles.directory(dir);
+        if (loginsOf != null) {
+            PrivateFiles.write(passwordFile(), (loginsOf.password() + "\n").getBytes(StandardCharsets.UTF_8));
+            for (ServiceUser serviceUser : ServiceUser.values()) {
+                PrivateFiles.write(passwordFile(serviceUser), (loginsOf.login(serviceUser).password() + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
         password = PrivateFiles.secret(passwordFile(), 32);
         for (ServiceUser serviceUser : ServiceUser.values()) {
             servicePasswords.put(serviceUser, PrivateFiles.secret(passwordFile(serviceUser), 32));
@@ -221,6 +262,15 @@ public final class EmbeddedClickHouse implements AutoCloseable {
 
     public synchronized void stop() {
         if (process != null) {
+            process.close();
+            process = null;
+        }
+    }
+
+    /** Kills the server with SIGKILL, as a crash or a lost machine would; {@link #start()} brings it back on the same data. */
+    public synchronized void kill() throws InterruptedException {
+        if (process != null) {
+            process.kill();
             process.close();
             process = null;
         }
@@ -262,6 +312,28 @@ public final class EmbeddedClickHouse implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
+    }
+
+    /**
+     * ZooKeeper, the macros, the interserver port and the cluster of a {@link Replication}; nothing
+     * without one. The cluster's replicas are listed without passwords: with one shard nothing
+     * connects through {@code remote_servers}; the migrations only read the shard count from it.
+     */
+    private String replicationSection() {
+        if (replication == null) {
+            return "";
+        }
+        StringBuilder replicas = new StringBuilder();
+        for (int port : replication.replicaTcpPorts()) {
+            replicas.append("<replica><host>127.0.0.1</host><port>").append(port).append("</port></replica>");
+        }
+        return """
+                <zookeeper><node><host>127.0.0.1</host><port>%d</port></node><session_timeout_ms>10000</session_timeout_ms></zookeeper>
+                  <macros><shard>01</shard><replica>%s</replica></macros>
+                  <interserver_http_host>127.0.0.1</interserver_http_host>
+                  <interserver_http_port>%d</interserver_http_port>
+                  <remote_servers><%s><shard><internal_replication>true</internal_replication>%s</shard></%4$s></remote_servers>"""
+                .formatted(replication.zooKeeperPort(), replication.replica(), replication.interserverPort(), replication.cluster(), replicas);
     }
 
     /** The profiles of the {@link ServiceUser}s, as users.xml elements. */
@@ -339,6 +411,7 @@ public final class EmbeddedClickHouse implements AutoCloseable {
                   <tmp_path>%1$s/tmp/</tmp_path>
                   <user_files_path>%1$s/user_files/</user_files_path>
                   <format_schema_path>%1$s/format_schemas/</format_schema_path>
+                  %5$s
                   <users_config>%1$s/users.xml</users_config>
                   <default_profile>default</default_profile>
                   <default_database>default</default_database>
@@ -356,7 +429,7 @@ public final class EmbeddedClickHouse implements AutoCloseable {
                     </case>
                   </compression>
                 </yandex>
-                """.formatted(dir, httpPort, tcpPort, httpsSection()));
+                """.formatted(dir, httpPort, tcpPort, httpsSection(), replicationSection()));
         return config;
     }
 }

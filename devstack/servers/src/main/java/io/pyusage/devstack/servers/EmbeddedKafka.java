@@ -1,8 +1,6 @@
 package io.pyusage.devstack.servers;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +24,6 @@ import org.apache.kafka.common.Uuid;
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
-    private static final String CLASSPATH_RESOURCE = "kafka-broker.classpath";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
     private final Path dir;
@@ -142,6 +139,15 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /** Kills the server with SIGKILL, as a crash or a lost machine would; {@link #start()} brings it back on the same data. */
+    public synchronized void kill() throws InterruptedException {
+        if (process != null) {
+            process.kill();
+            process.close();
+            process = null;
+        }
+    }
+
     @Override
     public void close() {
         stop();
@@ -218,23 +224,6 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private static List<String> javaCommand(String mainClass, String... args) {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms256m", "-Xmx1g", "-XX:+UseG1GC",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-cp", brokerClasspath(), mainClass));
-        command.addAll(List.of(args));
-        return command;
-    }
-
-    private static String brokerClasspath() {
-        try (InputStream in = EmbeddedKafka.class.getResourceAsStream(CLASSPATH_RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException(CLASSPATH_RESOURCE + " missing: build the devstack-servers module with Maven");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return JavaServers.command("1g", mainClass, args);
     }
 }
