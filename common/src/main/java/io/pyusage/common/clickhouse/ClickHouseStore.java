@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -44,7 +46,9 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
     private final ClickHouseConfig config;
     private final HttpClient http;
     private final String basicAuthorization;
-    private final String baseUrl;
+    /** The replicas' URLs, and which of them requests go to: the next one once it fails (see {@link #send}). */
+    private final List<String> baseUrls;
+    private final AtomicInteger current;
     private final String settings;
 
     public ClickHouseStore(ClickHouseConfig config) {
@@ -66,7 +70,13 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
                 .build();
         this.basicAuthorization = "Basic " + Base64.getEncoder()
                 .encodeToString((config.user() + ":" + config.password()).getBytes(StandardCharsets.UTF_8));
-        this.baseUrl = config.url().toString().replaceAll("/+$", "");
+        this.baseUrls = config.replicas().stream().map(url -> url.toString().replaceAll("/+$", "")).toList();
+        this.current = new AtomicInteger(config.replicas().indexOf(config.url()));
+    }
+
+    /** The URL of the replica requests go to now: {@code PYUSAGE_CLICKHOUSE_URL}'s first, or the one after the last that failed. */
+    public URI currentReplica() {
+        return config.replicas().get(current.get());
     }
 
     /** Settings as URL parameters (names are checked identifiers, values are URL-encoded). */
@@ -87,7 +97,7 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
 
     @Override
     public void execute(String sql) {
-        sendDiscardingAnswer(request(null).POST(HttpRequest.BodyPublishers.ofString(sql)), "statement failed: " + abbreviate(sql));
+        sendDiscardingAnswer(at -> request(at, null).POST(HttpRequest.BodyPublishers.ofString(sql)), "statement failed: " + abbreviate(sql));
     }
 
     /** The format is named in the SQL text because 18.16 ignores the format asked for in request parameters. */
@@ -99,7 +109,7 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
     /** As {@link #query(String)}, with settings for this call only (e.g. {@code query_id}, {@code priority}). */
     public List<JsonNode> query(String sql, Map<String, String> call) {
         String what = "query failed: " + abbreviate(sql);
-        try (InputStream body = send(request(null, call).POST(HttpRequest.BodyPublishers.ofString(sql + "\nFORMAT JSONEachRow")), what);
+        try (InputStream body = sendReading(at -> request(at, null, call).POST(HttpRequest.BodyPublishers.ofString(sql + "\nFORMAT JSONEachRow")), what);
              MappingIterator<JsonNode> rows = ROW_READER.readValues(body)) {
             return rows.readAll();
         } catch (IOException e) {
@@ -115,7 +125,7 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
     /** As {@link #queryPage(String)}, with settings for this call only. */
     public RowsPage queryPage(String sql, Map<String, String> call) {
         String what = "query failed: " + abbreviate(sql);
-        try (InputStream body = send(request(null, call).POST(HttpRequest.BodyPublishers.ofString(sql + "\nFORMAT JSON")), what)) {
+        try (InputStream body = sendReading(at -> request(at, null, call).POST(HttpRequest.BodyPublishers.ofString(sql + "\nFORMAT JSON")), what)) {
             return RowsPage.fromJson(ROW_READER.readTree(body));
         } catch (IOException e) {
             throw failure(what, e);
@@ -127,13 +137,13 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
         if (!Sql.isIdentifier(table)) {
             throw new IllegalArgumentException("not a table name: " + table);
         }
-        sendDiscardingAnswer(request("INSERT INTO " + table + " FORMAT JSONEachRow").POST(HttpRequest.BodyPublishers.ofByteArray(ndjson)),
+        sendDiscardingAnswer(at -> request(at, "INSERT INTO " + table + " FORMAT JSONEachRow").POST(HttpRequest.BodyPublishers.ofByteArray(ndjson)),
                 "insert into " + table + " failed");
     }
 
     @Override
     public void insertRowBinary(String table, List<String> columns, byte[] rows) {
-        sendDiscardingAnswer(request(SqlRunner.insertInto(table, columns) + " FORMAT RowBinary").POST(HttpRequest.BodyPublishers.ofByteArray(rows)),
+        sendDiscardingAnswer(at -> request(at, SqlRunner.insertInto(table, columns) + " FORMAT RowBinary").POST(HttpRequest.BodyPublishers.ofByteArray(rows)),
                 "insert into " + table + " failed");
     }
 
@@ -147,7 +157,7 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
     /** True when the server answers a ping. */
     public boolean ping() {
         try {
-            HttpRequest ping = HttpRequest.newBuilder(URI.create(baseUrl + "/ping"))
+            HttpRequest ping = HttpRequest.newBuilder(URI.create(baseUrls.get(current.get()) + "/ping"))
                     .timeout(Duration.ofMillis(Math.min(config.timeout().toMillis(), 2_000))).GET().build();
             return http.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
         } catch (IOException e) {
@@ -163,13 +173,13 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
         // The JDK client of Java 17 has no close; its connections end with it.
     }
 
-    /** A request on the configured database; {@code query} goes in the URL when the body carries data. */
-    private HttpRequest.Builder request(String query) {
-        return request(query, Map.of());
+    /** A request to replica {@code at} on the configured database; {@code query} goes in the URL when the body carries data. */
+    private HttpRequest.Builder request(int at, String query) {
+        return request(at, query, Map.of());
     }
 
-    private HttpRequest.Builder request(String query, Map<String, String> call) {
-        String url = baseUrl + "/?database=" + URLEncoder.encode(config.database(), StandardCharsets.UTF_8) + settings + encoded(call)
+    private HttpRequest.Builder request(int at, String query, Map<String, String> call) {
+        String url = baseUrls.get(at) + "/?database=" + URLEncoder.encode(config.database(), StandardCharsets.UTF_8) + settings + encoded(call)
                 + (query == null ? "" : "&query=" + URLEncoder.encode(query, StandardCharsets.UTF_8));
         return HttpRequest.newBuilder(URI.create(url))
                 .timeout(config.timeout())
@@ -177,7 +187,7 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
     }
 
     /** For requests that return no rows: the answer is read to its end (so the connection can be reused) and dropped. */
-    private void sendDiscardingAnswer(HttpRequest.Builder request, String what) {
+    private void sendDiscardingAnswer(IntFunction<HttpRequest.Builder> request, String what) {
         try (InputStream body = send(request, what)) {
             body.transferTo(OutputStream.nullOutputStream());
         } catch (IOException e) {
@@ -185,8 +195,41 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
         }
     }
 
-    /** The response body of a request that succeeded; a failure, with the server's message and code, otherwise. */
-    private InputStream send(HttpRequest.Builder request, String what) {
+    /**
+     * A read, asked of each replica in turn from the current one until one answers: reading again
+     * elsewhere changes nothing. A replica that cannot answer becomes the last choice.
+     */
+    private InputStream sendReading(IntFunction<HttpRequest.Builder> request, String what) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return send(request, what);
+            } catch (ClickHouseException e) {
+                if (attempt >= baseUrls.size() || !e.isReplicaFailure()) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * The response body of a request to the current replica that succeeded; a failure, with the
+     * server's message and code, otherwise. When the replica could not answer (unreachable, or its
+     * tables read-only without ZooKeeper), later requests go to the next replica; this one is not
+     * sent again, as an insert that timed out may have been stored: its writer decides.
+     */
+    private InputStream send(IntFunction<HttpRequest.Builder> request, String what) {
+        int at = current.get();
+        try {
+            return sendTo(request.apply(at), what);
+        } catch (ClickHouseException e) {
+            if (e.isReplicaFailure() && baseUrls.size() > 1) {
+                current.compareAndSet(at, (at + 1) % baseUrls.size());
+            }
+            throw e;
+        }
+    }
+
+    private InputStream sendTo(HttpRequest.Builder request, String what) {
         HttpResponse<InputStream> response;
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -235,6 +278,8 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
          * CANNOT_CONVERT_TYPE, CANNOT_PARSE_NUMBER, INCORRECT_DATA, TOO_LARGE_STRING_SIZE, CANNOT_PARSE_UUID.
          */
         private static final Set<Integer> REJECTED_DATA = Set.of(6, 25, 26, 27, 32, 33, 38, 41, 53, 69, 70, 72, 117, 131, 376);
+        /** NO_ZOOKEEPER, TABLE_IS_READ_ONLY, KEEPER_EXCEPTION: a replica that cannot take writes now. */
+        private static final Set<Integer> REPLICA_FAILURES = Set.of(225, 242, 999);
         /** TOO_MANY_ROWS, TIMEOUT_EXCEEDED, TOO_SLOW, TOO_MANY_BYTES, MEMORY_LIMIT_EXCEEDED, TOO_MANY_ROWS_OR_BYTES. */
         private static final Set<Integer> LIMITS = Set.of(158, 159, 160, 307, 241, 396);
         /** UNKNOWN_USER, WRONG_PASSWORD, REQUIRED_PASSWORD, IP_ADDRESS_NOT_ALLOWED (18.16), AUTHENTICATION_FAILED (later releases). */
@@ -282,6 +327,14 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
         /** True when no server answered: the connection failed or timed out, or the call was interrupted. */
         public boolean isUnreachable() {
             return serverCode == -1 && (getCause() instanceof IOException || getCause() instanceof InterruptedException);
+        }
+
+        /**
+         * True when this server, not the request, is the problem: it did not answer, or its
+         * replicated tables are read-only or lost their ZooKeeper session (codes 242, 225, 999).
+         */
+        public boolean isReplicaFailure() {
+            return isUnreachable() || REPLICA_FAILURES.contains(serverCode);
         }
 
         /** True when the server refused the data itself; sending it again would fail again. */

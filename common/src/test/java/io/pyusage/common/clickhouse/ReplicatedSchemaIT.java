@@ -1,6 +1,7 @@
 package io.pyusage.common.clickhouse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pyusage.common.TestDirectories;
@@ -110,6 +111,46 @@ class ReplicatedSchemaIT {
             try (ClickHouseStore second = replica(1)) {
                 assertEquals(100, awaitValue(100, () -> count(second, "SELECT count() AS n FROM starts WHERE user = 'bob'")));
                 assertEquals(100, awaitValue(100, () -> count(second, "SELECT countMerge(starts) AS n FROM monthly_environments WHERE user = 'bob'")));
+            }
+        }
+    }
+
+    @Test
+    void aStoreOfBothReplicasReadsAndWritesThroughTheOtherWhenOneIsKilled() throws Exception {
+        try (ClickHouseStore store = new ClickHouseStore(config)) {
+            assertEquals(config.replicas().get(0), store.currentReplica());
+            cluster.replica(0).kill();
+            try {
+                // A read is asked again of the next replica at once.
+                assertEquals(0, count(store, "SELECT count() AS n FROM starts WHERE user = 'carol'"));
+                assertEquals(config.replicas().get(1), store.currentReplica());
+                store.insertJsonEachRow("starts", starts("carol", 300, 5));
+                try (ClickHouseStore second = replica(1)) {
+                    assertEquals(5, count(second, "SELECT count() AS n FROM starts WHERE user = 'carol'"));
+                }
+            } finally {
+                cluster.replica(0).start();
+            }
+            try (ClickHouseStore first = replica(0)) {
+                assertEquals(5, awaitValue(5, () -> count(first, "SELECT count() AS n FROM starts WHERE user = 'carol'")));
+            }
+        }
+    }
+
+    @Test
+    void anInsertToAnUnreachableReplicaFailsAndTheNextGoesToTheOther() throws Exception {
+        try (ClickHouseStore store = new ClickHouseStore(config)) {
+            cluster.replica(0).kill();
+            try {
+                ClickHouseStore.ClickHouseException failed = assertThrows(ClickHouseStore.ClickHouseException.class,
+                        () -> store.insertJsonEachRow("starts", starts("dave", 400, 1)));
+                assertTrue(failed.isReplicaFailure(), failed.getMessage());
+                // Not sent again by the store: whether to resend is the writer's decision.
+                assertEquals(config.replicas().get(1), store.currentReplica());
+                store.insertJsonEachRow("starts", starts("dave", 400, 1));
+                assertEquals(1, count(store, "SELECT count() AS n FROM starts WHERE user = 'dave'"));
+            } finally {
+                cluster.replica(0).start();
             }
         }
     }
