@@ -166,6 +166,9 @@ public final class AggregatorService implements Service {
     public Health health() {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("paused", loop != null && loop.isPaused());
+        if (store != null) {
+            details.put("clickhouse_replica", store.currentReplica().toString());
+        }
         String error = loop == null ? null : loop.lastError();
         if (error != null) {
             details.put("error", error);

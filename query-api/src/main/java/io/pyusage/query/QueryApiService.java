@@ -420,9 +420,14 @@ public final class QueryApiService implements Service {
     }
 
     public Health health() {
-        boolean reachable = store != null && store.ping();
-        return reachable ? Health.up(Map.of("clickhouse", "reachable"))
-                : Health.degraded(Map.of("clickhouse", "unreachable"));
+        if (store == null) {
+            return Health.degraded(Map.of("clickhouse", "unreachable"));
+        }
+        // The replica requests go to; a failed ping sends later ones to the next.
+        boolean reachable = store.ping();
+        Map<String, Object> details = Map.of("clickhouse", reachable ? "reachable" : "unreachable",
+                "clickhouse_replica", store.currentReplica().toString());
+        return reachable ? Health.up(details) : Health.degraded(details);
     }
 
     @Override

@@ -154,18 +154,24 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
         }
     }
 
-    /** True when the server answers a ping. */
+    /** True when the current replica answers a ping; when it does not, later requests go to the next replica. */
     public boolean ping() {
+        int at = current.get();
+        boolean answered;
         try {
-            HttpRequest ping = HttpRequest.newBuilder(URI.create(baseUrls.get(current.get()) + "/ping"))
+            HttpRequest ping = HttpRequest.newBuilder(URI.create(baseUrls.get(at) + "/ping"))
                     .timeout(Duration.ofMillis(Math.min(config.timeout().toMillis(), 2_000))).GET().build();
-            return http.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            answered = http.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
         } catch (IOException e) {
-            return false;
+            answered = false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            answered = false;
         }
+        if (!answered && baseUrls.size() > 1) {
+            current.compareAndSet(at, (at + 1) % baseUrls.size());
+        }
+        return answered;
     }
 
     @Override
