@@ -154,4 +154,19 @@ class ReplicatedSchemaIT {
             }
         }
     }
+
+    @Test
+    void aBatchSentAgainToTheOtherReplicaIsStoredOnceWithItsRollups() throws Exception {
+        // What an aggregator does when an insert's answer was lost: the same rows, the same block, to the next replica.
+        byte[] batch = starts("erin", 500, 4);
+        try (ClickHouseStore first = replica(0); ClickHouseStore second = replica(1)) {
+            first.insertJsonEachRow("starts", batch);
+            second.insertJsonEachRow("starts", batch);
+            first.insertJsonEachRow("starts", batch);
+            for (ClickHouseStore store : List.of(first, second)) {
+                assertEquals(4, awaitValue(4, () -> count(store, "SELECT count() AS n FROM starts WHERE user = 'erin'")));
+                assertEquals(4, count(store, "SELECT countMerge(starts) AS n FROM monthly_environments WHERE user = 'erin'"));
+            }
+        }
+    }
 }
