@@ -34,6 +34,18 @@ public final class EmbeddedKafka implements AutoCloseable {
     private String portSetting = "another free port";
     private String controllerPortSetting = "another free port";
     private KafkaSaslSsl saslSsl;
+    private ClusterMember member;
+
+    /**
+     * This broker as one node of a KRaft cluster whose every node is also a controller.
+     *
+     * @param nodeId    this node's id, from 1
+     * @param voters    {@code controller.quorum.voters} of the cluster: {@code id@127.0.0.1:controllerPort,...}
+     * @param clusterId the cluster id every node's log directory is formatted with
+     * @param nodes     how many brokers the cluster has: the internal topics' replication
+     */
+    record ClusterMember(int nodeId, String voters, String clusterId, int nodes) {
+    }
 
     public EmbeddedKafka(Path dir, int port, int controllerPort) {
         this.dir = dir.toAbsolutePath();
@@ -104,10 +116,28 @@ public final class EmbeddedKafka implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
+    /** Makes this broker a node of a cluster (see {@link EmbeddedKafkaCluster}). */
+    EmbeddedKafka asClusterMember(ClusterMember clusterMember) {
+        this.member = clusterMember;
+        return this;
+    }
+
     /** Formats the log directory on first use, starts the broker and waits until it answers. */
     public synchronized EmbeddedKafka start() throws IOException, InterruptedException {
+        launch();
+        awaitReady();
+        return this;
+    }
+
+    /** Waits until the started broker answers (a cluster's nodes answer once a majority of them runs). */
+    synchronized void awaitReady() throws IOException, InterruptedException {
+        Readiness.await("Kafka broker on " + bootstrapServers(), process, START_TIMEOUT, this::answers);
+    }
+
+    /** Formats the log directory on first use and starts the broker, without waiting for it. */
+    synchronized void launch() throws IOException, InterruptedException {
         if (process != null && process.isAlive()) {
-            return this;
+            return;
         }
         PrivateFiles.directory(dir);
         Path properties = writeServerProperties();
@@ -116,7 +146,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         if (!Files.exists(dir.resolve("data/meta.properties"))) {
             List<String> format = new ArrayList<>(List.of("format", "--ignore-formatted",
-                    "--cluster-id", Uuid.randomUuid().toString(), "--config", properties.toString()));
+                    "--cluster-id", member == null ? Uuid.randomUuid().toString() : member.clusterId(), "--config", properties.toString()));
             if (saslSsl != null) {
                 format.addAll(saslSsl.scramCredentials());
             }
@@ -127,8 +157,6 @@ public final class EmbeddedKafka implements AutoCloseable {
                 properties.toString(), dir, dir.resolve("broker.log"), dir.resolve("broker.pid"), ownSession, List.of(
                         new PortCheck.NeededPort(port, PortCheck.Protocol.TCP, "Kafka broker", portSetting),
                         new PortCheck.NeededPort(controllerPort, PortCheck.Protocol.TCP, "Kafka controller", controllerPortSetting)));
-        Readiness.await("Kafka broker on " + bootstrapServers(), process, START_TIMEOUT, this::answers);
-        return this;
     }
 
     /** Stops the broker gracefully; {@link #start()} brings it back on the same data. */
@@ -194,8 +222,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     private Path writeServerProperties() throws IOException {
         Properties p = new Properties();
         p.setProperty("process.roles", "broker,controller");
-        p.setProperty("node.id", "1");
-        p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.setProperty("node.id", member == null ? "1" : String.valueOf(member.nodeId()));
+        p.setProperty("controller.quorum.voters", member == null ? "1@127.0.0.1:" + controllerPort : member.voters());
         String listener = saslSsl == null ? "PLAINTEXT" : "SASL_SSL";
         p.setProperty("listeners", listener + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
         p.setProperty("advertised.listeners", listener + "://127.0.0.1:" + port);
@@ -206,12 +234,14 @@ public final class EmbeddedKafka implements AutoCloseable {
             saslSsl.brokerProperties().forEach(p::setProperty);
         }
         p.setProperty("log.dirs", dir.resolve("data").toString());
-        // One node: internal topics cannot have more than one replica.
-        p.setProperty("offsets.topic.replication.factor", "1");
-        p.setProperty("transaction.state.log.replication.factor", "1");
-        p.setProperty("transaction.state.log.min.isr", "1");
-        p.setProperty("share.coordinator.state.topic.replication.factor", "1");
-        p.setProperty("share.coordinator.state.topic.min.isr", "1");
+        // Internal topics on every node (one node: one replica), a write on two when there are more.
+        String replicas = member == null ? "1" : String.valueOf(member.nodes());
+        String minInSync = member == null || member.nodes() < 3 ? "1" : "2";
+        p.setProperty("offsets.topic.replication.factor", replicas);
+        p.setProperty("transaction.state.log.replication.factor", replicas);
+        p.setProperty("transaction.state.log.min.isr", minInSync);
+        p.setProperty("share.coordinator.state.topic.replication.factor", replicas);
+        p.setProperty("share.coordinator.state.topic.min.isr", minInSync);
         // Consumers in tests and the demo join at once instead of waiting 3 s for more members.
         p.setProperty("group.initial.rebalance.delay.ms", "0");
         // Topics are created by the services with explicit settings, never by accident.
