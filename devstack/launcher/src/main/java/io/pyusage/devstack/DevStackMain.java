@@ -23,6 +23,10 @@ public final class DevStackMain {
     public static void main(String[] args) throws Exception {
         Env env = Env.system();
         Path stateDir = Path.of(env.string("PYUSAGE_VAR_DIR", "var")).toAbsolutePath();
+        if (args.length > 0 && args[0].equals("--cluster")) {
+            runCluster(stateDir.resolve("cluster"), ClusterPorts.from(env));
+            return;
+        }
         DevStackPorts ports = DevStackPorts.from(env);
         say("starting Kafka, ClickHouse and the pyusage services (state in " + stateDir + ")");
         DevStack stack;
@@ -78,6 +82,40 @@ public final class DevStackMain {
                 + " PYUSAGE_GRAFANA_CLICKHOUSE_USER=" + EmbeddedClickHouse.ServiceUser.READER.userName()
                 + " PYUSAGE_GRAFANA_CLICKHOUSE_PASSWORD=$(cat " + stack.clickHouse().passwordFile(EmbeddedClickHouse.ServiceUser.READER) + ") PYUSAGE_GRAFANA_PROMETHEUS_URL=http://127.0.0.1:9090");
         say("prometheus: prometheus --config.file=" + dashboards.resolve("prometheus.yml") + " (scrapes the three services)");
+    }
+
+    /**
+     * {@code ./pyusage up --cluster}: the embedded cluster ({@link ClusterStack}), the demo's Python
+     * starts sent to its first collector, every address printed; runs until Ctrl-C or SIGTERM.
+     */
+    private static void runCluster(Path stateDir, ClusterPorts ports) throws Exception {
+        say("starting a ZooKeeper, two ClickHouse replicas, three Kafka brokers and two collectors, two aggregators"
+                + " and the query API (state in " + stateDir + ")");
+        ClusterStack stack;
+        try {
+            stack = ClusterStack.start(stateDir, ports);
+        } catch (IOException e) {
+            System.err.println("[pyusage] error: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            say("stopping");
+            stack.close();
+            stopped.countDown();
+        }));
+        stack.addresses().forEach(line -> say("  " + line));
+        say("pids: " + stateDir + "/launcher.pid and each server's *.pid under " + stateDir);
+        DemoEnvironments demo = new DemoEnvironments(stateDir.resolve("demo"), DemoEnvironments.defaultPython(),
+                DemoEnvironments.hookSource());
+        demo.create(stack.collectorUdpEndpoint(1), "demo");
+        int starts = demo.runStarts(3);
+        say("demo: started Python " + starts + " times in " + DemoEnvironments.ENVIRONMENTS.size() + " virtual environments");
+        say("demo: " + awaitStarts(stack.queryApiUrl() + "/api/v1/packages/numpy/users", stack.apiToken(), starts));
+        say("query API reader token (also in " + stateDir.resolve("api-token") + "): " + stack.apiToken());
+        say("running; Ctrl-C stops everything");
+        stopped.await();
     }
 
     /** Polls the query API until the numpy users it lists add up to at least {@code expected} starts. */

@@ -44,6 +44,19 @@ public final class EmbeddedClickHouseCluster implements AutoCloseable {
         }
     }
 
+    /** Restricts every replica's service users to {@code database} (see {@link EmbeddedClickHouse#withServiceDatabase}). */
+    public EmbeddedClickHouseCluster withServiceDatabase(String database) {
+        replicas.forEach(replica -> replica.withServiceDatabase(database));
+        return this;
+    }
+
+    /** Runs every server in a session of its own (see {@link ChildProcess#start}): for a launcher run from a terminal. */
+    public EmbeddedClickHouseCluster inOwnSession() {
+        zooKeeper.inOwnSession();
+        replicas.forEach(EmbeddedClickHouse::inOwnSession);
+        return this;
+    }
+
     /** Starts the ZooKeeper, then every replica (the first makes the passwords the others take). */
     public EmbeddedClickHouseCluster start() throws IOException, InterruptedException {
         zooKeeper.start();

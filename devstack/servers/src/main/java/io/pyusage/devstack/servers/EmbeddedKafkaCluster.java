@@ -39,6 +39,12 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         }
     }
 
+    /** Runs every broker in a session of its own (see {@link ChildProcess#start}): for a launcher run from a terminal. */
+    public EmbeddedKafkaCluster inOwnSession() {
+        brokers.forEach(EmbeddedKafka::inOwnSession);
+        return this;
+    }
+
     /** Starts every node, then waits for each to answer: a node answers only once a majority runs. */
     public EmbeddedKafkaCluster start() throws IOException, InterruptedException {
         for (EmbeddedKafka broker : brokers) {
