@@ -16,17 +16,13 @@ import io.pyusage.devstack.servers.PrivateFiles;
 import io.pyusage.query.ApiTokens;
 import io.pyusage.query.QueryApiConfig;
 import io.pyusage.query.QueryApiService;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.Uuid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,8 +44,7 @@ public final class ClusterStack implements AutoCloseable {
     private final Path stateDir;
     private final EmbeddedKafkaCluster kafka;
     private final EmbeddedClickHouseCluster clickHouse;
-    private final List<Service> services = new ArrayList<>();
-    private final List<Vertx> vertxes = new ArrayList<>();
+    private final ServiceGroup services = new ServiceGroup();
     private final String apiToken;
 
     private ClusterStack(Path stateDir, ClusterPorts ports) throws Exception {
@@ -123,12 +118,8 @@ public final class ClusterStack implements AutoCloseable {
         return variables;
     }
 
-    /** Each service on a Vert.x of its own, as when it runs alone. */
     private void launch(Service service) throws Exception {
-        Vertx vertx = Service.newVertx(service.registry());
-        vertxes.add(vertx);
-        await(service.start(vertx));
-        services.add(service);
+        services.launch(service);
     }
 
     public String apiToken() {
@@ -182,29 +173,8 @@ public final class ClusterStack implements AutoCloseable {
     /** Stops the services in reverse order, then the servers. */
     @Override
     public void close() {
-        List<Service> reversed = new ArrayList<>(services);
-        Collections.reverse(reversed);
-        for (Service service : reversed) {
-            try {
-                await(service.stop());
-            } catch (Exception e) {
-                // keep stopping the rest
-            }
-        }
-        services.clear();
-        for (Vertx vertx : vertxes) {
-            try {
-                await(vertx.close());
-            } catch (Exception e) {
-                // the servers below must still stop
-            }
-        }
-        vertxes.clear();
+        services.close();
         kafka.close();
         clickHouse.close();
-    }
-
-    private static <T> T await(Future<T> future) throws Exception {
-        return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     }
 }

@@ -17,20 +17,16 @@ import io.pyusage.devstack.servers.PortCheck;
 import io.pyusage.query.ApiTokens;
 import io.pyusage.query.QueryApiConfig;
 import io.pyusage.query.QueryApiService;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,8 +45,7 @@ public final class DevStack implements AutoCloseable {
     private final DevStackPorts ports;
     private final EmbeddedKafka kafka;
     private final EmbeddedClickHouse clickHouse;
-    private final List<Service> services = new ArrayList<>();
-    private final List<Vertx> vertxes = new ArrayList<>();
+    private final ServiceGroup services = new ServiceGroup();
     private final String apiToken;
     private final Map<String, String> settings;
 
@@ -150,12 +145,8 @@ public final class DevStack implements AutoCloseable {
         return variables;
     }
 
-    /** Each service on a Vert.x of its own, as when it runs alone, so its /metrics holds its own Vert.x meters. */
     private void launch(Service service) throws Exception {
-        Vertx vertx = Service.newVertx(service.registry());
-        vertxes.add(vertx);
-        await(service.start(vertx));
-        services.add(service);
+        services.launch(service);
     }
 
     public String collectorUdpEndpoint() {
@@ -189,29 +180,8 @@ public final class DevStack implements AutoCloseable {
     /** Stops the services in reverse order, then the servers. */
     @Override
     public void close() {
-        List<Service> reversed = new ArrayList<>(services);
-        Collections.reverse(reversed);
-        for (Service service : reversed) {
-            try {
-                await(service.stop());
-            } catch (Exception e) {
-                // keep stopping the rest
-            }
-        }
-        services.clear();
-        for (Vertx vertx : vertxes) {
-            try {
-                await(vertx.close());
-            } catch (Exception e) {
-                // the servers below must still stop
-            }
-        }
-        vertxes.clear();
+        services.close();
         clickHouse.close();
         kafka.close();
-    }
-
-    private static <T> T await(Future<T> future) throws Exception {
-        return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     }
 }

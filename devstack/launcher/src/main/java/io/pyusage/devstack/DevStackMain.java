@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -29,21 +30,8 @@ public final class DevStackMain {
         }
         DevStackPorts ports = DevStackPorts.from(env);
         say("starting Kafka, ClickHouse and the pyusage services (state in " + stateDir + ")");
-        DevStack stack;
-        try {
-            stack = DevStack.start(stateDir, ports);
-        } catch (IOException e) {
-            // A taken port or a server that would not start: the message says which and what to do.
-            System.err.println("[pyusage] error: " + e.getMessage());
-            System.exit(1);
-            return;
-        }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            say("stopping");
-            stack.close();
-            stopped.countDown();
-        }));
+        DevStack stack = startOrExit(() -> DevStack.start(stateDir, ports));
+        CountDownLatch stopped = stopsAtExit(stack);
         say("ready: collector udp " + stack.collectorUdpEndpoint() + ", http " + stack.collectorHttpUrl()
                 + "/v1/startups; query API " + stack.queryApiUrl());
 
@@ -91,20 +79,8 @@ public final class DevStackMain {
     private static void runCluster(Path stateDir, ClusterPorts ports) throws Exception {
         say("starting a ZooKeeper, two ClickHouse replicas, three Kafka brokers and two collectors, two aggregators"
                 + " and the query API (state in " + stateDir + ")");
-        ClusterStack stack;
-        try {
-            stack = ClusterStack.start(stateDir, ports);
-        } catch (IOException e) {
-            System.err.println("[pyusage] error: " + e.getMessage());
-            System.exit(1);
-            return;
-        }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            say("stopping");
-            stack.close();
-            stopped.countDown();
-        }));
+        ClusterStack stack = startOrExit(() -> ClusterStack.start(stateDir, ports));
+        CountDownLatch stopped = stopsAtExit(stack);
         stack.addresses().forEach(line -> say("  " + line));
         say("pids: " + stateDir + "/launcher.pid and each server's *.pid under " + stateDir);
         DemoEnvironments demo = new DemoEnvironments(stateDir.resolve("demo"), DemoEnvironments.defaultPython(),
@@ -116,6 +92,32 @@ public final class DevStackMain {
         say("query API reader token (also in " + stateDir.resolve("api-token") + "): " + stack.apiToken());
         say("running; Ctrl-C stops everything");
         stopped.await();
+    }
+
+    /** The started stack; on a taken port or a server that would not start, the message (which says what to do) and exit code 1. */
+    private static <T> T startOrExit(Callable<T> start) throws Exception {
+        try {
+            return start.call();
+        } catch (IOException e) {
+            System.err.println("[pyusage] error: " + e.getMessage());
+            System.exit(1);
+            throw new IllegalStateException("unreachable");
+        }
+    }
+
+    /** Stops {@code stack} when the JVM is told to stop (Ctrl-C, SIGTERM); the latch opens once it has. */
+    private static CountDownLatch stopsAtExit(AutoCloseable stack) {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            say("stopping");
+            try {
+                stack.close();
+            } catch (Exception e) {
+                System.err.println("[pyusage] error while stopping: " + e.getMessage());
+            }
+            stopped.countDown();
+        }));
+        return stopped;
     }
 
     /** Polls the query API until the numpy users it lists add up to at least {@code expected} starts. */
