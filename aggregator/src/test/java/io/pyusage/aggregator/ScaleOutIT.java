@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pyusage.common.TestDirectories;
 import io.pyusage.common.TestClickHouse;
-import io.pyusage.common.TestRecords;
 import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.common.clickhouse.ClickHouseStore;
 import io.pyusage.devstack.servers.EmbeddedKafka;
@@ -15,11 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,7 +32,7 @@ class ScaleOutIT {
         try (EmbeddedKafka kafka = EmbeddedKafka.onFreePorts(dir.resolve("kafka")).start();
              ServiceProcess first = aggregator(kafka, clickHouse, dir.resolve("first.log"));
              ServiceProcess second = aggregator(kafka, clickHouse, dir.resolve("second.log"))) {
-            CompletableFuture<Void> producing = CompletableFuture.runAsync(() -> produce(kafka.bootstrapServers()));
+            CompletableFuture<Void> producing = CompletableFuture.runAsync(() -> TestStarts.produce(kafka.bootstrapServers(), TOPIC, 0, RECORDS));
 
             awaitStarts(clickHouse, RECORDS / 4, first, second);
             assertTrue(first.metric("pyusage_aggregator_starts_written_total", "") > 0, "the first aggregator had its share");
@@ -64,24 +58,6 @@ class ScaleOutIT {
         env.put("PYUSAGE_AGGREGATOR_SESSION_TIMEOUT_MS", "6000");
         return ServiceProcess.start(AggregatorMain.class.getName(), List.of("-Xmx256m"), env,
                 Integer.parseInt(env.get("PYUSAGE_AGGREGATOR_HTTP_PORT")), log);
-    }
-
-    /** About 600 records a second, over many hosts so that every partition gets its share. */
-    private static void produce(String bootstrap) {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-                new StringSerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < RECORDS; i++) {
-                String host = "host-" + (i % 97);
-                producer.send(new ProducerRecord<>(TOPIC, host,
-                        TestRecords.bytes(TestRecords.valid("user-" + (i % 31), host, List.of(List.of("numpy", "1." + (i % 5) + ".0"))))));
-                if (i % 60 == 59) {
-                    Thread.sleep(100);
-                }
-            }
-            producer.flush();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private static void awaitStarts(ClickHouseConfig clickHouse, int expected, ServiceProcess... alive) throws Exception {
