@@ -105,6 +105,23 @@ public final class ChildProcess implements AutoCloseable {
         }
     }
 
+    /** Stops {@code process} gracefully if there is one; returns null, what its holder keeps instead. */
+    static ChildProcess stopped(ChildProcess process) {
+        if (process != null) {
+            process.close();
+        }
+        return null;
+    }
+
+    /** Kills {@code process} with SIGKILL if there is one, as a crash or a lost machine would; returns null. */
+    static ChildProcess killed(ChildProcess process) throws InterruptedException {
+        if (process != null) {
+            process.kill();
+            process.close();
+        }
+        return null;
+    }
+
     /** Kills the process at once, as a crash would (for failure tests). */
     public void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -161,19 +161,12 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Stops the broker gracefully; {@link #start()} brings it back on the same data. */
     public synchronized void stop() {
-        if (process != null) {
-            process.close();
-            process = null;
-        }
+        process = ChildProcess.stopped(process);
     }
 
     /** Kills the server with SIGKILL, as a crash or a lost machine would; {@link #start()} brings it back on the same data. */
     public synchronized void kill() throws InterruptedException {
-        if (process != null) {
-            process.kill();
-            process.close();
-            process = null;
-        }
+        process = ChildProcess.killed(process);
     }
 
     @Override
