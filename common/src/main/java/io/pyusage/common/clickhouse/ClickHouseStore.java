@@ -35,7 +35,7 @@ import java.util.stream.Collectors;
  * message" and loses the server's error code, and that code is what tells a row that can never be
  * stored from a server that is down. Calls block: run them on worker threads, never on an event loop.
  */
-public final class ClickHouseStore implements SqlRunner, AutoCloseable {
+public final class ClickHouseStore implements SqlConnection {
 
     /**
      * Rows come from our own database, so the parser limits of the record codec (a record is at most
@@ -168,8 +168,8 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
             Thread.currentThread().interrupt();
             answered = false;
         }
-        if (!answered && baseUrls.size() > 1) {
-            current.compareAndSet(at, (at + 1) % baseUrls.size());
+        if (!answered) {
+            moveOnFrom(at);
         }
         return answered;
     }
@@ -228,11 +228,16 @@ public final class ClickHouseStore implements SqlRunner, AutoCloseable {
         try {
             return sendTo(request.apply(at), what);
         } catch (ClickHouseException e) {
-            if (e.isReplicaFailure() && baseUrls.size() > 1) {
-                current.compareAndSet(at, (at + 1) % baseUrls.size());
+            if (e.isReplicaFailure()) {
+                moveOnFrom(at);
             }
             throw e;
         }
+    }
+
+    /** Sends later requests to the replica after {@code at}, unless another request has moved on already. */
+    private void moveOnFrom(int at) {
+        current.compareAndSet(at, (at + 1) % baseUrls.size());
     }
 
     private InputStream sendTo(HttpRequest.Builder request, String what) {

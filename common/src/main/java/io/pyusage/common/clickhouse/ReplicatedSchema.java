@@ -18,7 +18,7 @@ import java.util.Map;
  * statement here is idempotent ({@code IF NOT EXISTS}) and a migration that stopped half-way is
  * simply run again.
  */
-public final class ReplicatedSchema implements SqlRunner, AutoCloseable {
+public final class ReplicatedSchema implements SqlConnection {
 
     private final String database;
     private final List<ClickHouseStore> replicas = new ArrayList<>();

@@ -349,8 +349,8 @@ public final class SchemaMigrations {
     /** Creates the database if needed and applies every migration not yet recorded; returns how many ran. */
     public static int apply(ClickHouseConfig config) {
         createDatabase(config);
-        try (SchemaTarget target = SchemaTarget.of(config)) {
-            return apply(target.runner());
+        try (SqlConnection store = schemaTarget(config)) {
+            return apply(store);
         }
     }
 
@@ -360,8 +360,7 @@ public final class SchemaMigrations {
      */
     public static MigrationRun migrate(ClickHouseConfig config, String holder, Duration wait) throws InterruptedException {
         createDatabase(config);
-        try (SchemaTarget target = SchemaTarget.of(config)) {
-            SqlRunner store = target.runner();
+        try (SqlConnection store = schemaTarget(config)) {
             try (SchemaLock lock = SchemaLock.acquire(store, holder, wait)) {
                 int before = SchemaCheck.verdict(store, LATEST).version();
                 List<Migration> applied = applyPending(store, ALL);
@@ -380,32 +379,19 @@ public final class SchemaMigrations {
     }
 
     /** Where the migrations run: the one server, or every replica of the configured cluster. */
-    private record SchemaTarget(SqlRunner runner, AutoCloseable connections) implements AutoCloseable {
-
-        static SchemaTarget of(ClickHouseConfig config) {
-            if (config.cluster().isEmpty()) {
-                ClickHouseStore store = new ClickHouseStore(config, SETTINGS);
-                return new SchemaTarget(store, store);
-            }
-            ReplicatedSchema replicated = new ReplicatedSchema(config, SETTINGS);
-            String cluster = config.cluster().get();
-            int shards = ReplicatedSchema.shards(replicated, cluster);
-            if (shards != 1) {
-                replicated.close();
-                throw new IllegalStateException("PYUSAGE_CLICKHOUSE_CLUSTER=" + cluster + ": the server's remote_servers has "
-                        + (shards == 0 ? "no such cluster" : shards + " shards") + "; pyusage's migrations support one shard of replicas");
-            }
-            return new SchemaTarget(replicated, replicated);
+    private static SqlConnection schemaTarget(ClickHouseConfig config) {
+        if (config.cluster().isEmpty()) {
+            return new ClickHouseStore(config, SETTINGS);
         }
-
-        @Override
-        public void close() {
-            try {
-                connections.close();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+        ReplicatedSchema replicated = new ReplicatedSchema(config, SETTINGS);
+        String cluster = config.cluster().get();
+        int shards = ReplicatedSchema.shards(replicated, cluster);
+        if (shards != 1) {
+            replicated.close();
+            throw new IllegalStateException("PYUSAGE_CLICKHOUSE_CLUSTER=" + cluster + ": the server's remote_servers has "
+                    + (shards == 0 ? "no such cluster" : shards + " shards") + "; pyusage's migrations support one shard of replicas");
         }
+        return replicated;
     }
 
     /** Applies every migration not yet recorded in the current database of {@code store}; returns how many ran. */

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -87,16 +88,7 @@ public final class Env {
         List<URI> urls = new ArrayList<>();
         for (String part : string(name, null).split(",")) {
             String value = part.trim();
-            try {
-                URI uri = URI.create(value);
-                if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-                    problems.add(name + ": " + value + " is not an http(s) URL with a host");
-                } else {
-                    urls.add(uri);
-                }
-            } catch (IllegalArgumentException e) {
-                problems.add(name + ": " + value + " is not a URL: " + e.getMessage());
-            }
+            checkedHttpUrl(name + ": " + value, value).ifPresent(urls::add);
         }
         return urls.isEmpty() ? List.of(URI.create("http://unset.invalid")) : List.copyOf(urls);
     }
@@ -144,16 +136,21 @@ public final class Env {
 
     public URI httpUrl(String name, String defaultValue) {
         String value = string(name, defaultValue);
+        return checkedHttpUrl(name + "=" + value, value).orElse(URI.create(defaultValue));
+    }
+
+    /** {@code value} as an http(s) URL with a host, or empty with a problem that names it as {@code shown}. */
+    private Optional<URI> checkedHttpUrl(String shown, String value) {
         try {
             URI uri = URI.create(value);
             if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-                problems.add(name + "=" + value + " is not an http(s) URL with a host");
-                return URI.create(defaultValue);
+                problems.add(shown + " is not an http(s) URL with a host");
+                return Optional.empty();
             }
-            return uri;
+            return Optional.of(uri);
         } catch (IllegalArgumentException e) {
-            problems.add(name + "=" + value + " is not a URL: " + e.getMessage());
-            return URI.create(defaultValue);
+            problems.add(shown + " is not a URL: " + e.getMessage());
+            return Optional.empty();
         }
     }
 

@@ -2,6 +2,7 @@ package io.pyusage.devstack;
 
 import io.pyusage.common.config.Env;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Every port of the embedded cluster, laid out from one base ({@code PYUSAGE_CLUSTER_PORT_BASE},
@@ -54,10 +55,10 @@ public record ClusterPorts(int base) {
     }
 
     List<int[]> replicas() {
-        return java.util.stream.IntStream.rangeClosed(1, REPLICAS).mapToObj(this::replica).toList();
+        return IntStream.rangeClosed(1, REPLICAS).mapToObj(this::replica).toList();
     }
 
     List<int[]> brokers() {
-        return java.util.stream.IntStream.rangeClosed(1, BROKERS).mapToObj(this::broker).toList();
+        return IntStream.rangeClosed(1, BROKERS).mapToObj(this::broker).toList();
     }
 }
