@@ -22,6 +22,7 @@ final class AggregatorMetrics {
     final Counter packageRowsWritten;
     final Counter insertErrors;
     final Counter commitErrors;
+    final Counter resumedBehindReplica;
     final Counter resendsSkipped;
     final Timer insertLatency;
     final Timer batchAge;
@@ -38,6 +39,8 @@ final class AggregatorMetrics {
         insertErrors = Counter.builder("pyusage_aggregator_insert_errors").description("Failed batch writes (each is retried)").register(registry);
         resendsSkipped = Counter.builder("pyusage_aggregator_resends_skipped")
                 .description("Starts not stored again: their event_id was accepted lately from the same partition").register(registry);
+        resumedBehindReplica = Counter.builder("pyusage_aggregator_resumed_behind_replica")
+                .description("Partitions resumed from a ClickHouse replica still lacking inserts of a replica gone longer than the wait").register(registry);
         commitErrors = Counter.builder("pyusage_aggregator_commit_errors").description("Offset commits that failed after a write (retried with the next batch)").register(registry);
         batchAge = Timer.builder("pyusage_aggregator_batch_age").description("Age of a batch when written, from its first record")
                 .publishPercentileHistogram().register(registry);

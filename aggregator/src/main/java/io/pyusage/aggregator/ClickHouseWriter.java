@@ -28,7 +28,7 @@ final class ClickHouseWriter {
 
     private static final String LAST_STORED_STARTS_QUERY = """
             SELECT kafka_partition, kafka_offset, event_id FROM starts
-            WHERE day >= today() - %d AND kafka_topic = %s AND kafka_partition = %d AND kafka_offset >= %d AND kafka_offset <= %d
+            WHERE day >= today() - %d AND kafka_topic = %s AND kafka_partition = %d AND kafka_offset >= %d
             ORDER BY kafka_offset
             LIMIT %d""";
 
@@ -59,6 +59,11 @@ final class ClickHouseWriter {
         this.storedStartsPage = storedStartsPage;
     }
 
+    /** Where the rows go. */
+    SqlRunner store() {
+        return store;
+    }
+
     /**
      * The last offset written per partition of the topic with id {@code topicId}, as ClickHouse
      * recorded it with the rows ({@code kafka_positions}); partitions never written are absent.
@@ -74,8 +79,10 @@ final class ClickHouseWriter {
     /**
      * The starts stored last from the partitions of the topic with id {@code topicId}, handed to
      * {@code each} partition by partition in offset order: for each key of {@code lastOffsets} (a
-     * partition, with the last offset written from it), those among its last {@code count} offsets
-     * whose start lies in the last {@link ResendColumns#RECENT_DAYS} days: the lookup reads the newest
+     * partition, with the last offset {@code kafka_positions} holds for it, -1 for none), those among
+     * its last {@code count} offsets and any after it (stored by an insert whose positions row was
+     * lost with the replica that took it), whose start lies in the last {@link ResendColumns#RECENT_DAYS}
+     * days: the lookup reads the newest
      * month partitions of {@code starts}, not every start kept, and before those days the columns it
      * reads are cleared. Read in pages, so a large {@code count} costs no more memory than its ids
      * take where they are kept.
@@ -85,7 +92,7 @@ final class ClickHouseWriter {
             long from = Math.max(0, last.getValue() - count + 1);
             List<JsonNode> page;
             do {
-                page = store.query(LAST_STORED_STARTS_QUERY.formatted(ResendColumns.RECENT_DAYS, Sql.string(topicId), last.getKey(), from, last.getValue(),
+                page = store.query(LAST_STORED_STARTS_QUERY.formatted(ResendColumns.RECENT_DAYS, Sql.string(topicId), last.getKey(), from,
                         storedStartsPage));
                 for (JsonNode row : page) {
                     StoredStart start = new StoredStart(row.get("kafka_partition").asInt(), row.get("kafka_offset").asLong(),

@@ -406,22 +406,42 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
      */
     private void resolvePositions() {
         Duration backoff = FIRST_BACKOFF;
+        ReplicaCatchUp catchUp = new ReplicaCatchUp(writer.store(), ReplicaCatchUp.LONGEST_WAIT);
         while (running && !unresolved.isEmpty()) {
             try {
+                Set<String> awaited = catchUp.stillAwaited();
+                if (!awaited.isEmpty()) {
+                    String waiting = "the ClickHouse replica lacks " + awaited.size() + " inserts another replica took; waiting for it to fetch them";
+                    if (!waiting.equals(lastError)) {
+                        LOG.warn("{} before reading the stored Kafka positions", waiting);
+                    }
+                    lastError = waiting;
+                    waitPolling(backoff);
+                    backoff = nextBackoff(backoff);
+                    continue;
+                }
+                if (catchUp.waitedTooLong()) {
+                    metrics.resumedBehindReplica.increment();
+                    LOG.warn("the ClickHouse replica still lacks inserts after {}; resuming from the positions it holds", ReplicaCatchUp.LONGEST_WAIT);
+                }
                 Map<Integer, Long> written = writer.lastWrittenOffsets(topicId);
                 Map<Integer, Long> lastOfResolved = new HashMap<>();
                 for (TopicPartition partition : unresolved) {
-                    Long last = written.get(partition.partition());
-                    if (last != null && last + 1 > consumer.position(partition)) {
+                    lastOfResolved.put(partition.partition(), written.getOrDefault(partition.partition(), -1L));
+                }
+                Map<Integer, Long> lastStored = rememberStoredStarts(lastOfResolved);
+                for (TopicPartition partition : unresolved) {
+                    long last = Math.max(lastOfResolved.get(partition.partition()), lastStored.getOrDefault(partition.partition(), -1L));
+                    if (last > lastOfResolved.get(partition.partition())) {
+                        LOG.warn("{}: starts up to offset {} are stored, beyond the {} kafka_positions holds: an insert lost its views' rows",
+                                partition, last, lastOfResolved.get(partition.partition()));
+                    }
+                    if (last >= 0 && last + 1 > consumer.position(partition)) {
                         LOG.info("{}: offsets up to {} are already in ClickHouse (written, not committed); resuming after them",
                                 partition, last);
                         consumer.seek(partition, last + 1);
                     }
-                    if (last != null) {
-                        lastOfResolved.put(partition.partition(), last);
-                    }
                 }
-                rememberStoredStarts(lastOfResolved);
                 Set<TopicPartition> resolved = new HashSet<>(unresolved);
                 unresolved.clear();
                 if (!isPaused()) {
@@ -440,19 +460,25 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     /**
      * Starts the recent event ids of partitions this aggregator begins to read with the starts last
      * stored from them (see {@link RecentEvents}), so a resend of a start stored before a restart or
-     * by the aggregator that read the partition before is known as one.
+     * by the aggregator that read the partition before is known as one. Returns the highest offset
+     * stored per partition, where starts lie beyond the last offset {@code kafka_positions} holds.
      */
-    private void rememberStoredStarts(Map<Integer, Long> lastOffsets) {
-        if (recentEvents.capacity() == 0 || lastOffsets.isEmpty()) {
-            return;
+    private Map<Integer, Long> rememberStoredStarts(Map<Integer, Long> lastOffsets) {
+        Map<Integer, Long> highest = new HashMap<>();
+        if (lastOffsets.isEmpty()) {
+            return highest;
         }
         recentEvents.forget(lastOffsets.keySet()); // a lookup that fails half-way is made again from the start
         int[] remembered = {0};
         writer.lastStoredStarts(topicId, lastOffsets, recentEvents.capacity(), start -> {
-            recentEvents.accept(start.partition(), start.eventId(), start.offset());
-            remembered[0]++;
+            if (recentEvents.capacity() > 0) {
+                recentEvents.accept(start.partition(), start.eventId(), start.offset());
+                remembered[0]++;
+            }
+            highest.merge(start.partition(), start.offset(), Math::max);
         });
         LOG.info("partitions {}: the event ids of {} starts stored from them lately are remembered", lastOffsets.keySet(), remembered[0]);
+        return highest;
     }
 
     private Set<TopicPartition> resumable(Set<TopicPartition> assignment) {

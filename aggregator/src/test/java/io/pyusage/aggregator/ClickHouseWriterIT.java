@@ -82,6 +82,10 @@ class ClickHouseWriterIT {
             assertEquals(IntStream.rangeClosed(88, 99).filter(offset -> offset != 90).boxed().toList(),
                     last.stream().map(start -> (int) start.offset()).toList());
             last.forEach(start -> assertEquals(eventIds.get((int) start.offset()), start.eventId(), "offset " + start.offset()));
+            // Starts stored beyond the position asked from (their positions row lost with a replica) come too.
+            List<ClickHouseWriter.StoredStart> beyond = new ArrayList<>();
+            new ClickHouseWriter(store, 4).lastStoredStarts("topic-id", Map.of(0, 95L), 4, beyond::add);
+            assertEquals(IntStream.rangeClosed(92, 99).boxed().toList(), beyond.stream().map(start -> (int) start.offset()).toList());
             new ClickHouseWriter(store).lastStoredStarts("another-topic-id", Map.of(0, 99L), 12,
                     start -> fail("a start of another topic: " + start));
             long stored = rows(0).envId();

@@ -15,7 +15,7 @@ public final class ReplicatedEngines {
     private static final Pattern CREATED = Pattern.compile(
             "^\\s*CREATE\\s+(?:TABLE|MATERIALIZED\\s+VIEW)\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(\\w+)", Pattern.CASE_INSENSITIVE);
     private static final Pattern ENGINE = Pattern.compile(
-            "ENGINE\\s*=\\s*(Replacing|Aggregating|Summing|Collapsing|VersionedCollapsing)?MergeTree\\(([^)]*)\\)");
+            "ENGINE\\s*=\\s*(Replacing|Aggregating|Summing|Collapsing|VersionedCollapsing)?MergeTree(?:\\(([^)]*)\\))?");
 
     private ReplicatedEngines() {
     }
@@ -31,7 +31,7 @@ public final class ReplicatedEngines {
             return statement;
         }
         String family = engine.group(1) == null ? "" : engine.group(1);
-        String arguments = engine.group(2).isBlank() ? "" : ", " + engine.group(2).trim();
+        String arguments = engine.group(2) == null || engine.group(2).isBlank() ? "" : ", " + engine.group(2).trim();
         if (!Sql.isIdentifier(database)) {
             throw new IllegalArgumentException("not an identifier: " + database);
         }
