@@ -17,15 +17,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The embedded cluster of {@code ./pyusage up --cluster}: starts posted to either collector are
- * answered by the query API, and with ZooKeeper stopped for 30 s the aggregators pause and say so,
- * then store every acknowledged start exactly once on both replicas when it is back (the raw starts:
- * see docs/operations.md for the rollups).
+ * answered by the query API; with the replica every service uses killed, writes and answers go on
+ * through the other; with ZooKeeper stopped for 30 s the aggregators pause and say so. After each
+ * failure every acknowledged start is stored exactly once on both replicas (the raw starts: see
+ * docs/operations.md for the rollups).
  */
 class ClusterStackIT {
 
@@ -84,23 +86,63 @@ class ClusterStackIT {
         return TestStack.json(response).get("status").asText();
     }
 
-    @Test
-    void startsPostedToEitherCollectorAreAnsweredByTheQueryApi() throws Exception {
-        post(1, "ada", 3);
-        post(2, "ada", 2);
-        HttpRequest request = HttpRequest.newBuilder(URI.create(stack.queryApiUrl() + "/api/v1/users/ada?since=7d"))
+    /** The query API's answer about {@code user}'s starts of the last week. */
+    private static HttpResponse<String> userAnswer(String user) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(stack.queryApiUrl() + "/api/v1/users/" + user + "?since=7d"))
                 .header("Authorization", "Bearer " + stack.apiToken()).timeout(Duration.ofSeconds(30)).build();
+        return TestStack.HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Waits up to a minute for the query API to count {@code starts} starts of {@code user}. */
+    private static void awaitAnswer(String user, int starts) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         String body = "";
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> response = TestStack.HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = userAnswer(user);
             body = response.body();
-            if (response.statusCode() == 200 && body.contains("\"starts\":5")) {
+            if (response.statusCode() == 200 && Pattern.compile("\"starts\":" + starts + "\\b").matcher(body).find()) {
                 return;
             }
             Thread.sleep(300);
         }
-        throw new AssertionError("the query API never answered ada's 5 starts: " + body);
+        throw new AssertionError("the query API never answered " + user + "'s " + starts + " starts: " + body);
+    }
+
+    @Test
+    void startsPostedToEitherCollectorAreAnsweredByTheQueryApi() throws Exception {
+        post(1, "ada", 3);
+        post(2, "ada", 2);
+        awaitAnswer("ada", 5);
+    }
+
+    @Test
+    void withAReplicaKilledWritesGoOnThroughTheOtherAndTheQueryApiAnswersThroughout() throws Exception {
+        String ofUser = " FROM starts WHERE user = 'hedy'";
+        List<String> acknowledged = new ArrayList<>(post(1, "hedy", 10));
+        try (ClickHouseStore first = replica(0); ClickHouseStore second = replica(1)) {
+            awaitCount(second, "SELECT count() AS n" + ofUser, 10);
+            // The first URL of every service's list: the replica they all use.
+            stack.clickHouse().replica(0).kill();
+            try {
+                long killedAt = System.nanoTime();
+                while (System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(20)) {
+                    acknowledged.addAll(post(1 + acknowledged.size() % 2, "hedy", 5));
+                    HttpResponse<String> answer = userAnswer("hedy");
+                    assertEquals(200, answer.statusCode(), answer.body());
+                    Thread.sleep(500);
+                }
+                awaitCount(second, "SELECT count() AS n" + ofUser, acknowledged.size());
+                awaitAnswer("hedy", acknowledged.size());
+            } finally {
+                stack.clickHouse().replica(0).start();
+            }
+            awaitCount(first, "SELECT count() AS n" + ofUser, acknowledged.size());
+            Thread.sleep(3_000);
+            for (ClickHouseStore store : List.of(first, second)) {
+                assertEquals(acknowledged.size(), count(store, "SELECT count() AS n" + ofUser), "rows of hedy");
+                assertEquals(acknowledged.size(), count(store, "SELECT uniqExact(event_id) AS n" + ofUser), "distinct starts of hedy");
+            }
+        }
     }
 
     @Test
