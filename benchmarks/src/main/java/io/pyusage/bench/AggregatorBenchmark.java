@@ -87,15 +87,7 @@ public final class AggregatorBenchmark {
             // Migrated as pyusage-migrate would: the aggregator only checks the schema.
             ClickHouseConfig drained = BenchDatabases.migrated(clickHouse, "pyusage");
             int port = FreePorts.next();
-            // The aggregator as the README says to run it: the throughput collector (its pauses, tens of
-            // milliseconds, are nothing to a consumer that batches for a second) with most of the heap young.
-            List<String> jvmArgs = new ArrayList<>(List.of("-Xmx512m", "-Xmn320m", "-XX:+UseParallelGC"));
-            // For profiling, e.g. -Dbench.aggregatorJvmArgs=-XX:StartFlightRecording=filename=aggregator.jfr
-            String extra = System.getProperty("bench.aggregatorJvmArgs", "").trim();
-            if (!extra.isEmpty()) {
-                jvmArgs.addAll(List.of(extra.split("\\s+")));
-            }
-            try (ServiceProcess aggregator = ServiceProcess.start(AggregatorMain.class.getName(), jvmArgs, Map.of(
+            try (ServiceProcess aggregator = ServiceProcess.start(AggregatorMain.class.getName(), aggregatorJvmArgs(), Map.of(
                     "PYUSAGE_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
                     "PYUSAGE_KAFKA_REPLICATION", "1",
                     "PYUSAGE_KAFKA_TOPIC", TOPIC,
@@ -138,6 +130,20 @@ public final class AggregatorBenchmark {
             }
             floor(kafka, baseline, rowBinaryCpu);
         }
+    }
+
+    /**
+     * The aggregator's JVM as the README says to run it: the throughput collector (its pauses, tens of
+     * milliseconds, are nothing to a consumer that batches for a second) with most of the heap young.
+     */
+    static List<String> aggregatorJvmArgs() {
+        List<String> jvmArgs = new ArrayList<>(List.of("-Xmx512m", "-Xmn320m", "-XX:+UseParallelGC"));
+        // For profiling, e.g. -Dbench.aggregatorJvmArgs=-XX:StartFlightRecording=filename=aggregator.jfr
+        String extra = System.getProperty("bench.aggregatorJvmArgs", "").trim();
+        if (!extra.isEmpty()) {
+            jvmArgs.addAll(List.of(extra.split("\\s+")));
+        }
+        return jvmArgs;
     }
 
     /**
@@ -242,6 +248,11 @@ public final class AggregatorBenchmark {
 
     /** The records as the collector forwards them: stamped with receipt time and sender, keyed by host, checked packages in headers. */
     private static void fill(String bootstrap, SyntheticYear.Settings settings, int records) throws Exception {
+        fill(bootstrap, TOPIC, settings, records);
+    }
+
+    /** As {@link #fill(String, SyntheticYear.Settings, int)}, into {@code topic}. */
+    static void fill(String bootstrap, String topic, SyntheticYear.Settings settings, int records) throws Exception {
         long begin = System.nanoTime();
         AtomicLong bytes = new AtomicLong();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
@@ -253,7 +264,7 @@ public final class AggregatorBenchmark {
                 byte[] value = StartupRecordCodec.encode(record.received(record.ts() + 0.05, "10.1.2.3"));
                 bytes.addAndGet(value.length);
                 DecodeResult.Valid valid = (DecodeResult.Valid) StartupRecordCodec.decodeWithoutPackages(value, 0, value.length);
-                producer.send(new ProducerRecord<>(TOPIC, null, record.host(), value, CheckedPackagesHeaders.of(valid)));
+                producer.send(new ProducerRecord<>(topic, null, record.host(), value, CheckedPackagesHeaders.of(valid)));
             });
             producer.flush();
         }

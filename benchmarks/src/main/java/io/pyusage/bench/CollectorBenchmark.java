@@ -141,7 +141,7 @@ public final class CollectorBenchmark {
     }
 
     /** The records as NDJSON bodies of BATCH lines each. */
-    private static List<byte[]> ndjsonBodies(List<byte[]> records) {
+    static List<byte[]> ndjsonBodies(List<byte[]> records) {
         List<byte[]> bodies = new ArrayList<>();
         for (int b = 0; b < records.size() / BATCH; b++) {
             StringBuilder body = new StringBuilder();
@@ -155,15 +155,31 @@ public final class CollectorBenchmark {
 
     /** Warm-up batches, then the measured ones: records/s answered 202 (a 202 covers every line of its batch). */
     private static double httpBatches(String url, List<byte[]> bodies, long servicePid, EmbeddedKafka kafka) throws Exception {
+        return httpBatches(url, bodies, servicePid, List.of(kafka.pid()));
+    }
+
+    /** As {@link #httpBatches(String, List, long, EmbeddedKafka)}, the CPU of all {@code brokerPids} counted as the broker's. */
+    static double httpBatches(String url, List<byte[]> bodies, long servicePid, List<Long> brokerPids) throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         URI uri = URI.create(url + "/v1/startups");
         postBatches(client, uri, bodies, WARM_UP / BATCH);
-        CpuTime cpu = CpuTime.of(servicePid, kafka.pid(), ProcessHandle.current().pid());
+        long[] pids = new long[brokerPids.size() + 2];
+        pids[0] = servicePid;
+        pids[1] = ProcessHandle.current().pid();
+        for (int i = 0; i < brokerPids.size(); i++) {
+            pids[i + 2] = brokerPids.get(i);
+        }
+        CpuTime cpu = CpuTime.of(pids);
         long start = System.nanoTime();
         long answered = postBatches(client, uri, bodies, RECORDS / BATCH);
         double elapsed = seconds(start);
         double[] used = cpu.used();
-        say("  CPU per record: service %.1f us, broker %.1f us, load generator %.1f us", perRecord(used[0]), perRecord(used[1]), perRecord(used[2]));
+        double brokers = 0;
+        for (int i = 2; i < used.length; i++) {
+            brokers += used[i];
+        }
+        say("  CPU per record: service %.1f us, %s %.1f us, load generator %.1f us", perRecord(used[0]),
+                brokerPids.size() == 1 ? "broker" : brokerPids.size() + " brokers", perRecord(brokers), perRecord(used[1]));
         if (answered < RECORDS / BATCH) {
             say("warning: only %,d of %,d HTTP batches were answered 202", answered, RECORDS / BATCH);
         }

@@ -23,15 +23,20 @@ final class CollectorProcess implements AutoCloseable {
     }
 
     static CollectorProcess start(Path dir, String bootstrap) throws Exception {
+        return start(dir, bootstrap, 1, 3, "collector");
+    }
+
+    /** A collector whose topic, when it creates it, has {@code partitions} with {@code replication} replicas each. */
+    static CollectorProcess start(Path dir, String bootstrap, int replication, int partitions, String name) throws Exception {
         int httpPort = FreePorts.next();
         int udpPort = FreePorts.next();
         return new CollectorProcess(ServiceProcess.start("io.pyusage.collector.CollectorMain", jvmArgs(), Map.of(
                 "PYUSAGE_KAFKA_BOOTSTRAP", bootstrap,
-                "PYUSAGE_KAFKA_REPLICATION", "1",
-                "PYUSAGE_KAFKA_PARTITIONS", "3",
+                "PYUSAGE_KAFKA_REPLICATION", String.valueOf(replication),
+                "PYUSAGE_KAFKA_PARTITIONS", String.valueOf(partitions),
                 "PYUSAGE_COLLECTOR_HOST", "127.0.0.1",
                 "PYUSAGE_COLLECTOR_HTTP_PORT", String.valueOf(httpPort),
-                "PYUSAGE_COLLECTOR_UDP_PORT", String.valueOf(udpPort)), httpPort, dir.resolve("collector.log")), udpPort);
+                "PYUSAGE_COLLECTOR_UDP_PORT", String.valueOf(udpPort)), httpPort, dir.resolve(name + ".log")), udpPort);
     }
 
     /** {@link RelayFloor} in a JVM like the collector's. */
