@@ -8,7 +8,10 @@ hook that lists packages with importlib.metadata and sends JSON over a socket (t
 and, as the floor of any hook that sends a datagram, a start that only loads _socket. Each variant is
 timed in pairs with a no-hook start, in a random order each pair, so that machine noise hits both
 alike; it prints medians, the added milliseconds and ratios. The hooks send to a UDP socket of this
-script, which also counts what arrived.
+script, which also counts what arrived. Then the import record's cost: a venv whose distributions
+have real packages and RECORDs, a process importing 50 of them, timed with no hook, with the hook with
+imports off and with the hook, in a random order each run (the last two differ by the exit's work and
+the import finder's).
 
     python3 sitecustomize-hook/bench/overhead.py [--runs 60] [--packages 300]
 """
@@ -24,6 +27,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Distributions the import case imports: a notebook's worth.
+IMPORTED = 50
 SRC = os.path.join(os.path.dirname(HERE), "src")
 
 NAIVE_HOOK = '''
@@ -41,16 +46,27 @@ _send()
 '''
 
 
-def make_venv(root, packages):
+def make_venv(root, packages, with_modules=False):
+    """A venv with that many fake distributions; with_modules, each has a package to import
+    (package_NNN) and the RECORD an installer writes."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", root], check=True)
     python = os.path.join(root, "bin", "python")
     site_dir = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                               check=True, capture_output=True, text=True).stdout.strip()
     for i in range(packages):
-        dist_info = os.path.join(site_dir, "package_%03d-1.%d.0.dist-info" % (i, i % 10))
+        folder = "package_%03d-1.%d.0.dist-info" % (i, i % 10)
+        dist_info = os.path.join(site_dir, folder)
         os.makedirs(dist_info)
         with open(os.path.join(dist_info, "METADATA"), "w") as f:
             f.write("Metadata-Version: 2.1\nName: package-%03d\nVersion: 1.%d.0\n" % (i, i % 10))
+        if with_modules:
+            module = os.path.join(site_dir, "package_%03d" % i)
+            os.makedirs(module)
+            files = ["package_%03d/__init__.py" % i] + ["package_%03d/part_%d.py" % (i, n) for n in range(20)]
+            for name in files:
+                open(os.path.join(site_dir, name), "w").close()
+            with open(os.path.join(dist_info, "RECORD"), "w") as f:
+                f.writelines("%s,sha256=x,0\n" % name for name in files + [folder + "/METADATA", folder + "/RECORD"])
     return python, site_dir
 
 
@@ -89,6 +105,7 @@ def main():
         pth_python, pth_site = make_venv(os.path.join(root, "pth"), args.packages)
         subprocess.run([sys.executable, "-m", "pyusage_hook", "install", "--site-dir", pth_site, "--endpoint", endpoint],
                        check=True, capture_output=True, env=install)
+        importing, importing_site = make_venv(os.path.join(root, "importing"), args.packages, with_modules=True)
         naive, naive_site = make_venv(os.path.join(root, "naive"), args.packages)
         with open(os.path.join(naive_site, "naive_hook.py"), "w") as f:
             f.write(NAIVE_HOOK)
@@ -97,7 +114,7 @@ def main():
         # The hook lists a site directory again while it changed in the last 2 s (see hook.SETTLED_NS);
         # dated back, they stand for an installation not changed since yesterday.
         yesterday = time.time() - 86400
-        for directory in (plain_stdlib, hooked_stdlib, site_dir, pth_site, naive_site):
+        for directory in (plain_stdlib, hooked_stdlib, site_dir, pth_site, naive_site, importing_site):
             os.utime(directory, (yesterday, yesterday))
 
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYUSAGE_") and k != "PYTHONPATH"}
@@ -106,7 +123,12 @@ def main():
                     ("pyusage .pth", pth_python, dict(env, PYTHONPATH=plain_stdlib)),
                     ("naive hook", naive, dict(env, PYTHONPATH=plain_stdlib, PYUSAGE_ENDPOINT=endpoint)),
                     ("_socket only", python, dict(env, PYTHONPATH=plain_stdlib), "import _socket")]
-        for variant in [no_hook] + variants:  # warm the page cache and the package caches
+        # What the exit's import record costs: 50 of the distributions imported, their module map cached.
+        fifty = "import " + ", ".join("package_%03d" % i for i in range(0, 2 * IMPORTED, 2))
+        importing_variants = [("no hook", importing, dict(env, PYTHONPATH=plain_stdlib), fifty),
+                              ("imports off", importing, dict(env, PYTHONPATH=hooked_stdlib, PYUSAGE_IMPORTS="0"), fifty),
+                              ("pyusage hook", importing, dict(env, PYTHONPATH=hooked_stdlib), fifty)]
+        for variant in [no_hook] + variants + importing_variants:  # warm the page cache and the hook's caches
             for _ in range(3):
                 time_start(*variant[1:])
         drain(receiver)
@@ -115,6 +137,8 @@ def main():
         for variant in variants:
             pairs.append((variant[0],) + compare(no_hook, variant, args.runs))
             received += drain(receiver)
+        imported = compare_all(importing_variants, args.runs)
+        drain(receiver)
 
     print("python %s, %d packages, %d runs of each variant in each pair" % (sys.version.split()[0], args.packages, args.runs))
     print("(pyusage hook: the default install, sitecustomize.py in the standard library; pyusage .pth: install --site-dir)")
@@ -126,7 +150,16 @@ def main():
     print("pyusage hook adds %.2f ms per start (%.2f ms as a .pth); the naive importlib.metadata hook adds %.2f ms;"
           " loading _socket alone adds %.2f ms" % (added["pyusage hook"], added["pyusage .pth"], added["naive hook"],
                                                   added["_socket only"]))
-    print("datagrams received: %d of %d sent by the three hooks" % (received, 3 * args.runs))
+    # The pyusage hooks send a start record and, at exit, an import record; the naive hook one record.
+    print("datagrams received: %d of %d sent by the three hooks" % (received, 5 * args.runs))
+    print("importing %d of the %d distributions (python -c 'import package_000, ...'):" % (IMPORTED, args.packages))
+    no_hook_times, off_times, on_times = imported
+    report("no hook", no_hook_times, no_hook_times)
+    report("imports off", off_times, no_hook_times)
+    report("pyusage hook", on_times, no_hook_times)
+    print("with %d distributions imported the hook adds %.2f ms per process, of which its import record (exit work and"
+          " the finder) %.2f ms" % (IMPORTED, statistics.median(on_times) - statistics.median(no_hook_times),
+                                   statistics.median(on_times) - statistics.median(off_times)))
 
 
 def compare(first, second, runs):
@@ -139,6 +172,16 @@ def compare(first, second, runs):
         for variant in order.sample([first, second], 2):
             times[variant[0]].append(time_start(*variant[1:]))
     return times[first[0]], times[second[0]]
+
+
+def compare_all(variants, runs):
+    """As compare, for any number of variants: each run starts every one, in a new random order."""
+    order = random.Random(0)
+    times = [[] for _ in variants]
+    for _ in range(runs):
+        for index in order.sample(range(len(variants)), len(variants)):
+            times[index].append(time_start(*variants[index][1:]))
+    return times
 
 
 def report(name, times, base_times):

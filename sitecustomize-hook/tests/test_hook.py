@@ -300,6 +300,8 @@ class RealInterpreterTest(unittest.TestCase):
 
     def start(self, *args, **env):
         env.setdefault("XDG_CACHE_HOME", os.path.join(self.root, "cache"))
+        # The start records alone; ImportsTest has the records sent at exit.
+        env.setdefault("PYUSAGE_IMPORTS", "0")
         return subprocess.run([self.python] + list(args), capture_output=True, text=True, timeout=60,
                               env=clean_env(**env))
 
@@ -493,7 +495,7 @@ class RealInterpreterTest(unittest.TestCase):
     def test_the_hook_leaves_the_process_as_it_found_it(self):
         probe = ("import json, os, signal, sys; print(json.dumps([os.getcwd(), sys.path, repr(signal.getsignal(signal.SIGINT)),"
                  " sorted(set(sys.modules) - {'_pyusage_hook', '_socket'})]))")
-        hooked = self.start("-c", probe, PYUSAGE_ENDPOINT=self.endpoint)
+        hooked = self.start("-c", probe, PYUSAGE_ENDPOINT=self.endpoint, PYUSAGE_IMPORTS="1")
         self.receive()
         disabled = self.start("-c", probe, PYUSAGE_ENDPOINT=self.endpoint, PYUSAGE_DISABLE="1")
         self.assertEqual(json.loads(disabled.stdout), json.loads(hooked.stdout))
@@ -506,6 +508,159 @@ class RealInterpreterTest(unittest.TestCase):
         self.assertEqual(int(isolated.stdout.strip()), self.receive()["pid"])
         no_site = self.start("-S", "-c", "import sys; print('pyusage_hook' in sys.modules)", PYUSAGE_ENDPOINT=self.endpoint)
         self.assertEqual("False\n", no_site.stdout)
+
+
+def write_distribution(site_dir, name, version, files, record=True, top_level=None, egg=False):
+    """A distribution as an installer leaves it: its files (relative path -> text) in site_dir, and
+    its metadata folder with METADATA and RECORD (or, egg=True, an egg-info with top_level.txt)."""
+    for path, text in files.items():
+        full = os.path.join(site_dir, path)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "w") as f:
+            f.write(text)
+    folder = os.path.join(site_dir, "%s-%s.%s" % (name, version, "egg-info" if egg else "dist-info"))
+    os.makedirs(folder)
+    with open(os.path.join(folder, "PKG-INFO" if egg else "METADATA"), "w") as f:
+        f.write("Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (name, version))
+    if top_level is not None:
+        with open(os.path.join(folder, "top_level.txt"), "w") as f:
+            f.write("\n".join(top_level) + "\n")
+    if record and not egg:
+        meta = os.path.basename(folder)
+        with open(os.path.join(folder, "RECORD"), "w") as f:
+            for path in list(files) + [meta + "/METADATA", meta + "/RECORD"]:
+                f.write("%s,,\n" % path)
+            f.write("../../../bin/%s-tool,,\n" % name)
+
+
+class ModuleNamesTest(unittest.TestCase):
+
+    def test_modules_packages_and_namespace_packages_are_named_from_the_files(self):
+        names = hook._load("imports").module_names_of_files([
+            "six.py", "numpy/__init__.py", "numpy/core/multiarray.py", "_speedups.cpython-311-x86_64-linux-gnu.so",
+            "google/protobuf/__init__.py", "google/protobuf/message.py", "google/_upb.so", "numpy-1.0.dist-info/RECORD",
+            "../../../bin/f2py", "__editable___demo_1_0_finder.py", "__pycache__/six.cpython-311.pyc", "demo.pth"])
+        self.assertEqual({"six", "numpy", "_speedups", "google.protobuf", "google._upb"}, names)
+
+
+class ImportsTest(unittest.TestCase):
+    """Real interpreters in a venv whose distributions have real module files and installers' metadata."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.root = tempfile.mkdtemp(prefix="pyusage-imports-test-")
+        cls.python, cls.site_dir = make_venv(os.path.join(cls.root, "venv"))
+        subprocess.run([sys.executable, "-m", "pyusage_hook", "install", "--site-dir", cls.site_dir],
+                       check=True, capture_output=True, env=clean_env(PYTHONPATH=SRC))
+        write_distribution(cls.site_dir, "alpha", "1.0", {"alpha/__init__.py": "", "alpha/sub.py": ""})
+        write_distribution(cls.site_dir, "Beta_Tools", "2.0", {"beta.py": ""}, egg=True, top_level=["beta"])
+        # A namespace package split over two distributions.
+        write_distribution(cls.site_dir, "ns_a", "3.0", {"ns/a/__init__.py": ""})
+        write_distribution(cls.site_dir, "ns_b", "3.1", {"ns/b/__init__.py": ""})
+        write_distribution(cls.site_dir, "gamma", "4.0", {"gamma/__init__.py": ""}, record=False, top_level=["gamma"])
+        write_distribution(cls.site_dir, "unused", "5.0", {"unused/__init__.py": ""})
+        with open(os.path.join(cls.site_dir, "stray.py"), "w") as f:
+            f.write("")  # a module no distribution owns
+        settle(cls.site_dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.root, ignore_errors=True)
+
+    def setUp(self):
+        self.receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.receiver.bind(("127.0.0.1", 0))
+        self.receiver.settimeout(10)
+        self.endpoint = "udp://127.0.0.1:%d" % self.receiver.getsockname()[1]
+
+    def tearDown(self):
+        self.receiver.close()
+
+    def run_python(self, code, **env):
+        env.setdefault("XDG_CACHE_HOME", os.path.join(self.root, "cache"))
+        return subprocess.run([self.python, "-c", code], capture_output=True, text=True, timeout=60,
+                              env=clean_env(PYUSAGE_ENDPOINT=self.endpoint, **env))
+
+    def records(self, quiet=1.0):
+        """Every datagram that arrives until none has for `quiet` seconds, as (start, import records)."""
+        starts, imports = [], []
+        self.receiver.settimeout(quiet)
+        while True:
+            try:
+                data, _ = self.receiver.recvfrom(65536)
+            except socket.timeout:
+                return starts, imports
+            record = json.loads(data.decode("utf-8"))
+            (imports if record.get("kind") == "imports" else starts).append(record)
+
+    def test_the_record_names_exactly_the_distributions_imported(self):
+        result = self.run_python("import alpha.sub, beta, ns.a, gamma, stray, json")
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertEqual("", result.stderr)
+        starts, imports = self.records()
+        self.assertEqual(1, len(starts))
+        self.assertEqual(1, len(imports), "one import record per process")
+        record = imports[0]
+        self.assertEqual(starts[0]["event_id"], record["event_id"])
+        self.assertEqual(starts[0]["user"], record["user"])
+        self.assertEqual(1, record["schema"])
+        self.assertEqual([["alpha", "1.0"], ["beta-tools", "2.0"], ["gamma", "4.0"], ["ns-a", "3.0"]], record["imports"])
+
+    def test_the_map_is_cached_and_built_again_when_a_distribution_is_installed(self):
+        self.run_python("import alpha")
+        self.records()
+        cache = os.path.join(self.root, "cache", "pyusage")
+        self.assertTrue([f for f in os.listdir(cache) if f.startswith("modules-")], "the module map is cached")
+        write_distribution(self.site_dir, "delta", "0.1", {"delta.py": ""})
+        try:
+            self.run_python("import delta, alpha")
+            self.assertEqual([["alpha", "1.0"], ["delta", "0.1"]], self.records()[1][0]["imports"])
+        finally:
+            shutil.rmtree(os.path.join(self.site_dir, "delta-0.1.dist-info"))
+            os.remove(os.path.join(self.site_dir, "delta.py"))
+            settle(self.site_dir)
+
+    def test_an_exception_or_sys_exit_keeps_the_exit_and_still_reports(self):
+        failed = self.run_python("import alpha\nraise RuntimeError('boom')")
+        self.assertEqual(1, failed.returncode)
+        self.assertTrue(failed.stderr.rstrip().endswith("RuntimeError: boom"), failed.stderr)
+        self.assertNotIn("pyusage", failed.stderr)
+        self.assertNotIn("atexit", failed.stderr)
+        self.assertEqual([["alpha", "1.0"]], self.records()[1][0]["imports"])
+        exited = self.run_python("import sys, ns.b\nsys.exit(3)")
+        self.assertEqual(3, exited.returncode)
+        self.assertEqual("", exited.stderr)
+        self.assertEqual([["ns-b", "3.1"]], self.records()[1][0]["imports"])
+
+    def test_a_process_that_imports_nothing_installed_says_so(self):
+        self.run_python("import json")
+        self.assertEqual([], self.records()[1][0]["imports"])
+
+    def test_os_exit_and_the_switch_send_no_import_record(self):
+        self.run_python("import os, alpha; os._exit(0)")
+        starts, imports = self.records()
+        self.assertEqual((1, 0), (len(starts), len(imports)))
+        self.run_python("import alpha", PYUSAGE_IMPORTS="0")
+        starts, imports = self.records()
+        self.assertEqual((1, 0), (len(starts), len(imports)))
+
+    def test_a_process_that_runs_on_reports_once_while_running_and_again_only_with_more(self):
+        # The first import after the time reports what was imported before it; the exit adds the rest.
+        code = "import time, alpha\ntime.sleep(1.0)\nimport beta\ntime.sleep(0.2)\nimport ns.a\n"
+        result = self.run_python(code, PYUSAGE_IMPORTS_AFTER="0.5")
+        self.assertEqual("", result.stderr)
+        imports = self.records()[1]
+        self.assertEqual([["alpha", "1.0"]], imports[0]["imports"])
+        self.assertEqual([["alpha", "1.0"], ["beta-tools", "2.0"], ["ns-a", "3.0"]], imports[1]["imports"])
+        self.assertEqual(2, len(imports))
+        self.run_python("import time, alpha\ntime.sleep(1.0)\nimport json\n", PYUSAGE_IMPORTS_AFTER="0.5")
+        self.assertEqual(1, len(self.records()[1]), "nothing new by the exit: no second record")
+
+    def test_a_forked_child_does_not_report_for_its_parent(self):
+        code = "import os, sys, alpha\npid = os.fork()\nif pid == 0:\n    import beta\n    sys.exit(0)\nos.waitpid(pid, 0)\n"
+        self.run_python(code)
+        imports = self.records()[1]
+        self.assertEqual([[["alpha", "1.0"]]], [record["imports"] for record in imports])
 
 
 class InstallerTest(unittest.TestCase):

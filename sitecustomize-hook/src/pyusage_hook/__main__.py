@@ -54,7 +54,7 @@ def _copy_package(directory, settings):
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", hook.CONFIG_FILE))
     hook_file = os.path.join(target, "hook.py")
-    for module in (hook_file, os.path.join(target, "slowpath.py")):
+    for module in (hook_file, os.path.join(target, "slowpath.py"), os.path.join(target, "imports.py")):
         compile_for_starts(module)
     given = [(key, value) for key, value in settings.items() if value]
     if given:

@@ -27,7 +27,10 @@ USER_TTL_SECONDS = 86400
 # without its modification time moving, so a listing that includes it is not cached.
 SETTLED_NS = 2 * 10**9
 PACKAGES_CACHE_HEADER = "pyusage packages 2\n"
-SETTINGS = ("endpoint", "http_endpoint", "token", "ca_file", "base", "entry", "debug", "disable")
+SETTINGS = ("endpoint", "http_endpoint", "token", "ca_file", "base", "entry", "debug", "disable", "imports", "imports_after")
+# A process still running this many seconds after its start reports its imports at its next import
+# (see watch_imports), so that services are seen before they exit.
+IMPORTS_AFTER_SECONDS = 600.0
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 # Cache files are read without following a link: another account that can write to a shared cache
 # directory could otherwise point a user's cache at a file of its own.
@@ -93,14 +96,9 @@ def site_dirs(paths=None):
             if isinstance(entry, str) and entry not in skip and not entry.endswith(".zip")]
 
 
-def cached_packages(paths=None):
-    """The JSON text of [name, version] of every distribution on the path (see slowpath.installed_packages),
-    kept in the user's cache between starts and listed again only when a directory on the path was
-    modified since (installing or removing a distribution adds or removes an entry, which moves the
-    directory's modification time). A hit costs a stat per directory and one small file read instead
-    of a listing, a name check and the encoding of every distribution: most of the hook's time. The
-    cache keeps the last few path states of the interpreter (a script's own directory is on the path too)."""
-    dirs = site_dirs(paths)
+def path_state(dirs):
+    """The state of the directories on the path, as a cache key: each one's modification time and
+    absolute name; and whether a listing of that state may be cached (see SETTLED_NS)."""
     import time
     settled = time.time_ns() - SETTLED_NS
     state = []
@@ -113,19 +111,37 @@ def cached_packages(paths=None):
         directory = entry if os.path.isabs(entry) else os.path.join(os.getcwd(), entry)
         cacheable = cacheable and mtime < settled and "\n" not in directory and "\x1e" not in directory
         state.append("%d %s" % (mtime, directory))
-    key = "\x1e" + "\t".join(state) + "\n"
-    path = _cache_file("packages", sys.prefix)
+    return "\x1e" + "\t".join(state) + "\n", cacheable
+
+
+def cached_state(kind, header, key):
+    """The line kept under this path state in the user's cache file of this kind (see cached_packages),
+    the file's whole text (kept states are written back with a new one), or None for the line."""
+    path = _cache_file(kind, sys.prefix)
     cached = ""
     try:
         cached = _read_private(path).decode("utf-8", "surrogateescape") if path else ""
-        start = cached.find(key) if cached.startswith(PACKAGES_CACHE_HEADER) else -1
+        start = cached.find(key) if cached.startswith(header) else -1
         if start >= 0:
             start += len(key)
-            listed = cached[start:cached.index("\n", start)]
-            if listed.startswith("[") and listed.endswith("]"):
-                return listed
+            return cached[start:cached.index("\n", start)], cached, path
     except (OSError, ValueError):
         pass
+    return None, cached, path
+
+
+def cached_packages(paths=None):
+    """The JSON text of [name, version] of every distribution on the path (see slowpath.installed_packages),
+    kept in the user's cache between starts and listed again only when a directory on the path was
+    modified since (installing or removing a distribution adds or removes an entry, which moves the
+    directory's modification time). A hit costs a stat per directory and one small file read instead
+    of a listing, a name check and the encoding of every distribution: most of the hook's time. The
+    cache keeps the last few path states of the interpreter (a script's own directory is on the path too)."""
+    dirs = site_dirs(paths)
+    key, cacheable = path_state(dirs)
+    listed, cached, path = cached_state("packages", PACKAGES_CACHE_HEADER, key)
+    if listed is not None and listed.startswith("[") and listed.endswith("]"):
+        return listed
     return _slow().list_packages(dirs, path, key if cacheable else None, cached)
 
 
@@ -374,21 +390,155 @@ def send(data, settings):
         _slow().post_at_exit(over_http, data, settings.get("token"), settings.get("ca_file"))
 
 
-_slowpath = []
+_loaded = {}
 
 
-def _slow():
-    """slowpath.py beside this file, loaded by path (like this file) the first time a start needs it,
-    and kept out of sys.modules."""
-    if not _slowpath:
+def _load(name):
+    """A file of this package beside this one (slowpath.py, imports.py), loaded by path (like this file)
+    the first time a start needs it, and kept out of sys.modules."""
+    if name not in _loaded:
         import _frozen_importlib as bootstrap
         import _frozen_importlib_external as external
-        spec = external.spec_from_file_location("_pyusage_slowpath", os.path.join(os.path.dirname(__file__), "slowpath.py"))
+        spec = external.spec_from_file_location("_pyusage_" + name, os.path.join(os.path.dirname(__file__), name + ".py"))
         module = bootstrap.module_from_spec(spec)
         module.hook = sys.modules[__name__]
         spec.loader.exec_module(module)
-        _slowpath.append(module)
-    return _slowpath[0]
+        _loaded[name] = module
+    return _loaded[name]
+
+
+def _slow():
+    return _load("slowpath")
+
+
+class _ImportsLater:
+    """First on sys.meta_path, it sees each new import and finds nothing; the first one after its time
+    reports the imports so far (imports.py) and takes it off the path. A thread would be cheaper to
+    reason about, but Python 3.12 warns at every fork of a process that has more than one."""
+
+    def __init__(self, due, watch, clock):
+        self.due = due
+        self.watch = watch
+        self.clock = clock
+
+    def find_spec(self, name, path=None, target=None):
+        if self.due is not None and self.clock() >= self.due:
+            self.due = None  # reported once, whichever thread imports first
+            try:
+                sys.meta_path.remove(self)
+            except ValueError:
+                pass
+            report_imports(self.watch, False)
+        return None
+
+
+def watch_imports(record, settings):
+    """Reports the installed distributions this process imported: at its exit (atexit) and, when it
+    runs on, once at its first import IMPORTS_AFTER_SECONDS after the start. Modules loaded before the
+    hook ran (by .pth files) are not the program's own, so they are left out."""
+    loaded = "atexit" in sys.modules
+    import atexit
+    import time
+    if not loaded:
+        del sys.modules["atexit"]  # its registrations stay: they belong to the interpreter
+    watch = {"record": record, "settings": settings, "before": frozenset(sys.modules), "sent": None}
+    atexit.register(report_imports, watch, True)
+    try:
+        after = float(settings.get("imports_after") or IMPORTS_AFTER_SECONDS)
+    except ValueError:
+        after = IMPORTS_AFTER_SECONDS
+    sys.meta_path.insert(0, _ImportsLater(time.monotonic() + after, watch, time.monotonic))
+
+
+def report_imports(watch, at_exit):
+    """Sends the import record of the process watched: at exit unless the same set was sent already,
+    before exit only when something was imported. Never raises or prints (unless debugging): it runs
+    in the program's import or at its exit."""
+    try:
+        record = watch["record"]
+        if record.get("pid") != os.getpid():
+            return  # a forked child runs its parent's exit handlers: its imports are not that start's
+        imported = imported_distributions(watch["before"])
+        if imported is None:
+            return
+        if watch["sent"] is not None:
+            imported |= watch["sent"]
+            if imported == watch["sent"]:
+                return
+        elif not at_exit and not imported:
+            return
+        watch["sent"] = imported
+        send_imports(encode_imports(record, sorted(imported)), watch["settings"])
+    except Exception:
+        if _on(watch["settings"].get("debug")):
+            import traceback
+            traceback.print_exc()
+
+
+MODULES_CACHE_HEADER = "pyusage modules 2\n"
+# The start record's fields an import record repeats, so that it is useful when its start was lost.
+IMPORT_RECORD_FIELDS = ("event_id", "ts", "user", "host", "pid", "python", "base", "prefix", "venv")
+
+
+def imported_distributions(before):
+    """The installed distributions owning a module loaded since the hook ran (not
+    in before): a top-level module, or a package under a namespace package, whose file lies in a
+    directory holding distributions (see imports.py, which builds the map of module names to their
+    distributions when the user's cache has none for this path, or one older than its directories).
+    Each is its [name, version] as JSON text, as the map keeps it; None when the map cannot be had in time."""
+    dirs = site_dirs()
+    key = "\x1e" + "\t".join(entry if os.path.isabs(entry) else os.path.join(os.getcwd(), entry) for entry in dirs) + "\n"
+    line, cached, path = cached_state("modules", MODULES_CACHE_HEADER, key)
+    holders, owners = _fresh_map(line) if line else (None, None)
+    if owners is None:
+        built = _load("imports").build(dirs, path, key, cached)
+        if built is None:
+            return None
+        holders, owners = built
+    found = set()
+    for name, module in list(sys.modules.items()):
+        owner = owners.get(name)
+        if owner is not None and name not in before:
+            file = getattr(module, "__file__", None)
+            if isinstance(file, str) and file.startswith(holders):
+                found.add(owner)
+    return found
+
+
+def _fresh_map(line):
+    """(holding directories, {module: its owner as JSON text}) of a cached map line, or (None, None) when a
+    directory holding distributions changed since it was built (one stat each)."""
+    head, sep, body = line.partition("\x1d")
+    if not sep:
+        return None, None
+    holders = []
+    for item in head.split("\x1f") if head else ():
+        mtime, _, directory = item.partition(" ")
+        try:
+            if os.stat(directory).st_mtime_ns != int(mtime):
+                return None, None
+        except (OSError, ValueError):
+            return None, None
+        holders.append(directory + os.sep)
+    parts = body.split("\t") if body else []
+    return tuple(holders), dict(zip(parts[::2], parts[1::2]))
+
+
+def encode_imports(record, imported):
+    """The import record: the start's identity, and [name, version] of each distribution imported (JSON text, sorted)."""
+    head = ",".join(json_string(k) + ":" + _json_scalar(record[k]) for k in IMPORT_RECORD_FIELDS if k in record)
+    return ('{"schema":%d,"kind":"imports",%s,"imports":[%s]}' % (SCHEMA, head, ",".join(imported))).encode("utf-8", "surrogatepass")
+
+
+def send_imports(data, settings):
+    """As the start record went: one datagram, else over HTTP (at once here, within a second)."""
+    endpoint = settings.get("endpoint") or ""
+    line = token_line(settings)
+    over_http = http_endpoint(settings)
+    if endpoint.startswith("udp://") and (len(line) + len(data) <= MAX_DATAGRAM or not over_http):
+        send_udp(endpoint, line + data)
+    elif over_http:
+        _slow()._post(over_http, data, settings.get("token"), settings.get("ca_file"), 1.0)
 
 
 def run(directory=None):
@@ -402,11 +552,14 @@ def run(directory=None):
         if not settings.get("endpoint") and not debug:
             return
         # Without an HTTP endpoint an oversized record is truncated to one datagram.
-        data = encode(build_record(settings), None if http_endpoint(settings) else MAX_DATAGRAM - len(token_line(settings)))
+        record = build_record(settings)
+        data = encode(record, None if http_endpoint(settings) else MAX_DATAGRAM - len(token_line(settings)))
         if debug:
             sys.stderr.write("pyusage: " + data.decode("utf-8", "replace") + "\n")
         if settings.get("endpoint"):
             send(data, settings)
+            if _on(settings.get("imports", "on")):
+                watch_imports(record, settings)
     except Exception:
         if _on(settings.get("debug")):
             import traceback

@@ -56,11 +56,16 @@ def list_packages(dirs, cache_path, key, cached):
     file, before up to CACHED_STATES - 1 earlier states."""
     text = encode_packages(installed_packages(dirs))
     if key is not None:
-        header = hook.PACKAGES_CACHE_HEADER
-        earlier = cached[len(header):] if cached.startswith(header) else ""
-        kept = [e for e in earlier.split("\x1e") if e.endswith("\n")][:CACHED_STATES - 1]
-        write_cached(cache_path, header + key + text + "\n" + "".join("\x1e" + e for e in kept))
+        write_state(cache_path, hook.PACKAGES_CACHE_HEADER, key, text, cached)
     return text
+
+
+def write_state(cache_path, header, key, line, cached):
+    """Keeps line under the path state key in a cache file of path states (see hook.cached_state),
+    first, before up to CACHED_STATES - 1 of the states it held (its text: cached)."""
+    earlier = cached[len(header):] if cached.startswith(header) else ""
+    kept = [e for e in earlier.split("\x1e") if e.endswith("\n")][:CACHED_STATES - 1]
+    write_cached(cache_path, header + key + line + "\n" + "".join("\x1e" + e for e in kept))
 
 
 def account_name(uid, cache_path):
