@@ -20,6 +20,7 @@ final class AggregatorMetrics {
 
     final Counter startsWritten;
     final Counter packageRowsWritten;
+    final Counter importRecordsWritten;
     final Counter insertErrors;
     final Counter commitErrors;
     final Counter resumedBehindReplica;
@@ -35,6 +36,8 @@ final class AggregatorMetrics {
     AggregatorMetrics(MeterRegistry registry) {
         this.registry = registry;
         startsWritten = Counter.builder("pyusage_aggregator_starts_written").description("Start rows accepted by ClickHouse").register(registry);
+        importRecordsWritten = Counter.builder("pyusage_aggregator_import_records_written")
+                .description("Import records (what a process imported) accepted by ClickHouse").register(registry);
         packageRowsWritten = Counter.builder("pyusage_aggregator_package_rows_written").description("Environment package rows accepted by ClickHouse").register(registry);
         insertErrors = Counter.builder("pyusage_aggregator_insert_errors").description("Failed batch writes (each is retried)").register(registry);
         resendsSkipped = Counter.builder("pyusage_aggregator_resends_skipped")

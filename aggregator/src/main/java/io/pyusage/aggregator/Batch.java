@@ -18,6 +18,7 @@ import org.apache.kafka.common.TopicPartition;
 final class Batch {
 
     private final RowBuffer starts = new RowBuffer();
+    private final RowBuffer imports = new RowBuffer();
     private RowBuffer packages = new RowBuffer();
     /** The sets whose package rows this batch holds, each with where its rows end in {@link #packages}, in order. */
     private final Map<Long, Integer> packageRowsEnd = new LinkedHashMap<>();
@@ -34,7 +35,21 @@ final class Batch {
      */
     void add(long envId, EncodedRows startRow, EncodedRows packageRows, double receivedAt, TopicPartition partition,
              long offset) {
-        starts.add(startRow);
+        add(starts, envId, startRow, packageRows, receivedAt, partition, offset);
+    }
+
+    /**
+     * Adds an import record's {@code start_imports} row; with its imported set's package rows (stored
+     * as an environment's are) when {@code packageRows} is given and this batch does not hold them yet.
+     */
+    void addImports(long importsId, EncodedRows importRow, EncodedRows packageRows, double receivedAt, TopicPartition partition,
+                    long offset) {
+        add(imports, importsId, importRow, packageRows, receivedAt, partition, offset);
+    }
+
+    private void add(RowBuffer rows, long envId, EncodedRows row, EncodedRows packageRows, double receivedAt, TopicPartition partition,
+                     long offset) {
+        rows.add(row);
         if (packageRows != null && envIds.add(envId)) {
             packages.add(packageRows);
             packageRowsEnd.put(envId, packages.size());
@@ -96,7 +111,8 @@ final class Batch {
     }
 
     boolean isDue(int maxRows, long maxBytes, long maxAgeNanos) {
-        return !isEmpty() && (starts.size() >= maxRows || starts.bytes() + packages.bytes() >= maxBytes || ageNanos() >= maxAgeNanos);
+        return !isEmpty() && (starts.size() + imports.size() >= maxRows || starts.bytes() + imports.bytes() + packages.bytes() >= maxBytes
+                || ageNanos() >= maxAgeNanos);
     }
 
     long ageNanos() {
@@ -113,6 +129,10 @@ final class Batch {
 
     RowBuffer starts() {
         return starts;
+    }
+
+    RowBuffer imports() {
+        return imports;
     }
 
     RowBuffer packages() {

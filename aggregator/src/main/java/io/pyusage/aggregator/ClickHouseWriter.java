@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
 final class ClickHouseWriter {
 
     static final String KAFKA_POSITIONS_QUERY =
-            "SELECT kafka_partition, max(last_offset) AS last_offset FROM kafka_positions WHERE kafka_topic = %s GROUP BY kafka_partition";
+            "SELECT kafka_partition, max(last_offset) AS last_offset FROM %s WHERE kafka_topic = %s GROUP BY kafka_partition";
 
     private static final String LAST_STORED_STARTS_QUERY = """
             SELECT kafka_partition, kafka_offset, event_id FROM starts
@@ -69,8 +69,17 @@ final class ClickHouseWriter {
      * recorded it with the rows ({@code kafka_positions}); partitions never written are absent.
      */
     Map<Integer, Long> lastWrittenOffsets(String topicId) {
+        return lastWrittenOffsets("kafka_positions", topicId);
+    }
+
+    /** As {@link #lastWrittenOffsets(String)}, for the import records ({@code kafka_import_positions}). */
+    Map<Integer, Long> lastWrittenImportOffsets(String topicId) {
+        return lastWrittenOffsets("kafka_import_positions", topicId);
+    }
+
+    private Map<Integer, Long> lastWrittenOffsets(String positions, String topicId) {
         Map<Integer, Long> offsets = new HashMap<>();
-        for (JsonNode row : store.query(KAFKA_POSITIONS_QUERY.formatted(Sql.string(topicId)))) {
+        for (JsonNode row : store.query(KAFKA_POSITIONS_QUERY.formatted(positions, Sql.string(topicId)))) {
             offsets.put(row.get("kafka_partition").asInt(), row.get("last_offset").asLong());
         }
         return offsets;
@@ -131,7 +140,10 @@ final class ClickHouseWriter {
         if (batch.packages().written() == 0 && batch.packageRows() > 0) {
             batch.leaveOutPackagesOf(storedEnvironments(batch.environmentsWithPackages()));
         }
-        return write(TableLayout.ENVIRONMENT_PACKAGES, batch.packages(), rejected) + write(TableLayout.STARTS, batch.starts(), rejected);
+        // Import rows before the starts: a batch cut between them leaves its starts to be written again
+        // on resume and its import records known as written (see ConsumerLoop's positions).
+        return write(TableLayout.ENVIRONMENT_PACKAGES, batch.packages(), rejected) + write(TableLayout.START_IMPORTS, batch.imports(), rejected)
+                + write(TableLayout.STARTS, batch.starts(), rejected);
     }
 
     private int write(TableLayout table, RowBuffer rows, RejectedRows rejected) {

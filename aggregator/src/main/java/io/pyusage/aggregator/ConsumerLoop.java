@@ -90,6 +90,12 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
     /** Assigned partitions whose stored position is not yet applied; paused until it is. */
     private final Set<TopicPartition> unresolved = new HashSet<>();
+    /**
+     * Per partition, the last offset whose import record {@code start_imports} holds, as read when the
+     * partition came here. A batch's import rows are written before its starts, and the partition
+     * resumes after its last stored start: import records up to here are not written again.
+     */
+    private final Map<TopicPartition, Long> importsWrittenUpTo = new HashMap<>();
 
     ConsumerLoop(Consumer<ByteBuffer, ByteBuffer> consumer, String topic, String topicId, ClickHouseWriter writer, DeadLetters deadLetters,
                  AggregatorMetrics metrics, AggregatorConfig config) {
@@ -200,20 +206,23 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     }
 
     /**
-     * A valid record ready for a batch: its environment, its encoded {@code starts} row, and the
-     * environment's encoded package rows when they are to be stored with it (else null).
+     * A valid record ready for a batch: its environment (of an import record: its imported set), its
+     * encoded row ({@code starts}, or {@code start_imports} when {@code imports}), and the set's
+     * encoded package rows when they are to be stored with it (else null). {@code eventId} is what
+     * {@link RecentEvents} knows it by.
      */
-    private record Prepared(UUID eventId, long envId, EncodedRows startRow, EncodedRows packageRows, double receivedAt) {
+    private record Prepared(UUID eventId, long envId, EncodedRows startRow, EncodedRows packageRows, double receivedAt, boolean imports) {
     }
 
     /** The record ready for a batch, without its package rows, or why it is invalid. */
     private Object decode(ConsumerRecord<ByteBuffer, ByteBuffer> record) {
         DecodeResult result = CheckedPackagesHeaders.decodeWithoutPackages(value(record), record.headers());
         if (result instanceof DecodeResult.Valid valid) {
-            RowMapper.Rows rows = RowMapper.map(valid, topicId, record.partition(), record.offset(), userNames);
+            EncodedRows row = RowMapper.recordRow(valid, topicId, record.partition(), record.offset(), userNames);
             StartupRecord start = valid.record();
-            return new Prepared(RecentEvents.eventId(start.eventId()), rows.envId(), rows.start(), null,
-                    start.receivedAt() == null ? start.ts() : start.receivedAt());
+            UUID eventId = RecentEvents.eventId(start.eventId());
+            return new Prepared(valid.imports() ? RecentEvents.importsKey(eventId, valid.environmentId()) : eventId, valid.environmentId(), row,
+                    null, start.receivedAt() == null ? start.ts() : start.receivedAt(), valid.imports());
         }
         return result;
     }
@@ -223,7 +232,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         DecodeResult result = CheckedPackagesHeaders.decodeWithPackages(value(record), record.headers());
         if (result instanceof DecodeResult.Valid valid) {
             EncodedRows packageRows = RowMapper.packageRows(prepared.envId(), valid.record());
-            return new Prepared(prepared.eventId(), prepared.envId(), prepared.startRow(), packageRows, prepared.receivedAt());
+            return new Prepared(prepared.eventId(), prepared.envId(), prepared.startRow(), packageRows, prepared.receivedAt(), prepared.imports());
         }
         return result;
     }
@@ -235,8 +244,14 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     private void accept(ConsumerRecord<ByteBuffer, ByteBuffer> record, Object decoded) {
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
         if (decoded instanceof Prepared prepared) {
-            if (recentEvents.accept(record.partition(), prepared.eventId(), record.offset())) {
-                batch.add(prepared.envId(), prepared.startRow(), prepared.packageRows(), prepared.receivedAt(), partition, record.offset());
+            if (prepared.imports() && record.offset() <= importsWrittenUpTo.getOrDefault(partition, -1L)) {
+                batch.skip(partition, record.offset()); // written before the starts of its batch, which were not
+            } else if (recentEvents.accept(record.partition(), prepared.eventId(), record.offset())) {
+                if (prepared.imports()) {
+                    batch.addImports(prepared.envId(), prepared.startRow(), prepared.packageRows(), prepared.receivedAt(), partition, record.offset());
+                } else {
+                    batch.add(prepared.envId(), prepared.startRow(), prepared.packageRows(), prepared.receivedAt(), partition, record.offset());
+                }
             } else {
                 batch.skip(partition, record.offset());
                 metrics.resendsSkipped.increment();
@@ -351,6 +366,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         metrics.batchAge.record(target.ageNanos(), TimeUnit.NANOSECONDS);
         metrics.startsWritten.increment(target.startRows() - refusedStarts);
         metrics.packageRowsWritten.increment(target.packageRows());
+        metrics.importRecordsWritten.increment(target.imports().size());
         metrics.batchSize.record(target.startRows());
         if (target.startRows() > 0) {
             long lagMillis = (long) (System.currentTimeMillis() - target.oldestReceivedAt() * 1000);
@@ -430,6 +446,15 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
                     lastOfResolved.put(partition.partition(), written.getOrDefault(partition.partition(), -1L));
                 }
                 Map<Integer, Long> lastStored = rememberStoredStarts(lastOfResolved);
+                Map<Integer, Long> importsWritten = writer.lastWrittenImportOffsets(topicId);
+                for (TopicPartition partition : unresolved) {
+                    Long last = importsWritten.get(partition.partition());
+                    if (last == null) {
+                        importsWrittenUpTo.remove(partition);
+                    } else {
+                        importsWrittenUpTo.put(partition, last);
+                    }
+                }
                 for (TopicPartition partition : unresolved) {
                     long last = Math.max(lastOfResolved.get(partition.partition()), lastStored.getOrDefault(partition.partition(), -1L));
                     if (last > lastOfResolved.get(partition.partition())) {

@@ -46,6 +46,15 @@ final class RecentEvents {
         return new UUID(Long.parseUnsignedLong(hex, 0, 16, 16), Long.parseUnsignedLong(hex, 16, 32, 16));
     }
 
+    /**
+     * What an import record is known by: not its start's id, which it shares, and not the id of the
+     * same process's other import record (a long-running process sends one before its exit with
+     * fewer distributions), so only a resend of the same record is one.
+     */
+    static UUID importsKey(UUID eventId, long importsId) {
+        return new UUID(eventId.getMostSignificantBits() ^ importsId, ~eventId.getLeastSignificantBits());
+    }
+
     /** True when the start is not among the partition's recent ones (it is remembered from now on); false for a resend. */
     boolean accept(int partition, UUID eventId, long offset) {
         if (capacity == 0) {

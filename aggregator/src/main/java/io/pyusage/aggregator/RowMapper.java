@@ -69,6 +69,36 @@ public final class RowMapper {
         return row.encoded();
     }
 
+    /**
+     * The {@code start_imports} row of an import record whose imported set has fingerprint
+     * {@code importsId}, read from Kafka at {@code partition}/{@code offset}.
+     */
+    public static EncodedRows importRow(StartupRecord record, long importsId, int importCount, String topicId, int partition, long offset,
+                                        UserNames userNames) {
+        RowWriter row = RowWriter.scratch()
+                .date(Math.floorDiv(epochSecond(record), 86_400))
+                .string(userNames.stored(record.user()))
+                .string(record.host())
+                .string(record.base())
+                .string(userNames.storedPath(record.prefix(), record.user()))
+                .string(record.python())
+                .uint8(record.venv() ? 1 : 0)
+                .uint64(importsId)
+                .uint16(importCount)
+                .string(topicId)
+                .uint16(partition)
+                .uint64(offset);
+        row.endRow();
+        return row.encoded();
+    }
+
+    /** The row of a record decoded with or without its list: a {@code starts} row, or a {@code start_imports} row for an import record. */
+    static EncodedRows recordRow(DecodeResult.Valid valid, String topicId, int partition, long offset, UserNames userNames) {
+        return valid.imports()
+                ? importRow(valid.record(), valid.environmentId(), valid.packageCount(), topicId, partition, offset, userNames)
+                : startRow(valid.record(), valid.environmentId(), valid.packageCount(), topicId, partition, offset, userNames);
+    }
+
     /** The {@code environment_packages} rows of environment {@code envId}, first seen on the day of {@code record}. */
     public static EncodedRows packageRows(long envId, StartupRecord record) {
         long firstSeen = Math.floorDiv(epochSecond(record), 86_400);

@@ -51,6 +51,21 @@ public final class TableLayout {
             new Column("kafka_offset", Type.UINT64),
             new Column("clock_skewed", Type.UINT8)));
 
+    /** What a process imported (an import record): its imported set's rows go to {@link #ENVIRONMENT_PACKAGES} under {@code imports_id}. */
+    public static final TableLayout START_IMPORTS = new TableLayout("start_imports", List.of(
+            new Column("day", Type.DATE),
+            new Column("user", Type.STRING),
+            new Column("host", Type.STRING),
+            new Column("base", Type.STRING),
+            new Column("prefix", Type.STRING),
+            new Column("python", Type.STRING),
+            new Column("venv", Type.UINT8),
+            new Column("imports_id", Type.UINT64),
+            new Column("import_count", Type.UINT16),
+            new Column("kafka_topic", Type.STRING),
+            new Column("kafka_partition", Type.UINT16),
+            new Column("kafka_offset", Type.UINT64)));
+
     public static final TableLayout ENVIRONMENT_PACKAGES = new TableLayout("environment_packages", List.of(
             new Column("env_id", Type.UINT64),
             new Column("name", Type.STRING),

@@ -10,6 +10,8 @@ import io.pyusage.common.TestRecords;
 import io.pyusage.common.clickhouse.ClickHouseConfig;
 import io.pyusage.common.clickhouse.ClickHouseStore;
 import io.pyusage.common.config.Env;
+import io.pyusage.common.record.EnvironmentFingerprint;
+import io.pyusage.common.record.InstalledPackage;
 import io.pyusage.common.record.UserNames;
 import io.pyusage.devstack.servers.EmbeddedKafka;
 import io.vertx.core.Vertx;
@@ -220,6 +222,83 @@ class AggregatorServiceIT {
         // Ended by stop(), not by an error: a standalone aggregator exits only on the latter.
         assertTrue(aggregator.loopEnded().isComplete());
         assertTrue(aggregator.isStopping());
+    }
+
+    /**
+     * Import records are stored in {@code start_imports} with their imported set's rows under its
+     * fingerprint, one whose start never came too; a process's second record (more imports) beside
+     * its first, a resent one once; and read again after a crash (the group's offsets rewound)
+     * nothing is written twice, though the partitions resume after their last stored start.
+     */
+    @Test
+    void importRecordsAreStoredOnceWithTheirImportedSets() throws Exception {
+        String topic = "startups-imports";
+        String group = GROUP + "-imports";
+        ClickHouseConfig clickHouse = TestClickHouse.migratedDatabase("imports");
+        AggregatorConfig config = AggregatorConfig.from(new Env(TestAggregatorEnv.of(kafka.bootstrapServers(), topic, group, clickHouse)));
+        List<String> numpy = List.of("numpy", "1.26.4");
+        List<String> pandas = List.of("pandas", "2.2.2");
+        Map<String, Object> start = TestRecords.valid("ivy", "node-1", List.of(numpy, pandas, List.of("scipy", "1.13.0")));
+        Map<String, Object> first = TestRecords.imports(start, List.of(numpy));
+        Map<String, Object> later = TestRecords.imports(start, List.of(numpy, pandas));
+        Map<String, Object> orphan = TestRecords.imports(TestRecords.valid("ivy", "node-2", List.of()), List.of(List.of("scipy", "1.13.0")));
+        AggregatorService aggregator = new AggregatorService(config);
+        aggregator.start(vertx).await(60, TimeUnit.SECONDS); // it creates the topic
+        send(List.of(record(topic, start), record(topic, first), record(topic, first), record(topic, later), record(topic, orphan)));
+        awaitRows(clickHouse, "start_imports", 3);
+        aggregator.stop().await(60, TimeUnit.SECONDS);
+        assertEquals(3, aggregator.registry().get("pyusage_aggregator_import_records_written").counter().count());
+
+        rewindToTheStart(group);
+        send(List.of(record(topic, TestRecords.valid("ivy", "node-1", List.of(numpy)))));
+        AggregatorService again = new AggregatorService(config);
+        again.start(vertx).await(60, TimeUnit.SECONDS);
+        try {
+            awaitStarts(clickHouse, 2);
+            Thread.sleep(2_000);
+        } finally {
+            again.stop().await(60, TimeUnit.SECONDS);
+        }
+        try (ClickHouseStore store = new ClickHouseStore(clickHouse)) {
+            List<String> sets = store.query("SELECT host, import_count FROM start_imports ORDER BY host, import_count").stream()
+                    .map(row -> row.get("host").asText() + " " + row.get("import_count").asInt()).toList();
+            assertEquals(List.of("node-1 1", "node-1 2", "node-2 1"), sets, "each import record once");
+            for (List<List<String>> set : List.of(List.of(numpy), List.of(numpy, pandas), List.of(List.of("scipy", "1.13.0")))) {
+                long importsId = EnvironmentFingerprint.of(set.stream().map(p -> new InstalledPackage(p.get(0), p.get(1))).toList());
+                assertEquals(1, store.query("SELECT count() AS n FROM start_imports WHERE imports_id = " + Long.toUnsignedString(importsId))
+                        .get(0).get("n").asInt(), "the import record of " + set);
+                assertEquals(set.stream().map(p -> p.get(0) + " " + p.get(1)).toList(), store.query("SELECT concat(name, ' ', version) AS p "
+                        + "FROM environment_packages FINAL WHERE env_id = " + Long.toUnsignedString(importsId) + " ORDER BY name").stream()
+                        .map(row -> row.get("p").asText()).toList(), "the rows of " + set);
+            }
+        }
+    }
+
+    private static ProducerRecord<String, byte[]> record(String topic, Map<String, Object> record) {
+        return new ProducerRecord<>(topic, (String) record.get("host"), TestRecords.bytes(record));
+    }
+
+    /** Sets every offset the group committed back to 0: what a crash right after the INSERTs leaves behind. */
+    private static void rewindToTheStart(String group) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS);
+            assertFalse(committed.isEmpty(), "the aggregator committed");
+            Map<TopicPartition, OffsetAndMetadata> rewound = new HashMap<>();
+            committed.keySet().forEach(partition -> rewound.put(partition, new OffsetAndMetadata(0)));
+            admin.alterConsumerGroupOffsets(group, rewound).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void awaitRows(ClickHouseConfig clickHouse, String table, int expected) throws InterruptedException {
+        try (ClickHouseStore store = new ClickHouseStore(clickHouse)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            int rows = 0;
+            while (System.nanoTime() < deadline && (rows = store.query("SELECT count() AS n FROM " + table).get(0).get("n").asInt()) < expected) {
+                Thread.sleep(200);
+            }
+            assertEquals(expected, rows, "rows in " + table);
+        }
     }
 
     private static void produce(String topic, int count, String user) throws Exception {

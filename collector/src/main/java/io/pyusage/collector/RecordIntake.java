@@ -59,7 +59,7 @@ public final class RecordIntake {
     /** Decodes and validates; invalid records are counted as rejected here. */
     public DecodeResult decode(byte[] bytes, int offset, int length) {
         metrics.received();
-        DecodeResult result = StartupRecordCodec.decodeWithoutPackages(bytes, offset, length);
+        DecodeResult result = StartupRecordCodec.decodeFromSender(bytes, offset, length);
         if (result instanceof DecodeResult.Invalid invalid) {
             metrics.rejected(invalid.reason());
         }

@@ -38,6 +38,18 @@ public final class TestRecords {
         return record;
     }
 
+    /** The import record a process of {@code start} (a record of {@link #valid}) sends at its exit, as the hook writes it. */
+    public static Map<String, Object> imports(Map<String, Object> start, List<List<String>> imported) {
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("schema", 1);
+        record.put("kind", "imports");
+        for (String field : List.of("event_id", "ts", "user", "host", "pid", "python", "base", "prefix", "venv")) {
+            record.put(field, start.get(field));
+        }
+        record.put("imports", imported);
+        return record;
+    }
+
     public static Map<String, Object> valid() {
         return valid("alice", "node01", List.of(List.of("numpy", "1.26.4"), List.of("pandas", "2.2.2")));
     }

@@ -330,7 +330,40 @@ public final class SchemaMigrations {
                     ORDER BY (base, month, env_id)
                     """),
                     Migration.filledByView("base_environment_months",
-                            startsGrouped("base, toStartOfMonth(day) AS month, env_id", "base, month, env_id", "countState() AS starts"))));
+                            startsGrouped("base, toStartOfMonth(day) AS month, env_id", "base, month, env_id", "countState() AS starts"))),
+            // What each process imported (the hook's import record): one row per record, sorted like
+            // the starts, its imported set stored once in environment_packages under its fingerprint
+            // (imports_id), as an environment's package set is, so "who imported P" starts from the
+            // same lookup by name. No event id: a random UUID would cost 16 bytes a row. Where each
+            // partition's import records were last written is kept beside kafka_positions (see the
+            // aggregator's ConsumerLoop).
+            new Migration(15, "imported distributions",
+                    Migration.create("""
+                    CREATE TABLE IF NOT EXISTS start_imports (
+                        day Date,
+                        user String,
+                        host String,
+                        base String,
+                        prefix String,
+                        python String,
+                        venv UInt8,
+                        imports_id UInt64,
+                        import_count UInt16,
+                        kafka_topic String,
+                        kafka_partition UInt16,
+                        kafka_offset UInt64
+                    ) ENGINE = MergeTree()
+                    PARTITION BY toYYYYMM(day)
+                    ORDER BY (base, user, host, day)
+                    """),
+                    Migration.create("""
+                    CREATE MATERIALIZED VIEW IF NOT EXISTS kafka_import_positions
+                    ENGINE = ReplacingMergeTree(last_offset)
+                    ORDER BY (kafka_topic, kafka_partition)
+                    AS SELECT kafka_topic, kafka_partition, max(kafka_offset) AS last_offset
+                    FROM start_imports
+                    GROUP BY kafka_topic, kafka_partition
+                    """)));
 
     /** What the migrations' statements need: 18.16 creates LowCardinality columns only when asked (later releases ignore it). */
     public static final Map<String, String> SETTINGS = Map.of("allow_experimental_low_cardinality_type", "1");

@@ -12,13 +12,24 @@ public sealed interface DecodeResult {
         private final int packageCount;
         private final boolean collectorFields;
         private final RecordValidator.Span packagesSpan;
+        private final boolean imports;
 
-        Valid(StartupRecord record, long environmentId, int packageCount, boolean collectorFields, RecordValidator.Span packagesSpan) {
+        Valid(StartupRecord record, long environmentId, int packageCount, boolean collectorFields, RecordValidator.Span packagesSpan,
+              boolean imports) {
             this.record = record;
             this.environmentId = environmentId;
             this.packageCount = packageCount;
             this.collectorFields = collectorFields;
             this.packagesSpan = packagesSpan;
+            this.imports = imports;
+        }
+
+        /**
+         * True for an import record: its {@code packages()} (and {@link #environmentId()}, {@link
+         * #packageCount()}) are then the distributions the process imported.
+         */
+        public boolean imports() {
+            return imports;
         }
 
         /** The record; {@code packages()} is null when it was decoded without them. */
@@ -26,7 +37,7 @@ public sealed interface DecodeResult {
             return record;
         }
 
-        /** {@link EnvironmentFingerprint} of the package set. */
+        /** {@link EnvironmentFingerprint} of the package set (of an import record: of the imported set). */
         public long environmentId() {
             return environmentId;
         }

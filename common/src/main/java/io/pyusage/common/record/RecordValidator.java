@@ -13,7 +13,10 @@ import java.util.stream.Collectors;
 
 /**
  * Reads one record from a JSON parser in a single pass, without building a tree, checks it against
- * schema v1 and binds it, naming every field that breaks a rule. Unknown fields are skipped so that
+ * schema v1 and binds it, naming every field that breaks a rule. A start record lists the installed
+ * distributions under {@code packages}; an import record ({@code "kind": "imports"}) the imported ones
+ * under {@code imports}, read by the same rules, with the start's identity but not what only a start
+ * says (implementation, executable, CI, terminal). Unknown fields are skipped so that
  * newer hooks can add fields without older collectors rejecting them. Fields are captured as they
  * come and checked afterwards in a fixed order, so the errors do not depend on the field order.
  */
@@ -35,7 +38,7 @@ public final class RecordValidator {
     /** The schema's scalar fields; their values are captured into slots by ordinal. */
     private enum Field {
         SCHEMA, EVENT_ID, TS, USER, HOST, PID, PYTHON, IMPL, EXECUTABLE, BASE, PREFIX, VENV, STARTUP_MS, ENTRY, CI,
-        INTERACTIVE, TRUNCATED, RECEIVED_AT, SOURCE_IP;
+        INTERACTIVE, TRUNCATED, RECEIVED_AT, SOURCE_IP, KIND;
 
         final String json = name().toLowerCase(Locale.ROOT);
     }
@@ -45,8 +48,11 @@ public final class RecordValidator {
      * size of its package set, or the errors that kept it from being one.
      */
     record Outcome(StartupRecord record, long environmentId, int packageCount, List<FieldError> errors, boolean hasCollectorFields,
-                   Span packagesSpan) {
+                   Span packagesSpan, boolean imports) {
     }
+
+    /** The value of {@code kind} that makes a record an import record. */
+    public static final String IMPORTS = "imports";
 
     /** Looked up for every field of every record: one map, not a scan of a fresh {@code values()} copy. */
     private static final Map<String, Field> FIELDS_BY_NAME = Arrays.stream(Field.values())
@@ -59,6 +65,8 @@ public final class RecordValidator {
     /** The package set's fingerprint and size as the collector found them; null: check the packages here. */
     private final CheckedPackages checked;
     private JsonToken packagesToken;
+    /** Under which name the list came: {@code packages} or {@code imports}. */
+    private String listName;
     private List<InstalledPackage> packages;
     private int packageCount;
     private long environmentId;
@@ -102,7 +110,7 @@ public final class RecordValidator {
                 throw new IOException("empty input");
             }
             parser.skipChildren();
-            return new Outcome(null, 0, 0, List.of(new FieldError("$", "a record must be a JSON object")), false, null);
+            return new Outcome(null, 0, 0, List.of(new FieldError("$", "a record must be a JSON object")), false, null, false);
         }
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String name = parser.currentName();
@@ -113,12 +121,13 @@ public final class RecordValidator {
     }
 
     private void capture(String name, JsonToken token, JsonParser parser) throws IOException {
-        if ("packages".equals(name)) {
+        if ("packages".equals(name) || IMPORTS.equals(name)) {
             if (packagesToken != null) {
                 repeated(name, parser);
                 return;
             }
             packagesToken = token;
+            listName = name;
             if (token != JsonToken.START_ARRAY) {
                 parser.skipChildren();
                 return;
@@ -184,7 +193,7 @@ public final class RecordValidator {
             if (index >= MAX_PACKAGES || token != JsonToken.START_ARRAY) {
                 parser.skipChildren();
                 if (index < MAX_PACKAGES) {
-                    error("packages[" + index + "]", "must be a [name, version] pair of strings");
+                    error(listName + "[" + index + "]", "must be a [name, version] pair of strings");
                 }
                 continue;
             }
@@ -204,21 +213,21 @@ public final class RecordValidator {
                 int length = parser.getTextLength();
                 if (elements == 0) {
                     if (length > MAX_PACKAGE_NAME_LENGTH || !PackageNames.isNormalised(chars, offset, length)) {
-                        error("packages[" + index + "][0]", "must be a name normalised as PEP 503 says, at most "
+                        error(listName + "[" + index + "][0]", "must be a name normalised as PEP 503 says, at most "
                                 + MAX_PACKAGE_NAME_LENGTH + " characters");
                     }
                     hash = EnvironmentFingerprint.separate(EnvironmentFingerprint.add(hash, chars, offset, length));
                     name = bindPackages ? new String(chars, offset, length) : null;
                 } else if (elements == 1) {
                     if (length > MAX_VERSION_LENGTH || Utf8Text.hasDeceptiveCharacter(chars, offset, length)) {
-                        error("packages[" + index + "][1]", "must be at most " + MAX_VERSION_LENGTH + " printable characters");
+                        error(listName + "[" + index + "][1]", "must be at most " + MAX_VERSION_LENGTH + " printable characters");
                     }
                     hash = EnvironmentFingerprint.add(hash, chars, offset, length);
                     version = bindPackages ? new String(chars, offset, length) : null;
                 }
             }
             if (!strings || elements != 2) {
-                error("packages[" + index + "]", "must be a [name, version] pair of strings");
+                error(listName + "[" + index + "]", "must be a [name, version] pair of strings");
                 continue;
             }
             fingerprint += EnvironmentFingerprint.pair(hash);
@@ -236,37 +245,45 @@ public final class RecordValidator {
                 || version != StartupRecord.SCHEMA_VERSION) {
             error("schema", "must be " + StartupRecord.SCHEMA_VERSION);
         }
+        String kind = string(Field.KIND, false, 16, null, null);
+        boolean imports = IMPORTS.equals(kind);
+        if (kind != null && !imports) {
+            error("kind", "must be " + IMPORTS + " or absent");
+        }
+        boolean start = !imports;
         String eventId = string(Field.EVENT_ID, true, 32, EVENT_ID, "32 lower-case hex digits");
         Double ts = number(Field.TS, true, MIN_TS, MAX_TS);
         String user = string(Field.USER, true, MAX_NAME_LENGTH, null, null);
         String host = string(Field.HOST, true, MAX_NAME_LENGTH, null, null);
         Long pid = integer(Field.PID, 0, Integer.MAX_VALUE);
         String python = string(Field.PYTHON, true, 32, PYTHON_VERSION, "a version such as 3.11.7");
-        String impl = string(Field.IMPL, true, 32, null, null);
-        String executable = string(Field.EXECUTABLE, true, MAX_PATH_LENGTH, null, null);
+        String impl = string(Field.IMPL, start, 32, null, null);
+        String executable = string(Field.EXECUTABLE, start, MAX_PATH_LENGTH, null, null);
         String base = string(Field.BASE, true, 64, null, null);
         String prefix = string(Field.PREFIX, true, MAX_PATH_LENGTH, null, null);
         Boolean venv = bool(Field.VENV, true);
         Double startupMs = number(Field.STARTUP_MS, false, 0, MAX_STARTUP_MS);
         String entry = string(Field.ENTRY, false, MAX_NAME_LENGTH, null, null);
-        Boolean ci = bool(Field.CI, true);
-        Boolean interactive = bool(Field.INTERACTIVE, true);
+        Boolean ci = bool(Field.CI, start);
+        Boolean interactive = bool(Field.INTERACTIVE, start);
         Boolean truncated = bool(Field.TRUNCATED, false);
         // Set by the collector; checked so that a record that says otherwise is refused, not mis-bound.
         Double receivedAt = number(Field.RECEIVED_AT, false, MIN_TS, MAX_TS);
         String sourceIp = string(Field.SOURCE_IP, false, 64, null, null);
-        if (packagesToken != JsonToken.START_ARRAY) {
-            error("packages", "must be an array of [name, version] pairs");
+        String expectedList = imports ? IMPORTS : "packages";
+        if (packagesToken != JsonToken.START_ARRAY || !expectedList.equals(listName)) {
+            error(expectedList, "must be an array of [name, version] pairs");
         } else if (packageCount > MAX_PACKAGES) {
-            error("packages", "has " + packageCount + " entries, at most " + MAX_PACKAGES + " allowed");
+            error(expectedList, "has " + packageCount + " entries, at most " + MAX_PACKAGES + " allowed");
         }
         boolean collectorFields = tokens[Field.RECEIVED_AT.ordinal()] != null || tokens[Field.SOURCE_IP.ordinal()] != null;
         if (!errors.isEmpty()) {
-            return new Outcome(null, 0, 0, List.copyOf(errors), collectorFields, null);
+            return new Outcome(null, 0, 0, List.copyOf(errors), collectorFields, null, imports);
         }
-        return new Outcome(new StartupRecord(StartupRecord.SCHEMA_VERSION, eventId, ts, user, host, pid, python, impl, executable,
-                base, prefix, venv, startupMs, entry, ci, interactive, packages == null ? null : List.copyOf(packages), truncated,
-                receivedAt, sourceIp), environmentId, packageCount, List.of(), collectorFields, packagesSpan);
+        return new Outcome(new StartupRecord(StartupRecord.SCHEMA_VERSION, eventId, ts, user, host, pid, python, impl == null ? "" : impl,
+                executable == null ? "" : executable, base, prefix, venv, startupMs, entry, ci != null && ci, interactive != null && interactive,
+                packages == null ? null : List.copyOf(packages), truncated, receivedAt, sourceIp), environmentId, packageCount, List.of(),
+                collectorFields, packagesSpan, imports);
     }
 
     private String string(Field field, boolean required, int maxLength, Pattern pattern, String patternText) {

@@ -67,6 +67,20 @@ public final class StartupRecordCodec {
     }
 
     /**
+     * What the collector takes from a sender: {@link #decodeWithoutPackages}, and an import record
+     * that sets {@code received_at} or {@code source_ip} itself refused (a start record that does is
+     * re-encoded with the collector's values, see {@link #encodeReceived}).
+     */
+    public static DecodeResult decodeFromSender(byte[] json, int offset, int length) {
+        DecodeResult result = decodeWithoutPackages(json, offset, length);
+        if (result instanceof DecodeResult.Valid valid && valid.imports() && valid.hasCollectorFields()) {
+            return new DecodeResult.Invalid(DecodeResult.Invalid.SCHEMA,
+                    List.of(new FieldError("received_at", "received_at and source_ip are set by the collector, not in an import record")));
+        }
+        return result;
+    }
+
+    /**
      * Like {@link #decodeWithoutPackages}, for a record whose package list was checked before (by the
      * collector, see {@link CheckedPackagesHeaders}): the list is skipped, {@code checked} is taken
      * as its fingerprint and size, every other field is checked.
@@ -103,7 +117,7 @@ public final class StartupRecordCodec {
                 return new DecodeResult.Invalid(DecodeResult.Invalid.SCHEMA, outcome.errors());
             }
             return new DecodeResult.Valid(outcome.record(), outcome.environmentId(), outcome.packageCount(), outcome.hasCollectorFields(),
-                    outcome.packagesSpan());
+                    outcome.packagesSpan(), outcome.imports());
         } catch (IOException e) {
             return new DecodeResult.Invalid(DecodeResult.Invalid.MALFORMED_JSON, List.of(new FieldError("$", describe(e))));
         }

@@ -37,6 +37,53 @@ class StartupRecordCodecTest {
     }
 
     @Test
+    void anImportRecordDecodesWithItsImportedSetAsItsPackages() {
+        Map<String, Object> start = TestRecords.valid();
+        Map<String, Object> input = TestRecords.imports(start, List.of(List.of("numpy", "1.26.4")));
+        DecodeResult.Valid valid = assertInstanceOf(DecodeResult.Valid.class, StartupRecordCodec.decode(TestRecords.bytes(input)));
+        assertTrue(valid.imports());
+        assertEquals(start.get("event_id"), valid.record().eventId());
+        assertEquals(List.of(new InstalledPackage("numpy", "1.26.4")), valid.record().packages());
+        assertEquals(EnvironmentFingerprint.of(valid.record().packages()), valid.environmentId());
+        assertEquals(1, valid.packageCount());
+        DecodeResult.Valid startRecord = assertInstanceOf(DecodeResult.Valid.class, StartupRecordCodec.decode(TestRecords.bytes(start)));
+        assertTrue(!startRecord.imports());
+        assertInstanceOf(DecodeResult.Valid.class, StartupRecordCodec.decode(TestRecords.bytes(TestRecords.imports(start, List.of()))),
+                "a process that imported no installed distribution");
+    }
+
+    @Test
+    void anImportRecordIsCheckedAsStrictlyAsAStart() {
+        Map<String, Object> start = TestRecords.valid();
+        Map<String, Object> badName = TestRecords.imports(start, List.of(List.of("Not Normalised", "1.0")));
+        assertEquals(List.of(new FieldError("imports[0][0]", "must be a name normalised as PEP 503 says, at most 200 characters")),
+                invalid(TestRecords.bytes(badName)).errors());
+        Map<String, Object> asPackages = TestRecords.imports(start, List.of());
+        asPackages.put("packages", asPackages.remove("imports"));
+        assertEquals(List.of(new FieldError("imports", "must be an array of [name, version] pairs")), invalid(TestRecords.bytes(asPackages)).errors());
+        Map<String, Object> noUser = TestRecords.imports(start, List.of());
+        noUser.remove("user");
+        assertEquals(List.of(new FieldError("user", "is required")), invalid(TestRecords.bytes(noUser)).errors());
+        Map<String, Object> otherKind = TestRecords.valid();
+        otherKind.put("kind", "exits");
+        assertEquals(List.of(new FieldError("kind", "must be imports or absent")), invalid(TestRecords.bytes(otherKind)).errors());
+        Map<String, Object> startWithImports = TestRecords.valid();
+        startWithImports.put("imports", startWithImports.remove("packages"));
+        assertEquals(List.of(new FieldError("packages", "must be an array of [name, version] pairs")),
+                invalid(TestRecords.bytes(startWithImports)).errors());
+    }
+
+    @Test
+    void theCollectorRefusesAnImportRecordThatSetsItsOwnFields() {
+        Map<String, Object> input = TestRecords.imports(TestRecords.valid(), List.of());
+        input.put("source_ip", "10.9.9.9");
+        byte[] bytes = TestRecords.bytes(input);
+        assertInstanceOf(DecodeResult.Valid.class, StartupRecordCodec.decodeWithoutPackages(bytes, 0, bytes.length), "as read from Kafka");
+        DecodeResult.Invalid refused = assertInstanceOf(DecodeResult.Invalid.class, StartupRecordCodec.decodeFromSender(bytes, 0, bytes.length));
+        assertEquals("received_at", refused.errors().get(0).field());
+    }
+
+    @Test
     void unknownFieldsAreIgnored() {
         Map<String, Object> input = TestRecords.valid();
         input.put("from_a_newer_hook", Map.of("x", 1));

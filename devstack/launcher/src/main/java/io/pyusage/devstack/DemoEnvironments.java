@@ -62,10 +62,16 @@ public final class DemoEnvironments {
             Path siteDir = Path.of(run(List.of(pythonIn(venv), "-c",
                     "import sysconfig; print(sysconfig.get_paths()['purelib'])"), Map.of()).trim());
             for (Map.Entry<String, String> p : environment.packages().entrySet()) {
-                Path distInfo = siteDir.resolve(p.getKey() + "-" + p.getValue() + ".dist-info");
+                // As an installer leaves a distribution: its package, and the metadata naming its files.
+                String folder = p.getKey() + "-" + p.getValue() + ".dist-info";
+                Path distInfo = siteDir.resolve(folder);
                 Files.createDirectories(distInfo);
                 Files.writeString(distInfo.resolve("METADATA"), "Metadata-Version: 2.1\nName: " + p.getKey()
                         + "\nVersion: " + p.getValue() + "\n", StandardCharsets.UTF_8);
+                Files.createDirectories(siteDir.resolve(p.getKey()));
+                Files.writeString(siteDir.resolve(p.getKey()).resolve("__init__.py"), "__version__ = '" + p.getValue() + "'\n", StandardCharsets.UTF_8);
+                Files.writeString(distInfo.resolve("RECORD"), p.getKey() + "/__init__.py,,\n" + folder + "/METADATA,,\n" + folder + "/RECORD,,\n",
+                        StandardCharsets.UTF_8);
             }
             run(List.of(python, "-m", "pyusage_hook", "install", "--site-dir", siteDir.toString(),
                     "--endpoint", endpoint, "--base", base), Map.of("PYTHONPATH", hookSource.toString()));
@@ -82,6 +88,11 @@ public final class DemoEnvironments {
             }
         }
         return started;
+    }
+
+    /** Runs one real process in {@code environment} that imports {@code modules} (its exit reports them). */
+    public void runImporting(Environment environment, List<String> modules) throws IOException, InterruptedException {
+        run(List.of(pythonIn(venv(environment)), "-c", "import " + String.join(", ", modules)), Map.of());
     }
 
     public Path venv(Environment environment) {

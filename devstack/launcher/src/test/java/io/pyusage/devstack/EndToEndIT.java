@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pyusage.common.TestDirectories;
+import io.pyusage.common.clickhouse.ClickHouseConfig;
+import io.pyusage.common.clickhouse.ClickHouseStore;
+import io.pyusage.common.record.EnvironmentFingerprint;
+import io.pyusage.common.record.InstalledPackage;
+import io.pyusage.devstack.servers.EmbeddedClickHouse;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -92,6 +97,34 @@ class EndToEndIT {
         HttpResponse<String> badFormat = TestStack.get(api + "/bases?format=xml");
         assertEquals(400, badFormat.statusCode());
         assertEquals("format", TestStack.json(badFormat).path("parameter").asText());
+    }
+
+    @Test
+    void whatARealProcessImportedIsStoredWithItsImportedSet() throws Exception {
+        DevStack stack = TestStack.get();
+        Path root = TestDirectories.underTarget("imports-");
+        DemoEnvironments demo = new DemoEnvironments(root, DemoEnvironments.defaultPython(), DemoEnvironments.hookSource());
+        demo.create(stack.collectorUdpEndpoint(), "e2e-imports");
+        demo.runImporting(DemoEnvironments.ENVIRONMENTS.get(0), List.of("pandas", "numpy", "json"));
+        demo.runStarts(1);
+        long pandasAndNumpy = EnvironmentFingerprint.of(List.of(new InstalledPackage("numpy", "1.26.4"), new InstalledPackage("pandas", "2.2.2")));
+        EmbeddedClickHouse server = stack.clickHouse();
+        try (ClickHouseStore store = new ClickHouseStore(new ClickHouseConfig(URI.create(server.httpUrl()), DevStack.DATABASE, "default",
+                server.password(), Duration.ofSeconds(30)))) {
+            String rows = "SELECT imports_id, import_count FROM start_imports WHERE base = 'e2e-imports' ORDER BY import_count";
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            List<JsonNode> imports = store.query(rows);
+            while (imports.size() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(300);
+                imports = store.query(rows);
+            }
+            // The importing process, and the one `python -c pass` of each environment (nothing imported).
+            assertEquals(List.of(0, 0, 2), imports.stream().map(row -> row.get("import_count").asInt()).toList(), imports.toString());
+            assertEquals(Long.toUnsignedString(pandasAndNumpy), imports.get(2).get("imports_id").asText());
+            assertEquals(List.of("numpy 1.26.4", "pandas 2.2.2"), store.query("SELECT concat(name, ' ', version) AS p FROM environment_packages "
+                    + "FINAL WHERE env_id = " + Long.toUnsignedString(pandasAndNumpy) + " ORDER BY name").stream()
+                    .map(row -> row.get("p").asText()).toList());
+        }
     }
 
     private static Set<String> texts(JsonNode rows, String field) {

@@ -73,10 +73,11 @@ class SecureIngestIT {
         pythonStart(Map.of("PYUSAGE_ENDPOINT", stack.collectorUdpEndpoint()));
         pythonStart(Map.of("PYUSAGE_ENDPOINT", https, "PYUSAGE_TOKEN", "not-the-token-0123456789", "PYUSAGE_CA_FILE", ca));
 
-        awaitMetric(metrics, "udp", udpBefore + 2);
-        awaitMetric(metrics, "http", httpBefore + 1);
-        assertEquals(udpBefore + 2, dropped(get(metrics).body(), "udp", "unauthorized"), "the datagrams without the token");
-        assertEquals(httpBefore + 1, dropped(get(metrics).body(), "http", "unauthorized"), "the post with a wrong token");
+        // Each process sends two records: its start, and at its exit what it imported.
+        awaitMetric(metrics, "udp", udpBefore + 4);
+        awaitMetric(metrics, "http", httpBefore + 2);
+        assertEquals(udpBefore + 4, dropped(get(metrics).body(), "udp", "unauthorized"), "the datagrams without the token");
+        assertEquals(httpBefore + 2, dropped(get(metrics).body(), "http", "unauthorized"), "the posts with a wrong token");
 
         // Read back over HTTPS: only the two starts with the token are stored (the three others are
         // counted as refused above, so none of them can still arrive).
