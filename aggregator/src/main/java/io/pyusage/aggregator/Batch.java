@@ -2,8 +2,6 @@ package io.pyusage.aggregator;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,13 +17,11 @@ final class Batch {
 
     private final RowBuffer starts = new RowBuffer();
     private final RowBuffer imports = new RowBuffer();
-    private RowBuffer packages = new RowBuffer();
-    /** The sets whose package rows this batch holds, each with where its rows end in {@link #packages}, in order. */
-    private final Map<Long, Integer> packageRowsEnd = new LinkedHashMap<>();
+    private final PackageSets environments = new PackageSets();
+    private final PackageSets importSets = new PackageSets();
     private final List<DeadLetters.Letter> letters = new ArrayList<>();
     private final Map<TopicPartition, Long> firstOffsets = new HashMap<>();
     private final Map<TopicPartition, Long> lastOffsets = new HashMap<>();
-    private final Set<Long> envIds = new HashSet<>();
     private final long createdNanos = System.nanoTime();
     private double oldestReceivedAt = Double.MAX_VALUE;
 
@@ -35,25 +31,23 @@ final class Batch {
      */
     void add(long envId, EncodedRows startRow, EncodedRows packageRows, double receivedAt, TopicPartition partition,
              long offset) {
-        add(starts, envId, startRow, packageRows, receivedAt, partition, offset);
+        starts.add(startRow);
+        environments.add(envId, packageRows);
+        received(receivedAt, partition, offset);
     }
 
     /**
-     * Adds an import record's {@code start_imports} row; with its imported set's package rows (stored
-     * as an environment's are) when {@code packageRows} is given and this batch does not hold them yet.
+     * Adds an import record's {@code start_imports} row; with its imported set's rows when
+     * {@code setRows} is given and this batch does not hold them yet.
      */
-    void addImports(long importsId, EncodedRows importRow, EncodedRows packageRows, double receivedAt, TopicPartition partition,
+    void addImports(long importsId, EncodedRows importRow, EncodedRows setRows, double receivedAt, TopicPartition partition,
                     long offset) {
-        add(imports, importsId, importRow, packageRows, receivedAt, partition, offset);
+        imports.add(importRow);
+        importSets.add(importsId, setRows);
+        received(receivedAt, partition, offset);
     }
 
-    private void add(RowBuffer rows, long envId, EncodedRows row, EncodedRows packageRows, double receivedAt, TopicPartition partition,
-                     long offset) {
-        rows.add(row);
-        if (packageRows != null && envIds.add(envId)) {
-            packages.add(packageRows);
-            packageRowsEnd.put(envId, packages.size());
-        }
+    private void received(double receivedAt, TopicPartition partition, long offset) {
         oldestReceivedAt = Math.min(oldestReceivedAt, receivedAt);
         cover(partition, offset);
     }
@@ -76,34 +70,20 @@ final class Batch {
 
     /** The package sets whose rows this batch holds. */
     Set<Long> environmentsWithPackages() {
-        return packageRowsEnd.keySet();
+        return environments.withRows();
     }
 
     /** Drops the package rows of these sets (stored already); only before any package row is written. */
     void leaveOutPackagesOf(Set<Long> stored) {
-        if (packages.written() > 0) {
-            throw new IllegalStateException("package rows are being written");
-        }
-        if (stored.isEmpty()) {
-            return;
-        }
-        RowBuffer kept = new RowBuffer();
-        Map<Long, Integer> keptEnds = new LinkedHashMap<>();
-        int start = 0;
-        for (Map.Entry<Long, Integer> set : packageRowsEnd.entrySet()) {
-            if (!stored.contains(set.getKey()) && set.getValue() > start) {
-                kept.add(packages.rows(start, set.getValue()));
-                keptEnds.put(set.getKey(), kept.size());
-            }
-            start = set.getValue();
-        }
-        packages = kept;
-        packageRowsEnd.clear();
-        packageRowsEnd.putAll(keptEnds);
+        environments.leaveOut(stored);
     }
 
     boolean containsEnvironment(long envId) {
-        return envIds.contains(envId);
+        return environments.contains(envId);
+    }
+
+    boolean containsImportSet(long importsId) {
+        return importSets.contains(importsId);
     }
 
     boolean isEmpty() {
@@ -111,7 +91,8 @@ final class Batch {
     }
 
     boolean isDue(int maxRows, long maxBytes, long maxAgeNanos) {
-        return !isEmpty() && (starts.size() + imports.size() >= maxRows || starts.bytes() + imports.bytes() + packages.bytes() >= maxBytes
+        return !isEmpty() && (starts.size() + imports.size() >= maxRows
+                || starts.bytes() + imports.bytes() + environments.rows().bytes() + importSets.rows().bytes() >= maxBytes
                 || ageNanos() >= maxAgeNanos);
     }
 
@@ -124,7 +105,7 @@ final class Batch {
     }
 
     int packageRows() {
-        return packages.size();
+        return environments.rows().size();
     }
 
     RowBuffer starts() {
@@ -136,7 +117,12 @@ final class Batch {
     }
 
     RowBuffer packages() {
-        return packages;
+        return environments.rows();
+    }
+
+    /** The imported sets' package rows (see {@link PackageSets}). */
+    PackageSets importSets() {
+        return importSets;
     }
 
     List<DeadLetters.Letter> letters() {
@@ -144,7 +130,7 @@ final class Batch {
     }
 
     Set<Long> envIds() {
-        return envIds;
+        return environments.ids();
     }
 
     double oldestReceivedAt() {

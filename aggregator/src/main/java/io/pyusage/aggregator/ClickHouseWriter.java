@@ -120,13 +120,22 @@ final class ClickHouseWriter {
      * failure that retrying the batch could never end.
      */
     Set<Long> storedEnvironments(Collection<Long> envIds) {
+        return storedSets("environments", "env_id", envIds);
+    }
+
+    /** As {@link #storedEnvironments}, for imported sets ({@code import_sets}). */
+    Set<Long> storedImportSets(Collection<Long> importsIds) {
+        return storedSets("import_sets", "imports_id", importsIds);
+    }
+
+    private Set<Long> storedSets(String table, String idColumn, Collection<Long> setIds) {
         Set<Long> stored = new HashSet<>();
-        List<Long> all = List.copyOf(envIds);
+        List<Long> all = List.copyOf(setIds);
         for (int from = 0; from < all.size(); from += ENVIRONMENT_LOOKUP_IDS) {
             String ids = all.subList(from, Math.min(all.size(), from + ENVIRONMENT_LOOKUP_IDS)).stream()
-                    .map(String::valueOf).collect(Collectors.joining(","));
-            store.query("SELECT DISTINCT env_id FROM environments WHERE env_id IN (" + ids + ")")
-                    .forEach(row -> stored.add(row.get("env_id").asLong()));
+                    .map(Long::toUnsignedString).collect(Collectors.joining(","));
+            store.query("SELECT DISTINCT " + idColumn + " AS id FROM " + table + " WHERE " + idColumn + " IN (" + ids + ")")
+                    .forEach(row -> stored.add(Long.parseUnsignedLong(row.get("id").asText())));
         }
         return stored;
     }
@@ -134,15 +143,21 @@ final class ClickHouseWriter {
     /**
      * Returns how many rows were refused (and handed to {@code rejected}). Package rows of sets
      * already stored (written before this aggregator started, by another one, or forgotten from its
-     * memory) are left out first: one lookup per batch, before any of them is written.
+     * memory) are left out first: one lookup per batch and kind of set, before any of them is written.
      */
     int write(Batch batch, RejectedRows rejected) {
         if (batch.packages().written() == 0 && batch.packageRows() > 0) {
             batch.leaveOutPackagesOf(storedEnvironments(batch.environmentsWithPackages()));
         }
+        PackageSets importSets = batch.importSets();
+        if (importSets.rows().written() == 0 && importSets.rows().size() > 0) {
+            importSets.leaveOut(storedImportSets(importSets.withRows()));
+        }
         // Import rows before the starts: a batch cut between them leaves its starts to be written again
         // on resume and its import records known as written (see ConsumerLoop's positions).
-        return write(TableLayout.ENVIRONMENT_PACKAGES, batch.packages(), rejected) + write(TableLayout.START_IMPORTS, batch.imports(), rejected)
+        return write(TableLayout.ENVIRONMENT_PACKAGES, batch.packages(), rejected)
+                + write(TableLayout.IMPORT_SET_PACKAGES, importSets.rows(), rejected)
+                + write(TableLayout.START_IMPORTS, batch.imports(), rejected)
                 + write(TableLayout.STARTS, batch.starts(), rejected);
     }
 

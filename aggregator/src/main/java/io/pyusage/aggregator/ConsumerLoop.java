@@ -70,12 +70,8 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     private final Duration maxBackoff;
     private final UserNames userNames;
     private final RecentEvents recentEvents;
-    private final Map<Long, Boolean> knownEnvironments = new LinkedHashMap<>(1024, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
-            return size() > KNOWN_ENVIRONMENTS;
-        }
-    };
+    private final Map<Long, Boolean> knownEnvironments = knownSets();
+    private final Map<Long, Boolean> knownImportSets = knownSets();
     private volatile boolean running = true;
     private volatile String lastError;
     /** The batch records are added to. */
@@ -180,8 +176,10 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         inParallel(records.size(), i -> decoded[i] = decode(records.get(i)));
         List<Integer> firstOfNewEnvironment = new ArrayList<>();
         Set<Long> newEnvironments = new HashSet<>();
+        Set<Long> newImportSets = new HashSet<>();
         for (int i = 0; i < decoded.length; i++) {
-            if (decoded[i] instanceof Prepared prepared && !isStoredOrBatched(prepared.envId()) && newEnvironments.add(prepared.envId())) {
+            if (decoded[i] instanceof Prepared prepared && !isStoredOrBatched(prepared)
+                    && (prepared.imports() ? newImportSets : newEnvironments).add(prepared.envId())) {
                 firstOfNewEnvironment.add(i);
             }
         }
@@ -194,10 +192,23 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
         }
     }
 
-    /** Whether the environment's package rows are stored, or in a batch being written or filled. */
-    private boolean isStoredOrBatched(long envId) {
-        return knownEnvironments.containsKey(envId) || batch.containsEnvironment(envId)
-                || (writing != null && writing.containsEnvironment(envId));
+    /** The package sets known to be stored, the least recently used forgotten past {@link #KNOWN_ENVIRONMENTS}. */
+    private static Map<Long, Boolean> knownSets() {
+        return new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+                return size() > KNOWN_ENVIRONMENTS;
+            }
+        };
+    }
+
+    /** Whether the record's package set (installed, or imported) has its rows stored, or in a batch being written or filled. */
+    private boolean isStoredOrBatched(Prepared prepared) {
+        long id = prepared.envId();
+        if (prepared.imports()) {
+            return knownImportSets.containsKey(id) || batch.containsImportSet(id) || (writing != null && writing.containsImportSet(id));
+        }
+        return knownEnvironments.containsKey(id) || batch.containsEnvironment(id) || (writing != null && writing.containsEnvironment(id));
     }
 
     private static void inParallel(int count, IntConsumer task) {
@@ -373,6 +384,7 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
             metrics.endToEndLag.record(Math.max(0, lagMillis), TimeUnit.MILLISECONDS);
         }
         target.envIds().forEach(id -> knownEnvironments.put(id, Boolean.TRUE));
+        target.importSets().ids().forEach(id -> knownImportSets.put(id, Boolean.TRUE));
         if (target == writing) {
             writing = null;
         }

@@ -51,7 +51,7 @@ public final class TableLayout {
             new Column("kafka_offset", Type.UINT64),
             new Column("clock_skewed", Type.UINT8)));
 
-    /** What a process imported (an import record): its imported set's rows go to {@link #ENVIRONMENT_PACKAGES} under {@code imports_id}. */
+    /** What a process imported (an import record): its imported set's rows go to {@link #IMPORT_SET_PACKAGES} under {@code imports_id}. */
     public static final TableLayout START_IMPORTS = new TableLayout("start_imports", List.of(
             new Column("day", Type.DATE),
             new Column("user", Type.STRING),
@@ -68,6 +68,13 @@ public final class TableLayout {
 
     public static final TableLayout ENVIRONMENT_PACKAGES = new TableLayout("environment_packages", List.of(
             new Column("env_id", Type.UINT64),
+            new Column("name", Type.STRING),
+            new Column("version", Type.STRING),
+            new Column("first_seen", Type.DATE)));
+
+    /** An imported set's rows, as {@link #ENVIRONMENT_PACKAGES} holds an installed set's (the same encoding, see {@link RowMapper#packageRows}). */
+    public static final TableLayout IMPORT_SET_PACKAGES = new TableLayout("import_set_packages", List.of(
+            new Column("imports_id", Type.UINT64),
             new Column("name", Type.STRING),
             new Column("version", Type.STRING),
             new Column("first_seen", Type.DATE)));

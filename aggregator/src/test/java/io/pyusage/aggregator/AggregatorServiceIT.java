@@ -268,7 +268,7 @@ class AggregatorServiceIT {
                 assertEquals(1, store.query("SELECT count() AS n FROM start_imports WHERE imports_id = " + Long.toUnsignedString(importsId))
                         .get(0).get("n").asInt(), "the import record of " + set);
                 assertEquals(set.stream().map(p -> p.get(0) + " " + p.get(1)).toList(), store.query("SELECT concat(name, ' ', version) AS p "
-                        + "FROM environment_packages FINAL WHERE env_id = " + Long.toUnsignedString(importsId) + " ORDER BY name").stream()
+                        + "FROM import_set_packages FINAL WHERE imports_id = " + Long.toUnsignedString(importsId) + " ORDER BY name").stream()
                         .map(row -> row.get("p").asText()).toList(), "the rows of " + set);
             }
         }

@@ -35,6 +35,11 @@ final class BulkLoader {
     private final Set<Long> storedEnvironments = new HashSet<>();
     private final ByteArrayOutputStream starts = new ByteArrayOutputStream(1 << 22);
     private final ByteArrayOutputStream packages = new ByteArrayOutputStream(1 << 22);
+    private final ByteArrayOutputStream imports = new ByteArrayOutputStream(1 << 20);
+    private final ByteArrayOutputStream importSets = new ByteArrayOutputStream(1 << 20);
+    private final Set<Long> storedImportSets = new HashSet<>();
+    /** Import sets by value: the generator makes a new list for each start. */
+    private final Map<List<InstalledPackage>, Long> importFingerprints = new java.util.HashMap<>();
     private int startRows;
     private long offset;
     private long inserts;
@@ -54,8 +59,14 @@ final class BulkLoader {
      * aggregator's hourly run would.
      */
     static BulkLoader loadDays(SqlRunner store, int days) {
+        return loadDays(store, days, true);
+    }
+
+    /** As {@link #loadDays(SqlRunner, int)}; with {@code imports}, each start's import record too ({@link SyntheticYear#imported}). */
+    static BulkLoader loadDays(SqlRunner store, int days, boolean imports) {
         BulkLoader loader = new BulkLoader(store, 100_000, true);
-        new SyntheticYear(SyntheticYear.Settings.lastDays(days)).forEachStart(loader::add);
+        SyntheticYear year = new SyntheticYear(SyntheticYear.Settings.lastDays(days));
+        year.forEachStart(imports ? record -> loader.add(record, year.imported(record)) : loader::add);
         loader.flush();
         ClosedMonths.merge(store, LocalDate.now(ZoneOffset.UTC));
         ResendColumns.clearSpent(store, LocalDate.now(ZoneOffset.UTC));
@@ -63,11 +74,24 @@ final class BulkLoader {
     }
 
     void add(StartupRecord record) {
+        add(record, null);
+    }
+
+    /** A start, and when {@code imported} is given its process's import record: its {@code start_imports} row and its set's rows. */
+    void add(StartupRecord record, List<InstalledPackage> imported) {
         long envId = fingerprints.computeIfAbsent(record.packages(), EnvironmentFingerprint::of);
         if (storedEnvironments.add(envId)) {
             append(packages, TableLayout.ENVIRONMENT_PACKAGES, RowMapper.packageRows(envId, record));
         }
         append(starts, TableLayout.STARTS, RowMapper.startRow(record, envId, record.packages().size(), "bulk", 0, offset++, UserNames.AS_GIVEN));
+        if (imported != null) {
+            long importsId = importFingerprints.computeIfAbsent(imported, EnvironmentFingerprint::of);
+            if (storedImportSets.add(importsId)) {
+                append(importSets, TableLayout.IMPORT_SET_PACKAGES, RowMapper.packageRows(importsId, record.withPackages(imported)));
+            }
+            append(imports, TableLayout.START_IMPORTS, RowMapper.importRow(record, importsId, imported.size(), "bulk", 0, offset++,
+                    UserNames.AS_GIVEN));
+        }
         if (++startRows == batchRows) {
             flush();
         }
@@ -78,12 +102,20 @@ final class BulkLoader {
         if (packages.size() > 0) {
             insert(TableLayout.ENVIRONMENT_PACKAGES, packages.toByteArray());
         }
+        if (importSets.size() > 0) {
+            insert(TableLayout.IMPORT_SET_PACKAGES, importSets.toByteArray());
+        }
+        if (imports.size() > 0) {
+            insert(TableLayout.START_IMPORTS, imports.toByteArray());
+        }
         if (startRows > 0) {
             insert(TableLayout.STARTS, starts.toByteArray());
         }
         insertNanos += System.nanoTime() - begin;
         loaded += startRows;
         starts.reset();
+        imports.reset();
+        importSets.reset();
         packages.reset();
         startRows = 0;
     }
@@ -111,6 +143,10 @@ final class BulkLoader {
 
     long environments() {
         return storedEnvironments.size();
+    }
+
+    long importSets() {
+        return storedImportSets.size();
     }
 
     double insertSeconds() {

@@ -28,10 +28,19 @@ public final class StorageBenchmark {
                         DAYS, settings.startsPerDay(), settings.users(), settings.hosts(), settings.packages(), settings.environments());
                 long begin = System.nanoTime();
                 BulkLoader loader = BulkLoader.loadDays(store, DAYS);
-                say("loaded %,d starts in %d distinct environments in %.0f s (%,.0f starts/s into ClickHouse)", loader.loaded(),
-                        loader.environments(), (System.nanoTime() - begin) / 1e9, loader.loaded() / loader.insertSeconds());
+                say("loaded %,d starts with their import records, %,d distinct environments and %,d imported sets, in %.0f s"
+                        + " (%,.0f starts/s into ClickHouse)", loader.loaded(), loader.environments(), loader.importSets(),
+                        (System.nanoTime() - begin) / 1e9, loader.loaded() / loader.insertSeconds());
                 long total = DiskUsage.report(store, loader.loaded());
-                say("SUMMARY starts=%d bytes_per_start=%.2f target<=100", loader.loaded(), (double) total / loader.loaded());
+                // The same starts without their import records, in the same run: what the imports cost.
+                ClickHouseConfig withoutImports = BenchDatabases.migrated(server, "year_without_imports");
+                try (ClickHouseStore baseline = new ClickHouseStore(withoutImports)) {
+                    BulkLoader startsOnly = BulkLoader.loadDays(baseline, DAYS, false);
+                    say("the same starts without import records, %,d environments:", startsOnly.environments());
+                    long without = DiskUsage.report(baseline, startsOnly.loaded());
+                    say("SUMMARY starts=%d bytes_per_start=%.2f target<=100 without_imports=%.2f imports_add=%.2f target<=12", loader.loaded(),
+                            (double) total / loader.loaded(), (double) without / startsOnly.loaded(), (double) (total - without) / loader.loaded());
+                }
             }
         }
     }

@@ -67,6 +67,8 @@ final class SyntheticYear {
     private final String[] packageNames;
     private final String[][] packageVersions;
     private final Zipf packagePopularity;
+    /** Each package's place in the catalogue: the lower, the more popular. */
+    private final java.util.Map<String, Integer> catalogueRank = new java.util.HashMap<>();
     private final Zipf userActivity;
     private final String[] users;
     private final boolean[] ci;
@@ -103,6 +105,9 @@ final class SyntheticYear {
             }
         }
         packagePopularity = new Zipf(settings.packages(), 0.9);
+        for (int i = 0; i < packageNames.length; i++) {
+            catalogueRank.put(packageNames[i], i);
+        }
         userActivity = new Zipf(settings.users(), 0.8);
         users = new String[settings.users()];
         ci = new boolean[settings.users()];
@@ -180,6 +185,45 @@ final class SyntheticYear {
         return new StartupRecord(StartupRecord.SCHEMA_VERSION, eventId, midnight + Math.floor(second * 1000) / 1000, users[user], host,
                 1000 + random.nextInt(4_000_000), bs[1], "cpython", "/opt/python/" + bs[0] + "/bin/python3", bs[0],
                 environment.prefix, true, startupMs, entry, ci[user], interactive, environment.packages, null, null, null);
+    }
+
+    /**
+     * What the process of {@code start} imported, of its environment's packages: the same set each
+     * time a script runs in the same environment (its imports are in its code), one of a few sets
+     * for an interactive session, the catalogue's popular packages most likely. Scripts import 0 to
+     * 8 of them (a quarter none), test runs 3 to 15, {@code -c} 0 to 2, interactive sessions
+     * (notebooks) 10 to 40. Drawn from a generator of its own, seeded by the environment, the entry
+     * and (interactive: one of eight) the start's id, so the starts themselves stay as they were.
+     */
+    List<InstalledPackage> imported(StartupRecord start) {
+        String entry = start.entry();
+        long variant = "interactive".equals(entry) ? Math.floorMod(start.eventId().hashCode(), 8) : 0;
+        Random imports = new Random(settings.seed() * 31 + (start.prefix() + "\n" + entry).hashCode() * 8L + variant);
+        int count = switch (entry) {
+            case "interactive" -> 10 + imports.nextInt(31);
+            case "-m pytest" -> 3 + imports.nextInt(13);
+            case "-c" -> imports.nextInt(3);
+            default -> imports.nextInt(4) == 0 ? 0 : 1 + imports.nextInt(8);
+        };
+        List<InstalledPackage> installed = start.packages();
+        double[] weights = new double[installed.size()];
+        double total = 0;
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = 1.0 / (1 + catalogueRank.getOrDefault(installed.get(i).name(), packageNames.length));
+            total += weights[i];
+        }
+        Set<Integer> chosen = new java.util.TreeSet<>();
+        for (int tries = 0; chosen.size() < Math.min(count, installed.size()) && tries < 20 * count; tries++) {
+            double pick = imports.nextDouble() * total;
+            int i = 0;
+            while (i < weights.length - 1 && (pick -= weights[i]) >= 0) {
+                i++;
+            }
+            chosen.add(i);
+        }
+        List<InstalledPackage> set = new ArrayList<>(chosen.size());
+        chosen.forEach(i -> set.add(installed.get(i)));
+        return List.copyOf(set);
     }
 
     /** Shares over the year: the oldest base fades from 25 % to 2 %, the newest grows from 10 % to 50 %. */

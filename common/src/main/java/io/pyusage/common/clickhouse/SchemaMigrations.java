@@ -332,12 +332,35 @@ public final class SchemaMigrations {
                     Migration.filledByView("base_environment_months",
                             startsGrouped("base, toStartOfMonth(day) AS month, env_id", "base, month, env_id", "countState() AS starts"))),
             // What each process imported (the hook's import record): one row per record, sorted like
-            // the starts, its imported set stored once in environment_packages under its fingerprint
-            // (imports_id), as an environment's package set is, so "who imported P" starts from the
-            // same lookup by name. No event id: a random UUID would cost 16 bytes a row. Where each
+            // the starts, its imported set stored once under its fingerprint (imports_id) in
+            // import_set_packages, sorted by name as environment_packages is, so "who imported P" is
+            // the same lookup by name as "who has P installed". A table of their own: the synthetic
+            // month has 6 imported sets per environment, whose rows would otherwise double what every
+            // installed answer reads. No event id: a random UUID would cost 16 bytes a row. Where each
             // partition's import records were last written is kept beside kafka_positions (see the
             // aggregator's ConsumerLoop).
             new Migration(15, "imported distributions",
+                    Migration.create("""
+                    CREATE TABLE IF NOT EXISTS import_set_packages (
+                        imports_id UInt64,
+                        name String,
+                        version String,
+                        first_seen Date
+                    ) ENGINE = ReplacingMergeTree()
+                    ORDER BY (name, imports_id)
+                    """),
+                    Migration.create("""
+                    CREATE TABLE IF NOT EXISTS import_sets (
+                        imports_id UInt64,
+                        first_seen Date
+                    ) ENGINE = ReplacingMergeTree()
+                    ORDER BY imports_id
+                    """),
+                    Migration.filledByView("import_sets", """
+                            SELECT imports_id, min(first_seen) AS first_seen
+                            FROM import_set_packages
+                            GROUP BY imports_id
+                            """),
                     Migration.create("""
                     CREATE TABLE IF NOT EXISTS start_imports (
                         day Date,

@@ -38,4 +38,10 @@ public record StartupRecord(
         return new StartupRecord(schema, eventId, ts, user, host, pid, python, impl, executable, base, prefix, venv,
                 startupMs, entry, ci, interactive, packages, truncated, receivedAtEpochSeconds, fromIp);
     }
+
+    /** The same record with another package list (an import record's imported set, in the benchmarks' generator). */
+    public StartupRecord withPackages(List<InstalledPackage> others) {
+        return new StartupRecord(schema, eventId, ts, user, host, pid, python, impl, executable, base, prefix, venv,
+                startupMs, entry, ci, interactive, others, truncated, receivedAt, sourceIp);
+    }
 }

@@ -28,8 +28,9 @@ class SchemaIT {
                     + " AND name NOT LIKE '.inner%' ORDER BY name");
             assertEquals(List.of("base_days", "base_days_mv", "base_environment_months", "base_environment_months_mv", "base_months",
                             "base_months_mv", "daily_environments", "daily_environments_mv", "daily_hosts", "daily_hosts_mv", "daily_starts", "daily_starts_mv",
-                            "environment_package_lists", "environment_package_lists_mv", "environment_packages", "environments", "environments_mv", "kafka_positions", "monthly_environments", "monthly_environments_mv", "monthly_user_hosts", "monthly_user_hosts_mv",
-                            "schema_migrations", "starts"),
+                            "environment_package_lists", "environment_package_lists_mv", "environment_packages", "environments", "environments_mv",
+                            "import_set_packages", "import_sets", "import_sets_mv", "kafka_import_positions", "kafka_positions", "monthly_environments",
+                            "monthly_environments_mv", "monthly_user_hosts", "monthly_user_hosts_mv", "schema_migrations", "start_imports", "starts"),
                     tables.stream().map(t -> t.get("name").asText()).toList());
         }
     }
@@ -219,6 +220,9 @@ class SchemaIT {
             // February in three INSERTs (three parts in every table), April (the current month) in two.
             for (String user : List.of("a", "b", "c")) {
                 insertStarts(store, start("2026-02-03", user, "h1", 1), start("2026-02-17", user, "h2", 2));
+                store.insertJsonEachRow("start_imports", """
+                        {"day":"2026-02-03","user":"%s","host":"h1","base":"2026.01","imports_id":7,"import_count":1}
+                        """.formatted(user).getBytes(StandardCharsets.UTF_8));
             }
             insertStarts(store, start("2026-04-01", "a", "h1", 1));
             insertStarts(store, start("2026-04-02", "b", "h1", 1));

@@ -121,8 +121,8 @@ class EndToEndIT {
             // The importing process, and the one `python -c pass` of each environment (nothing imported).
             assertEquals(List.of(0, 0, 2), imports.stream().map(row -> row.get("import_count").asInt()).toList(), imports.toString());
             assertEquals(Long.toUnsignedString(pandasAndNumpy), imports.get(2).get("imports_id").asText());
-            assertEquals(List.of("numpy 1.26.4", "pandas 2.2.2"), store.query("SELECT concat(name, ' ', version) AS p FROM environment_packages "
-                    + "FINAL WHERE env_id = " + Long.toUnsignedString(pandasAndNumpy) + " ORDER BY name").stream()
+            assertEquals(List.of("numpy 1.26.4", "pandas 2.2.2"), store.query("SELECT concat(name, ' ', version) AS p FROM import_set_packages "
+                    + "FINAL WHERE imports_id = " + Long.toUnsignedString(pandasAndNumpy) + " ORDER BY name").stream()
                     .map(row -> row.get("p").asText()).toList());
         }
     }
