@@ -477,7 +477,7 @@ def report_imports(watch, at_exit):
 
 MODULES_CACHE_HEADER = "pyusage modules 2\n"
 # The start record's fields an import record repeats, so that it is useful when its start was lost.
-IMPORT_RECORD_FIELDS = ("event_id", "ts", "user", "host", "pid", "python", "base", "prefix", "venv")
+IMPORT_RECORD_FIELDS = ("event_id", "ts", "user", "host", "pid", "python", "base", "prefix", "venv", "ci")
 
 
 def imported_distributions(before):

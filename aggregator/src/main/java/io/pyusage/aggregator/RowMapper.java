@@ -87,7 +87,8 @@ public final class RowMapper {
                 .uint16(importCount)
                 .string(topicId)
                 .uint16(partition)
-                .uint64(offset);
+                .uint64(offset)
+                .uint8(record.ci() ? 1 : 0);
         row.endRow();
         return row.encoded();
     }

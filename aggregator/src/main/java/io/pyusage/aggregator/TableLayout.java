@@ -64,7 +64,8 @@ public final class TableLayout {
             new Column("import_count", Type.UINT16),
             new Column("kafka_topic", Type.STRING),
             new Column("kafka_partition", Type.UINT16),
-            new Column("kafka_offset", Type.UINT64)));
+            new Column("kafka_offset", Type.UINT64),
+            new Column("ci", Type.UINT8)));
 
     public static final TableLayout ENVIRONMENT_PACKAGES = new TableLayout("environment_packages", List.of(
             new Column("env_id", Type.UINT64),

@@ -43,7 +43,7 @@ public final class TestRecords {
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("schema", 1);
         record.put("kind", "imports");
-        for (String field : List.of("event_id", "ts", "user", "host", "pid", "python", "base", "prefix", "venv")) {
+        for (String field : List.of("event_id", "ts", "user", "host", "pid", "python", "base", "prefix", "venv", "ci")) {
             record.put(field, start.get(field));
         }
         record.put("imports", imported);

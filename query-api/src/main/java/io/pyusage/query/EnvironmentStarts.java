@@ -13,9 +13,27 @@ import java.util.List;
  * from {@code starts}. The numbers are the same either way.
  *
  * <p>The rows are a subquery with the columns {@code env_id, user, prefix, base, started, last_start},
- * one row per environment, user, prefix and base.
+ * one row per environment, user, prefix and base. The same rows of what processes imported
+ * ({@link Source#IMPORTED}) come from {@code monthly_imports} and {@code start_imports}, the
+ * imported set in {@code env_id}, the last day in {@code last_start}.
  */
 final class EnvironmentStarts {
+
+    /** Where a kind of use is counted: its rows, their monthly rollup, the set they name, and their last start. */
+    record Source(String raw, Filters.Table rawTable, String monthly, Filters.Table monthlyTable, String setId, String rawLast,
+                  String noLast, String monthlyHosts) {
+
+        /** Starts, by the environment they ran in. */
+        static final Source INSTALLED = new Source("starts", Filters.Table.STARTS, "monthly_environments", Filters.Table.MONTHLY_ENVIRONMENTS,
+                "env_id", "max(ts)", "toDateTime(0, 'UTC')", "monthly_user_hosts");
+        /** Import records, by the set their process imported; no host states by month (hosts are counted from the records). */
+        static final Source IMPORTED = new Source("start_imports", Filters.Table.START_IMPORTS, "monthly_imports", Filters.Table.MONTHLY_IMPORTS,
+                "imports_id", "max(day)", "toDate(0)", null);
+
+        String columns() {
+            return (setId.equals("env_id") ? "env_id" : setId + " AS env_id") + ", user, prefix, base";
+        }
+    }
 
     private static final String COLUMNS = "env_id, user, prefix, base";
 
@@ -38,23 +56,30 @@ final class EnvironmentStarts {
      * numpy's users over a year took 0.52–0.59 of the time this way, 30 varied rankings 0.84.
      */
     static String rows(Filters filters, String condition) {
+        return rows(Source.INSTALLED, filters, condition);
+    }
+
+    /** As {@link #rows(Filters, String)}, of {@code source}; {@code condition} is on the source's columns. */
+    static String rows(Source source, Filters filters, String condition) {
         WholeMonths months = WholeMonths.of(filters.window());
-        if (!filters.fits(Filters.Table.MONTHLY_ENVIRONMENTS) || !months.any()) {
-            return fromStarts("count() AS started, max(ts) AS last_start", filters.startsCondition() + " AND " + condition);
+        String rawCondition = filters.condition(source.rawTable());
+        if (!filters.fits(source.monthlyTable()) || !months.any()) {
+            return fromRaw(source, "count() AS started, " + source.rawLast() + " AS last_start", rawCondition + " AND " + condition);
         }
         LocalDate since = filters.window().since();
         int daysBefore = since.getDayOfMonth() - 1;
         boolean leadingMonth = daysBefore > 0 && daysBefore < since.lengthOfMonth() - daysBefore;
         WholeMonths read = leadingMonth ? new WholeMonths(since.withDayOfMonth(1), months.after()) : months;
         List<String> parts = new ArrayList<>();
-        parts.add("SELECT %s, toInt64(finalizeAggregation(starts)) AS signed, finalizeAggregation(last_seen) AS latest FROM monthly_environments WHERE %s AND %s AND %s"
-                .formatted(COLUMNS, read.months(), filters.attributes(Filters.Table.MONTHLY_ENVIRONMENTS), condition));
+        parts.add("SELECT %s, toInt64(finalizeAggregation(starts)) AS signed, finalizeAggregation(last_seen) AS latest FROM %s WHERE %s AND %s AND %s"
+                .formatted(source.columns(), source.monthly(), read.months(), filters.attributes(source.monthlyTable()), condition));
         if (leadingMonth) {
             Filters before = filters.withWindow(new TimeWindow(read.first(), since.minusDays(1), false));
-            parts.add(fromStarts("-toInt64(count()) AS signed, toDateTime(0, 'UTC') AS latest", before.startsCondition() + " AND " + condition));
+            parts.add(fromRaw(source, "-toInt64(count()) AS signed, " + source.noLast() + " AS latest",
+                    before.condition(source.rawTable()) + " AND " + condition));
         }
-        parts.add(fromStarts("toInt64(count()) AS signed, max(ts) AS latest",
-                filters.startsCondition() + " AND " + condition + " AND " + read.daysAround()));
+        parts.add(fromRaw(source, "toInt64(count()) AS signed, " + source.rawLast() + " AS latest",
+                rawCondition + " AND " + condition + " AND " + read.daysAround()));
         return """
                 SELECT %1$s, toUInt64(sum(signed)) AS started, max(latest) AS last_start FROM (
                 %2$s
@@ -63,9 +88,9 @@ final class EnvironmentStarts {
                 HAVING sum(signed) > 0""".formatted(COLUMNS, String.join("\nUNION ALL\n", parts));
     }
 
-    /** The raw starts under {@code where}, {@code counted} per environment, user, prefix and base. */
-    private static String fromStarts(String counted, String where) {
-        return "SELECT %s, %s FROM starts WHERE %s GROUP BY %s".formatted(COLUMNS, counted, where, COLUMNS);
+    /** The source's raw rows under {@code where}, {@code counted} per set, user, prefix and base. */
+    private static String fromRaw(Source source, String counted, String where) {
+        return "SELECT %s, %s FROM %s WHERE %s GROUP BY %s".formatted(source.columns(), counted, source.raw(), where, COLUMNS);
     }
 
     /**
@@ -75,10 +100,16 @@ final class EnvironmentStarts {
      * away from). Columns {@code user, hosts}.
      */
     static String hosts(Filters filters, String condition, String users) {
+        return hosts(Source.INSTALLED, filters, condition, users);
+    }
+
+    /** As {@link #hosts(Filters, String, String)}, of {@code source}: from its raw rows alone when it has no monthly host states. */
+    static String hosts(Source source, Filters filters, String condition, String users) {
         WholeMonths months = WholeMonths.of(filters.window());
         String ofUsers = condition + " AND user IN (" + users + ")";
-        if (!filters.fits(Filters.Table.MONTHLY_ENVIRONMENTS) || !months.any()) {
-            return "SELECT user, uniqExact(host) AS hosts FROM starts WHERE %s AND %s GROUP BY user".formatted(filters.startsCondition(), ofUsers);
+        if (source.monthlyHosts() == null || !filters.fits(source.monthlyTable()) || !months.any()) {
+            return "SELECT user, uniqExact(host) AS hosts FROM %s WHERE %s AND %s GROUP BY user".formatted(source.raw(),
+                    filters.condition(source.rawTable()), ofUsers);
         }
         return """
                 SELECT user, uniqMerge(hosts) AS hosts FROM (

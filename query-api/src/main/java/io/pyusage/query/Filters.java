@@ -72,7 +72,11 @@ public record Filters(TimeWindow window, String base, String python, String host
          * Environment, month, base, user, prefix, CI: its window is whole months (see {@link WholeMonths}).
          * {@code monthly_user_hosts} has the same columns.
          */
-        MONTHLY_ENVIRONMENTS(false, true, false, true);
+        MONTHLY_ENVIRONMENTS(false, true, false, true),
+        /** What processes imported: every filtered column. */
+        START_IMPORTS(true, true, true, true),
+        /** Imported set, month, base, user, prefix, CI, as {@link #MONTHLY_ENVIRONMENTS}. */
+        MONTHLY_IMPORTS(false, true, false, true);
 
         private final boolean python;
         private final boolean user;

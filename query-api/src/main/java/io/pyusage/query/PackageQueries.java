@@ -62,8 +62,20 @@ public final class PackageQueries {
      * users run on thousands of hosts in a year (the user's page lists them per environment).
      */
     public static ListQuery users(String name, String version, Filters filters) {
-        String environments = environments(name, version);
-        String withPackage = withPackage(name, version);
+        return users(name, version, filters, Usage.INSTALLED);
+    }
+
+    /**
+     * As {@link #users(String, String, Filters)}; with {@link Usage#IMPORTED}, who imported it: the
+     * same lookup by name in {@code import_set_packages}, the starts from {@code monthly_imports} and
+     * {@code start_imports} (its {@code environments} are then the prefixes of the environments it
+     * was imported in, its {@code last_seen} a day).
+     */
+    public static ListQuery users(String name, String version, Filters filters, Usage usage) {
+        String environments = usage == Usage.IMPORTED ? importedSets(name, version) : environments(name, version);
+        String withPackage = usage == Usage.IMPORTED ? "imports_id IN (SELECT env_id FROM (%s) AS with_package)".formatted(environments)
+                : withPackage(name, version);
+        EnvironmentStarts.Source source = usage.source();
         return ListQuery.ranked("""
                 SELECT user,
                        %s,
@@ -76,7 +88,8 @@ public final class PackageQueries {
                 GROUP BY user
                 ORDER BY starts DESC, user""".formatted(SubjectQueries.boundedNames("version", "versions"),
                 SubjectQueries.boundedNames("prefix", "environments"), SubjectQueries.boundedNames("base", "bases"),
-                EnvironmentStarts.rows(filters, withPackage), environments), users -> EnvironmentStarts.hosts(filters, withPackage, users));
+                EnvironmentStarts.rows(source, filters, withPackage), environments),
+                users -> EnvironmentStarts.hosts(source, filters, withPackage, users));
     }
 
     /**
@@ -89,6 +102,15 @@ public final class PackageQueries {
 
     /** The environments that have the package (at {@code version}, when given), with its version there. */
     static String environments(String name, String version) {
+        return setsWith("environment_packages", "env_id", name, version);
+    }
+
+    /** The imported sets that hold the package (at {@code version}, when given), as {@code env_id}, with its version there. */
+    static String importedSets(String name, String version) {
+        return setsWith("import_set_packages", "imports_id", name, version);
+    }
+
+    private static String setsWith(String table, String setId, String name, String version) {
         String normalised = PackageNames.normalise(name);
         if (!PackageNames.isNormalised(normalised) || normalised.length() > 200) {
             throw new BadRequestException("name", "is not a package name");
@@ -97,6 +119,7 @@ public final class PackageQueries {
             throw new BadRequestException("version", "must be at most 128 characters");
         }
         String versionFilter = version == null || version.isBlank() ? "" : " AND version = " + Sql.string(version);
-        return "SELECT DISTINCT env_id, version FROM environment_packages WHERE name = " + Sql.string(normalised) + versionFilter;
+        return "SELECT DISTINCT " + (setId.equals("env_id") ? "env_id" : setId + " AS env_id") + ", version FROM " + table
+                + " WHERE name = " + Sql.string(normalised) + versionFilter;
     }
 }

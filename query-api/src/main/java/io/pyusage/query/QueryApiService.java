@@ -105,7 +105,8 @@ public final class QueryApiService implements Service {
         router.get("/api/v1/packages/:name").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> PackageQueries.versions(c.pathParam("name"), filters), Map.of()));
         router.get("/api/v1/packages/:name/users").handler(ctx -> list(ctx,
-                (c, parameter, filters) -> PackageQueries.users(c.pathParam("name"), parameter.apply("version"), filters), Map.of()));
+                (c, parameter, filters) -> PackageQueries.users(c.pathParam("name"), parameter.apply("version"), filters,
+                        Usage.from(parameter.apply("usage"))), Map.of()));
         router.get("/api/v1/packages/:name/trend").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> TrendQueries.packageTrend(c.pathParam("name"), parameter.apply("interval"), filters), Map.of()));
         router.get("/api/v1/users/:user").handler(ctx -> list(ctx,

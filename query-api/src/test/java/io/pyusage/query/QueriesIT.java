@@ -77,6 +77,49 @@ class QueriesIT {
 
     @ParameterizedTest(name = "ClickHouse {0}")
     @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
+    void whoImportedAPackageIsAnsweredFromTheImportRecords(String engine) throws Exception {
+        try (TestEngines.Engine store = loaded(engine)) {
+            store.insertJsonEachRow("import_set_packages", """
+                    {"imports_id":101,"name":"numpy","version":"1.26.4","first_seen":"2026-01-01"}
+                    {"imports_id":102,"name":"numpy","version":"1.24.0","first_seen":"2026-01-01"}
+                    {"imports_id":102,"name":"pandas","version":"2.2.2","first_seen":"2026-01-01"}
+                    {"imports_id":103,"name":"pandas","version":"2.2.2","first_seen":"2026-01-01"}
+                    """.getBytes(StandardCharsets.UTF_8));
+            // bo has numpy installed (KnownStarts) but imported only pandas; dee imported numpy long ago.
+            store.insertJsonEachRow("start_imports", (imported(RECENT, "ann", "h1", 102, 0) + imported(RECENT, "ann", "h2", 101, 0)
+                    + imported(RECENT, "bo", "h3", 103, 0) + imported(RECENT, "ci-runner", "ci1", 101, 1) + imported(KnownStarts.OLD, "dee", "h4", 101, 0))
+                    .getBytes(StandardCharsets.UTF_8));
+            Filters recent = filters(Map.of());
+
+            List<JsonNode> importers = page(store, PackageQueries.users("numpy", null, recent, Usage.IMPORTED), new Page(100, 0));
+            assertEquals(List.of("ann", "ci-runner"), column(importers, "user"), "by starts, then name; not bo, who only has it installed");
+            JsonNode ann = importers.get(0);
+            assertEquals(2, ann.get("starts").asInt());
+            assertEquals(List.of("1.24.0", "1.26.4"), sorted(ann.get("versions")));
+            assertEquals(2, ann.get("hosts").asInt(), "h1 and h2");
+            assertEquals(RECENT.toString(), ann.get("last_seen").asText());
+            assertEquals(List.of("ann", "bo", "ci-runner"), column(page(store, PackageQueries.users("numpy", null, recent, Usage.INSTALLED),
+                    new Page(100, 0)), "user"), "installed, as before");
+            assertEquals(List.of("ann"), column(page(store, PackageQueries.users("numpy", null, filters(Map.of("ci", "exclude")), Usage.IMPORTED),
+                    new Page(100, 0)), "user"));
+            assertEquals(List.of("ann"), column(page(store, PackageQueries.users("numpy", "1.24.0", recent, Usage.IMPORTED), new Page(100, 0)),
+                    "user"));
+            // A year holds whole months: they come from monthly_imports, the days around them from start_imports.
+            List<JsonNode> year = page(store, PackageQueries.users("numpy", null, filters(Map.of("since", "365d")), Usage.IMPORTED), new Page(100, 0));
+            assertEquals(List.of("ann", "ci-runner", "dee"), column(year, "user"));
+            assertEquals(List.of("ann", "bo"), column(page(store, PackageQueries.users("pandas", null, recent, Usage.IMPORTED), new Page(100, 0)),
+                    "user"), "a set imported by each");
+        }
+    }
+
+    private static String imported(LocalDate day, String user, String host, int importsId, int ci) {
+        return """
+                {"day":"%s","user":"%s","host":"%s","base":"2020.11","prefix":"/home/%s/venv","python":"3.11.7","imports_id":%d,"import_count":1,"ci":%d}
+                """.formatted(day, user, host, user, importsId, ci);
+    }
+
+    @ParameterizedTest(name = "ClickHouse {0}")
+    @ValueSource(strings = {TestEngines.SERVER_18_16, TestEngines.CURRENT})
     void usersHostsAndTrendsAnswerFromTheStoredStarts(String engine) throws Exception {
         try (TestEngines.Engine store = loaded(engine)) {
             Filters recent = filters(Map.of());

@@ -19,7 +19,7 @@ public final class Retention {
 
     private static final Logger LOG = LoggerFactory.getLogger(Retention.class);
     /** Tables with a row per user and host (personal data): kept as long as the raw starts. */
-    static final List<String> RAW_TABLES = List.of("starts", "daily_hosts", "monthly_environments", "monthly_user_hosts", "start_imports");
+    static final List<String> RAW_TABLES = List.of("starts", "daily_hosts", "monthly_environments", "monthly_user_hosts", "start_imports", "monthly_imports");
     static final List<String> ROLLUP_TABLES = List.of("daily_starts", "daily_environments", "base_months", "base_days",
             "base_environment_months");
     /** The id of a month's partition ({@code toYYYYMM(day)}); other partitions are none of ours. */

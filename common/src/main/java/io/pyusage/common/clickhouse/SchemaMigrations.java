@@ -386,7 +386,33 @@ public final class SchemaMigrations {
                     AS SELECT kafka_topic, kafka_partition, max(kafka_offset) AS last_offset
                     FROM start_imports
                     GROUP BY kafka_topic, kafka_partition
-                    """)));
+                    """)),
+            // Who imported a package over long windows, as monthly_environments answers who has it
+            // installed: a month of an imported set's starts by one user is one row, so whole months
+            // are read here and only the days around them from start_imports. The import record
+            // carries the start's CI flag from now on, so the CI filter applies to both.
+            new Migration(16, "monthly imports",
+                    Migration.addColumn("start_imports", "ci", "UInt8 DEFAULT 0"),
+                    Migration.create("""
+                    CREATE TABLE IF NOT EXISTS monthly_imports (
+                        month Date,
+                        imports_id UInt64,
+                        base String,
+                        user String,
+                        prefix String,
+                        ci UInt8,
+                        starts AggregateFunction(count),
+                        last_seen AggregateFunction(max, Date)
+                    ) ENGINE = AggregatingMergeTree()
+                    PARTITION BY toYYYYMM(month)
+                    ORDER BY (imports_id, month, base, user, prefix, ci)
+                    """),
+                    Migration.filledByView("monthly_imports", """
+                            SELECT toStartOfMonth(day) AS month, imports_id, base, user, prefix, ci,
+                                   countState() AS starts, maxState(day) AS last_seen
+                            FROM start_imports
+                            GROUP BY month, imports_id, base, user, prefix, ci
+                            """)));
 
     /** What the migrations' statements need: 18.16 creates LowCardinality columns only when asked (later releases ignore it). */
     public static final Map<String, String> SETTINGS = Map.of("allow_experimental_low_cardinality_type", "1");

@@ -30,7 +30,7 @@ class SchemaIT {
                             "base_months_mv", "daily_environments", "daily_environments_mv", "daily_hosts", "daily_hosts_mv", "daily_starts", "daily_starts_mv",
                             "environment_package_lists", "environment_package_lists_mv", "environment_packages", "environments", "environments_mv",
                             "import_set_packages", "import_sets", "import_sets_mv", "kafka_import_positions", "kafka_positions", "monthly_environments",
-                            "monthly_environments_mv", "monthly_user_hosts", "monthly_user_hosts_mv", "schema_migrations", "start_imports", "starts"),
+                            "monthly_environments_mv", "monthly_imports", "monthly_imports_mv", "monthly_user_hosts", "monthly_user_hosts_mv", "schema_migrations", "start_imports", "starts"),
                     tables.stream().map(t -> t.get("name").asText()).toList());
         }
     }
