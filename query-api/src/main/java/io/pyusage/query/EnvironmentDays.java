@@ -13,6 +13,12 @@ package io.pyusage.query;
  */
 record EnvironmentDays(String rows, String starts, String users) {
 
+    /** The days under {@code filters} of the imported sets that meet {@code condition} (on {@code imports_id}), as {@code env_id}. */
+    static EnvironmentDays ofImports(Filters filters, String condition) {
+        return new EnvironmentDays("SELECT imports_id AS env_id, day, user FROM start_imports WHERE " + filters.condition(Filters.Table.START_IMPORTS)
+                + " AND " + condition, "count()", "uniqExact(user)");
+    }
+
     /** The days under {@code filters} of the environments that meet {@code condition} (on {@code env_id}, which both sources have). */
     static EnvironmentDays of(Filters filters, String condition) {
         if (filters.fits(Filters.Table.DAILY_ENVIRONMENTS)) {

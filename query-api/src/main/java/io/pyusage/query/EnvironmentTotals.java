@@ -30,6 +30,16 @@ record EnvironmentTotals(String rows, String starts, String users, String hosts)
     /** A {@code uniq} state of no value: the same type as the stored ones, on 18.16 and current releases. */
     private static final String NO_ONE = "arrayReduce('uniqState', emptyArrayString())";
 
+    /**
+     * The totals under {@code filters} of the imported sets that meet {@code condition} (on
+     * {@code imports_id}), as {@code env_id}: from the import records themselves.
+     */
+    static EnvironmentTotals ofImports(Filters filters, String condition) {
+        return new EnvironmentTotals("SELECT imports_id AS env_id, toNullable(day) AS first_seen, toNullable(day) AS last_seen, user, host "
+                + "FROM start_imports WHERE " + filters.condition(Filters.Table.START_IMPORTS) + " AND " + condition, "count()", "uniqExact(user)",
+                "uniqExact(host)");
+    }
+
     /** The totals under {@code filters} of the environments that meet {@code condition} (on {@code env_id}, which every source has). */
     static EnvironmentTotals of(Filters filters, String condition) {
         if (!filters.fits(Filters.Table.DAILY_ENVIRONMENTS)) {

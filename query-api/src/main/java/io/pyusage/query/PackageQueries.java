@@ -15,6 +15,11 @@ public final class PackageQueries {
 
     /** {@code GET /api/v1/packages?prefix=}: packages whose name starts with the prefix, with users and starts. */
     public static ListQuery search(String prefix, Filters filters) {
+        return search(prefix, filters, Usage.INSTALLED);
+    }
+
+    /** As {@link #search(String, Filters)}; with {@link Usage#IMPORTED}, the users and starts that imported each package. */
+    public static ListQuery search(String prefix, Filters filters, Usage usage) {
         String normalised = prefix == null || prefix.isBlank() ? "" : PackageNames.normalise(prefix);
         if (normalised.length() > 200 || !normalised.matches("[a-z0-9-]*")) {
             throw new BadRequestException("prefix", "must be the beginning of a package name");
@@ -27,14 +32,16 @@ public final class PackageQueries {
         // sums are plain. Counting each environment and user once per name instead took most of a short
         // prefix's time: "la" (2,940 synthetic names, 80 % of the package rows) 2.4-3.2 s, now 0.5-1.0.
         // LIKE reads only the prefix's range of the index; the prefix holds no wildcard (checked above).
+        String packages = usage == Usage.IMPORTED ? "(SELECT imports_id AS env_id, name FROM import_set_packages FINAL) AS packages"
+                : "environment_packages FINAL";
         return new ListQuery("""
                 SELECT name, uniqExact(user) AS users, sum(user_starts) AS starts
-                FROM environment_packages FINAL
+                FROM %s
                 ALL INNER JOIN (SELECT env_id, user, sum(started) AS user_starts FROM (%s) AS used GROUP BY env_id, user) AS used
                 USING env_id
                 WHERE name LIKE %s
                 GROUP BY name
-                ORDER BY users DESC, name""".formatted(EnvironmentStarts.rows(filters, "1"), Sql.string(normalised + "%")));
+                ORDER BY users DESC, name""".formatted(packages, EnvironmentStarts.rows(usage.source(), filters, "1"), Sql.string(normalised + "%")));
     }
 
     /**
@@ -43,7 +50,13 @@ public final class PackageQueries {
      * read only for the environments with the package.
      */
     public static ListQuery versions(String name, Filters filters) {
-        EnvironmentTotals totals = EnvironmentTotals.of(filters, withPackage(name, null));
+        return versions(name, filters, Usage.INSTALLED);
+    }
+
+    /** As {@link #versions(String, Filters)}; with {@link Usage#IMPORTED}, per version imported, from the import records. */
+    public static ListQuery versions(String name, Filters filters, Usage usage) {
+        String withPackage = withPackage(usage, name, null);
+        EnvironmentTotals totals = usage == Usage.IMPORTED ? EnvironmentTotals.ofImports(filters, withPackage) : EnvironmentTotals.of(filters, withPackage);
         return new ListQuery("""
                 SELECT version, %s AS users, %s AS hosts, uniqExact(env_id) AS environments,
                        %s AS starts, toString(min(first_seen)) AS first_seen, toString(max(last_seen)) AS last_seen
@@ -51,7 +64,7 @@ public final class PackageQueries {
                 ALL INNER JOIN (%s) AS env USING env_id
                 GROUP BY version
                 ORDER BY users DESC, version""".formatted(totals.users(), totals.hosts(), totals.starts(), totals.rows(),
-                environments(name, null)));
+                setsWith(usage, name, null)));
     }
 
     /**
@@ -72,9 +85,8 @@ public final class PackageQueries {
      * was imported in, its {@code last_seen} a day).
      */
     public static ListQuery users(String name, String version, Filters filters, Usage usage) {
-        String environments = usage == Usage.IMPORTED ? importedSets(name, version) : environments(name, version);
-        String withPackage = usage == Usage.IMPORTED ? "imports_id IN (SELECT env_id FROM (%s) AS with_package)".formatted(environments)
-                : withPackage(name, version);
+        String environments = setsWith(usage, name, version);
+        String withPackage = withPackage(usage, name, version);
         EnvironmentStarts.Source source = usage.source();
         return ListQuery.ranked("""
                 SELECT user,
@@ -98,6 +110,17 @@ public final class PackageQueries {
      */
     static String withPackage(String name, String version) {
         return "env_id IN (SELECT env_id FROM (%s) AS with_package)".formatted(environments(name, version));
+    }
+
+    /** The condition on the source's set id ({@code env_id}, or {@code imports_id}) that keeps the sets with the package. */
+    static String withPackage(Usage usage, String name, String version) {
+        return usage == Usage.IMPORTED ? "imports_id IN (SELECT env_id FROM (%s) AS with_package)".formatted(importedSets(name, version))
+                : withPackage(name, version);
+    }
+
+    /** The sets that hold the package (at {@code version}, when given) as {@code env_id}, with its version there: installed or imported ones. */
+    static String setsWith(Usage usage, String name, String version) {
+        return usage == Usage.IMPORTED ? importedSets(name, version) : environments(name, version);
     }
 
     /** The environments that have the package (at {@code version}, when given), with its version there. */

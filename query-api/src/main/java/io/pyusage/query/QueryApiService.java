@@ -101,14 +101,17 @@ public final class QueryApiService implements Service {
         router.get("/ui/*").handler(StaticHandler.create("ui"));
         router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(OPENAPI));
         router.get("/api/v1/packages").handler(ctx -> list(ctx,
-                (c, parameter, filters) -> PackageQueries.search(parameter.apply("prefix"), filters), Map.of()));
+                (c, parameter, filters) -> PackageQueries.search(parameter.apply("prefix"), filters, Usage.from(parameter.apply("usage"))),
+                Map.of()));
         router.get("/api/v1/packages/:name").handler(ctx -> list(ctx,
-                (c, parameter, filters) -> PackageQueries.versions(c.pathParam("name"), filters), Map.of()));
+                (c, parameter, filters) -> PackageQueries.versions(c.pathParam("name"), filters, Usage.from(parameter.apply("usage"))),
+                Map.of()));
         router.get("/api/v1/packages/:name/users").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> PackageQueries.users(c.pathParam("name"), parameter.apply("version"), filters,
                         Usage.from(parameter.apply("usage"))), Map.of()));
         router.get("/api/v1/packages/:name/trend").handler(ctx -> list(ctx,
-                (c, parameter, filters) -> TrendQueries.packageTrend(c.pathParam("name"), parameter.apply("interval"), filters), Map.of()));
+                (c, parameter, filters) -> TrendQueries.packageTrend(c.pathParam("name"), parameter.apply("interval"), filters,
+                        Usage.from(parameter.apply("usage"))), Map.of()));
         router.get("/api/v1/users/:user").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> SubjectQueries.userEnvironments(filters.forUser(c.pathParam("user"))),
                 Map.of("packages", side((filters, page) -> SubjectQueries.topPackages(filters.forUser(ctx.pathParam("user")))))));

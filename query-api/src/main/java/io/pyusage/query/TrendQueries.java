@@ -32,14 +32,20 @@ public final class TrendQueries {
      * users; from the environment rollup when the filters allow, read only for the environments with the package.
      */
     public static ListQuery packageTrend(String name, String interval, Filters filters) {
-        EnvironmentDays days = EnvironmentDays.of(filters, PackageQueries.withPackage(name, null));
+        return packageTrend(name, interval, filters, Usage.INSTALLED);
+    }
+
+    /** As {@link #packageTrend(String, String, Filters)}; with {@link Usage#IMPORTED}, the starts that imported it, from the import records. */
+    public static ListQuery packageTrend(String name, String interval, Filters filters, Usage usage) {
+        String withPackage = PackageQueries.withPackage(usage, name, null);
+        EnvironmentDays days = usage == Usage.IMPORTED ? EnvironmentDays.ofImports(filters, withPackage) : EnvironmentDays.of(filters, withPackage);
         return new ListQuery("""
                 SELECT toString(%s) AS period, version, %s AS starts, %s AS users
                 FROM (%s) AS used
                 ALL INNER JOIN (%s) AS env USING env_id
                 GROUP BY period, version
                 ORDER BY period, version""".formatted(period(interval), days.starts(), days.users(), days.rows(),
-                PackageQueries.environments(name, null)));
+                PackageQueries.setsWith(usage, name, null)));
     }
 
     private static String period(String interval) {

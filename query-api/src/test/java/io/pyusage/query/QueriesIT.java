@@ -109,6 +109,18 @@ class QueriesIT {
             assertEquals(List.of("ann", "ci-runner", "dee"), column(year, "user"));
             assertEquals(List.of("ann", "bo"), column(page(store, PackageQueries.users("pandas", null, recent, Usage.IMPORTED), new Page(100, 0)),
                     "user"), "a set imported by each");
+
+            // The other package answers, imported.
+            List<JsonNode> versions = page(store, PackageQueries.versions("numpy", recent, Usage.IMPORTED), new Page(100, 0));
+            assertEquals(List.of("1.26.4 2 2 2", "1.24.0 1 1 1"), versions.stream().map(row -> row.get("version").asText() + " "
+                    + row.get("users").asInt() + " " + row.get("hosts").asInt() + " " + row.get("starts").asInt()).toList(),
+                    "version, users, hosts, starts");
+            List<JsonNode> search = page(store, PackageQueries.search("", recent, Usage.IMPORTED), new Page(100, 0));
+            assertEquals(List.of("numpy 2 3", "pandas 2 2"), search.stream().map(row -> row.get("name").asText() + " "
+                    + row.get("users").asInt() + " " + row.get("starts").asInt()).toList(), "name, users, starts");
+            List<JsonNode> trend = page(store, TrendQueries.packageTrend("numpy", "day", recent, Usage.IMPORTED), new Page(100, 0));
+            assertEquals(List.of(RECENT + " 1.24.0 1 1", RECENT + " 1.26.4 2 2"), trend.stream().map(row -> row.get("period").asText() + " "
+                    + row.get("version").asText() + " " + row.get("starts").asInt() + " " + row.get("users").asInt()).toList());
         }
     }
 
