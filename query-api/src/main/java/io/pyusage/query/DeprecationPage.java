@@ -42,6 +42,21 @@ final class DeprecationPage {
         return html.append("</body></html>\n").toString();
     }
 
+    /** The unused-packages report: the base's packages no process on it imported, and how many starts sent an import record. */
+    static String renderUnused(Filters filters, String query, RowsPage unused, JsonNode coverage) {
+        long total = unused.rowsBeforeLimit().orElse(unused.rows().size());
+        StringBuilder html = new StringBuilder(head("Unused on base " + filters.base()));
+        html.append("<h1>Installed and never imported on base ").append(escape(filters.base())).append("</h1>\n<p>Starts from ")
+                .append(filters.window().since()).append(" to ").append(filters.window().until()).append(": ")
+                .append(coverage.path("starts").asLong()).append(" starts, ").append(coverage.path("import_records").asLong())
+                .append(" import records. ").append(total).append(" installed packages were not imported by any of them.</p>\n")
+                .append("<p class=\"noprint\"><a href=\"/api/v1/reports/unused?").append(escape(query == null ? "" : query))
+                .append("&amp;format=csv&amp;limit=10000\">Download as CSV</a></p>\n");
+        shown(html, unused.rows().size(), total);
+        table(html, unused.rows(), List.of("name", "versions", "environments", "users"));
+        return html.append("</body></html>\n").toString();
+    }
+
     /** Says what a bounded table leaves out. */
     private static void shown(StringBuilder html, int shown, long total) {
         if (shown < total) {
@@ -66,12 +81,21 @@ final class DeprecationPage {
             boolean notReady = row.has("ready") && row.path("ready").asInt() == 0;
             html.append(notReady ? "<tr class=\"notready\">" : "<tr>");
             for (String column : columns) {
-                String value = column.equals("ready") ? (row.path("ready").asInt() == 1 ? "yes" : "no") : row.path(column).asText();
+                JsonNode cell = row.path(column);
+                String value = column.equals("ready") ? (row.path("ready").asInt() == 1 ? "yes" : "no")
+                        : cell.isArray() ? joined(cell) : cell.asText();
                 html.append("<td>").append(escape(value)).append("</td>");
             }
             html.append("</tr>\n");
         }
         html.append("</tbody></table>\n");
+    }
+
+    /** The items of a JSON array, comma-separated. */
+    private static String joined(JsonNode array) {
+        List<String> items = new java.util.ArrayList<>();
+        array.forEach(item -> items.add(item.asText()));
+        return String.join(", ", items);
     }
 
     private static String sha256(String text) {

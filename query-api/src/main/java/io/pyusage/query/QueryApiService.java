@@ -87,6 +87,7 @@ public final class QueryApiService implements Service {
         router.route().handler(SecurityHeaders.data());
         router.route("/ui/*").handler(SecurityHeaders.pages(SecurityHeaders.PAGES_POLICY));
         router.route("/reports/deprecation").handler(SecurityHeaders.pages(DeprecationPage.POLICY));
+        router.route("/reports/unused").handler(SecurityHeaders.pages(DeprecationPage.POLICY));
         router.route("/api/*").handler(require(ApiTokens.Role.READER));
         router.route("/reports/*").handler(require(ApiTokens.Role.READER));
         if (!config.openMetrics()) {
@@ -128,6 +129,9 @@ public final class QueryApiService implements Service {
                     return queries -> reportPackages(queries, packages).map(all -> all.page(packagesPage));
                 })));
         router.get("/reports/deprecation").handler(this::deprecationPage);
+        router.get("/api/v1/reports/unused").handler(ctx -> list(ctx,
+                (c, parameter, filters) -> UnusedQueries.unused(filters), Map.of("coverage", side((filters, page) -> UnusedQueries.coverage(filters)))));
+        router.get("/reports/unused").handler(this::unusedPage);
         router.get("/api/v1/bases").handler(ctx -> list(ctx,
                 (c, parameter, filters) -> UsageQueries.bases(filters), Map.of("daily", side(UsageQueries::basesDaily))));
         ServiceEndpoints.mount(router, NAME, registry, this::health);
@@ -374,6 +378,37 @@ public final class QueryApiService implements Service {
                                 ctx.response().setStatusCode(failure.status()).putHeader("Content-Type", "text/html; charset=utf-8")
                                         .end(DeprecationPage.error(failure.message()));
                             });
+        });
+    }
+
+    /** The unused-packages report as a printable page (see {@link DeprecationPage#renderUnused}). */
+    private void unusedPage(RoutingContext ctx) {
+        Function<String, String> parameter = name -> ctx.queryParams().get(name);
+        Filters filters;
+        ListQuery unused;
+        String coverage;
+        try {
+            filters = Filters.from(parameter, LocalDate.now(ZoneOffset.UTC));
+            unused = UnusedQueries.unused(filters);
+            coverage = UnusedQueries.coverage(filters);
+        } catch (BadRequestException e) {
+            ctx.response().setStatusCode(400).putHeader("Content-Type", "text/html; charset=utf-8").end(DeprecationPage.error(e.getMessage()));
+            return;
+        }
+        admitted(ctx, queries -> {
+            Future<RowsPage> rows = queryPage(queries, unused, new Page(Page.MAX_LIMIT, 0));
+            Future<List<JsonNode>> counts = queries.query(coverage);
+            return Future.all(rows, counts).onSuccess(done -> ctx.response().setStatusCode(200)
+                    .putHeader("Content-Type", "text/html; charset=utf-8")
+                    .end(DeprecationPage.renderUnused(filters, ctx.request().query(), rows.result(), counts.result().get(0))))
+                    .onFailure(error -> {
+                        if (ctx.response().closed()) {
+                            return;
+                        }
+                        DatabaseFailure failure = DatabaseFailure.of(error);
+                        ctx.response().setStatusCode(failure.status()).putHeader("Content-Type", "text/html; charset=utf-8")
+                                .end(DeprecationPage.error(failure.message()));
+                    });
         });
     }
 

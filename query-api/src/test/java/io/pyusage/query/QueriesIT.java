@@ -118,6 +118,20 @@ class QueriesIT {
             List<JsonNode> search = page(store, PackageQueries.search("", recent, Usage.IMPORTED), new Page(100, 0));
             assertEquals(List.of("numpy 2 3", "pandas 2 2"), search.stream().map(row -> row.get("name").asText() + " "
                     + row.get("users").asInt() + " " + row.get("starts").asInt()).toList(), "name, users, starts");
+            // Installed on the base and imported by none of its processes: what its maintainers can drop.
+            store.insertJsonEachRow("environment_packages", """
+                    {"env_id":1,"name":"unused-tool","version":"1.0","first_seen":"2026-01-01"}
+                    {"env_id":3,"name":"other-base-tool","version":"2.0","first_seen":"2026-01-01"}
+                    """.getBytes(StandardCharsets.UTF_8));
+            Filters onOldBase = filters(Map.of("base", "2020.11"));
+            List<JsonNode> unused = page(store, UnusedQueries.unused(onOldBase), new Page(100, 0));
+            assertEquals(List.of("unused-tool"), column(unused, "name"), "numpy and pandas were imported there; the other tool is on no start of the base");
+            assertEquals(1, unused.get(0).get("environments").asInt());
+            assertEquals(2, unused.get(0).get("users").asInt(), "ann and ci-runner started in environment 1");
+            assertEquals(List.of("1.0"), sorted(unused.get(0).get("versions")));
+            JsonNode coverage = store.query(UnusedQueries.coverage(onOldBase)).get(0);
+            assertEquals(4, coverage.get("starts").asInt());
+            assertEquals(4, coverage.get("import_records").asInt(), "ann's two, bo's and ci-runner's");
             List<JsonNode> trend = page(store, TrendQueries.packageTrend("numpy", "day", recent, Usage.IMPORTED), new Page(100, 0));
             assertEquals(List.of(RECENT + " 1.24.0 1 1", RECENT + " 1.26.4 2 2"), trend.stream().map(row -> row.get("period").asText() + " "
                     + row.get("version").asText() + " " + row.get("starts").asInt() + " " + row.get("users").asInt()).toList());

@@ -4,13 +4,16 @@ import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The columns of {@code starts} that only the aggregator's resend check reads: a start's event id,
- * and the Kafka offset it was read at. The check looks only at starts of the last {@link #RECENT_DAYS}
+ * and the Kafka offset it was read at; and the offset of {@code start_imports}, which nothing reads
+ * once its month's positions are kept in {@code kafka_import_positions}. The check looks only at starts of the last {@link #RECENT_DAYS}
  * days, so in the months before those the columns are cleared (18.16 has no TTL; a cleared column of
  * a partition takes no space and reads as zeros). Random event ids do not compress: on a synthetic
  * year they were 16 of the 49.4 bytes stored per start, the offsets 3 more.
@@ -21,6 +24,8 @@ public final class ResendColumns {
     /** How many days back the resend check looks; the columns are kept for these days. */
     public static final int RECENT_DAYS = 7;
     static final List<String> COLUMNS = List.of("event_id", "kafka_offset");
+    /** Per table, its columns read only by the resend check and the positions of the last days. */
+    static final Map<String, List<String>> TABLES = new TreeMap<>(Map.of("starts", COLUMNS, "start_imports", List.of("kafka_offset")));
 
     private ResendColumns() {
     }
@@ -34,22 +39,24 @@ public final class ResendColumns {
     public static List<String> clearSpent(SqlRunner store, LocalDate today) {
         String firstKept = YearMonth.from(today.minusDays(RECENT_DAYS)).format(Retention.PARTITION_ID);
         List<String> cleared = new ArrayList<>();
-        for (var row : store.query("""
-                SELECT DISTINCT column, partition_id
-                FROM system.parts_columns
-                WHERE database = currentDatabase() AND table = 'starts' AND active AND column IN (%s)
-                  AND partition_id < %s
-                ORDER BY partition_id, column""".formatted(String.join(", ", COLUMNS.stream().map(Sql::string).toList()),
-                Sql.string(firstKept)))) {
-            String partition = row.get("partition_id").asText();
-            if (!Retention.MONTH_PARTITION.matcher(partition).matches()) {
-                continue;
+        TABLES.forEach((table, columns) -> {
+            for (var row : store.query("""
+                    SELECT DISTINCT column, partition_id
+                    FROM system.parts_columns
+                    WHERE database = currentDatabase() AND table = %s AND active AND column IN (%s)
+                      AND partition_id < %s
+                    ORDER BY partition_id, column""".formatted(Sql.string(table), String.join(", ", columns.stream().map(Sql::string).toList()),
+                    Sql.string(firstKept)))) {
+                String partition = row.get("partition_id").asText();
+                if (!Retention.MONTH_PARTITION.matcher(partition).matches()) {
+                    continue;
+                }
+                String column = Sql.identifier(row.get("column").asText(), Set.copyOf(columns));
+                LOG.info("clearing {} of {} of month {}: the resend check reads only the last {} days", column, table, partition, RECENT_DAYS);
+                store.execute("ALTER TABLE " + table + " CLEAR COLUMN " + column + " IN PARTITION ID " + Sql.string(partition));
+                cleared.add(table + "." + column + "/" + partition);
             }
-            String column = Sql.identifier(row.get("column").asText(), Set.copyOf(COLUMNS));
-            LOG.info("clearing {} of the starts of month {}: the resend check reads only the last {} days", column, partition, RECENT_DAYS);
-            store.execute("ALTER TABLE starts CLEAR COLUMN " + column + " IN PARTITION ID " + Sql.string(partition));
-            cleared.add(column + "/" + partition);
-        }
+        });
         return cleared;
     }
 }

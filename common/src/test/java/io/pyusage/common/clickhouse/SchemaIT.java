@@ -254,7 +254,13 @@ class SchemaIT {
             insertStarts(store, sent("2026-02-10", "feb", 11), sent("2026-02-27", "feb", 12), sent("2026-03-30", "mar", 13),
                     sent("2026-04-04", "apr", 14));
 
-            assertEquals(List.of("event_id/202602", "kafka_offset/202602"), ResendColumns.clearSpent(store, LocalDate.parse("2026-04-05")));
+            store.insertJsonEachRow("start_imports", """
+                    {"day":"2026-02-10","user":"feb","host":"h1","base":"2026.01","imports_id":7,"import_count":1,"kafka_offset":21}
+                    {"day":"2026-03-30","user":"mar","host":"h1","base":"2026.01","imports_id":7,"import_count":1,"kafka_offset":22}
+                    """.getBytes(StandardCharsets.UTF_8));
+
+            assertEquals(List.of("start_imports.kafka_offset/202602", "starts.event_id/202602", "starts.kafka_offset/202602"),
+                    ResendColumns.clearSpent(store, LocalDate.parse("2026-04-05")));
 
             // Current releases clear in the background (a mutation); 18.16 at once.
             String zeroId = "00000000-0000-0000-0000-000000000000";
@@ -267,8 +273,14 @@ class SchemaIT {
             assertEquals(List.of(), ResendColumns.clearSpent(store, LocalDate.parse("2026-04-05")), "a cleared month is not cleared again");
 
             insertStarts(store, sent("2026-02-28", "late", 15));
-            assertEquals(List.of("event_id/202602", "kafka_offset/202602"), ResendColumns.clearSpent(store, LocalDate.parse("2026-04-05")),
+            assertEquals(List.of("starts.event_id/202602", "starts.kafka_offset/202602"), ResendColumns.clearSpent(store, LocalDate.parse("2026-04-05")),
                     "a late start brings the columns back into the month");
+            List<Long> importOffsets = List.of();
+            for (int i = 0; i < 100 && !(importOffsets = store.query("SELECT kafka_offset FROM start_imports ORDER BY day").stream()
+                    .map(row -> row.get("kafka_offset").asLong()).toList()).equals(List.of(0L, 22L)); i++) {
+                Thread.sleep(100);
+            }
+            assertEquals(List.of(0L, 22L), importOffsets, "February's import offsets cleared too");
         }
     }
 
