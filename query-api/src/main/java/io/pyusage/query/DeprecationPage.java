@@ -30,7 +30,8 @@ final class DeprecationPage {
         html.append("<h1>Removing base ").append(escape(filters.base())).append("</h1>\n<p>Starts from ")
                 .append(filters.window().since()).append(" to ").append(filters.window().until()).append(". Target base: <b>")
                 .append(escape(target)).append("</b>. ").append(remainingTotal).append(" user/host/environment/entry combinations still start Python on it; ")
-                .append(packages.notReady()).append(" of ").append(packages.total()).append(" package versions have not been seen on the target.</p>\n")
+                .append(packages.notReady()).append(" of ").append(packages.total()).append(" package versions have not been seen on the target, ")
+                .append(packages.notReadyImported()).append(" of those imported on the base: those will break.</p>\n")
                 .append("<p class=\"noprint\"><a href=\"/api/v1/reports/deprecation?").append(escape(query == null ? "" : query))
                 .append("&amp;format=csv&amp;limit=10000\">Download the starts as CSV</a></p>\n");
         html.append("<h2>Who still uses it</h2>\n");
@@ -38,7 +39,7 @@ final class DeprecationPage {
         table(html, remaining.rows(), List.of("user", "host", "prefix", "entry", "starts", "last_seen"));
         html.append("<h2>Packages in those environments</h2>\n");
         shown(html, packages.rows().size(), packages.total());
-        table(html, packages.rows(), List.of("name", "version", "environments", "starts", "ready"));
+        table(html, packages.rows(), List.of("name", "version", "environments", "starts", "imported", "ready"));
         return html.append("</body></html>\n").toString();
     }
 
@@ -82,7 +83,7 @@ final class DeprecationPage {
             html.append(notReady ? "<tr class=\"notready\">" : "<tr>");
             for (String column : columns) {
                 JsonNode cell = row.path(column);
-                String value = column.equals("ready") ? (row.path("ready").asInt() == 1 ? "yes" : "no")
+                String value = column.equals("ready") || column.equals("imported") ? (row.path(column).asInt() == 1 ? "yes" : "no")
                         : cell.isArray() ? joined(cell) : cell.asText();
                 html.append("<td>").append(escape(value)).append("</td>");
             }

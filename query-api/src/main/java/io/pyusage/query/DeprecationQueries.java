@@ -38,8 +38,9 @@ public final class DeprecationQueries {
     }
 
     /**
-     * The packages of those environments, with how many environments and starts each is in, and its
-     * readiness: whether the name and version is in an environment ever seen on the target base.
+     * The packages of those environments, with how many environments and starts each is in, its
+     * readiness (whether the name and version is in an environment ever seen on the target base),
+     * and whether a process on the base imported it in the window; imported and not ready first.
      * One pass over {@code environment_packages} joined to every environment of either base; both
      * bases' environments come from the tables sorted by base when the filters are only a window
      * and a base, else from {@code daily_environments} or the raw starts.
@@ -76,10 +77,15 @@ public final class DeprecationQueries {
         }
         String targetEnvironments = "SELECT env_id, 0 AS used, 1 AS target FROM %s WHERE base = %s GROUP BY env_id"
                 .formatted(targetTable, onTarget);
+        // Imported by a process on the base in the window (its import records): a package that is, and is
+        // not ready on the target, is one that will break; those come first.
+        String imported = "(name, version) IN (SELECT name, version FROM import_set_packages WHERE imports_id IN (SELECT env_id FROM (%s) AS imported))"
+                .formatted(EnvironmentStarts.rows(EnvironmentStarts.Source.IMPORTED, onBase, "1"));
         String query = """
                 SELECT name, version, uniqExactIf(env_id, env_starts > 0) AS environments,
                        %s AS starts,
-                       max(on_target) AS ready%s
+                       max(on_target) AS ready,
+                       %s AS imported%s
                 FROM environment_packages
                 ALL INNER JOIN (
                     SELECT env_id, sum(used) AS env_starts, max(target) AS on_target
@@ -92,12 +98,12 @@ public final class DeprecationQueries {
                 ) AS environments USING env_id
                 GROUP BY name, version
                 HAVING starts > 0
-                ORDER BY ready, environments DESC, name, version
+                ORDER BY ready, imported DESC, environments DESC, name, version
                 LIMIT %d""";
         return new Packages(
-                query.formatted("sum(env_starts)", ",\n       countIf(env_starts > 0) > environments AS repeated", used, targetEnvironments,
-                        MAX_PACKAGES),
-                query.formatted(summedOnce("env_id", "env_starts"), "", used, targetEnvironments, MAX_PACKAGES));
+                query.formatted("sum(env_starts)", imported, ",\n       countIf(env_starts > 0) > environments AS repeated", used,
+                        targetEnvironments, MAX_PACKAGES),
+                query.formatted(summedOnce("env_id", "env_starts"), imported, "", used, targetEnvironments, MAX_PACKAGES));
     }
 
     /** The base's environments with their starts in the window: whole months from {@code base_environment_months}, the days around from {@code daily_environments}. */

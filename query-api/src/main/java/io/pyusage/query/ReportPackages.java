@@ -10,11 +10,12 @@ import java.util.Map;
  * The deprecation report's packages, not-ready first, as far as {@link DeprecationQueries#MAX_PACKAGES}
  * rows, with how many there are in all and how many of those rows are not ready.
  */
-record ReportPackages(List<JsonNode> rows, long total, long notReady) {
+record ReportPackages(List<JsonNode> rows, long total, long notReady, long notReadyImported) {
 
     static ReportPackages of(RowsPage found) {
         long notReady = found.rows().stream().filter(row -> row.path("ready").asInt() == 0).count();
-        return new ReportPackages(found.rows(), found.rowsBeforeLimit().orElse(found.rows().size()), notReady);
+        long notReadyImported = found.rows().stream().filter(row -> row.path("ready").asInt() == 0 && row.path("imported").asInt() == 1).count();
+        return new ReportPackages(found.rows(), found.rowsBeforeLimit().orElse(found.rows().size()), notReady, notReadyImported);
     }
 
     /** One page of them, with the counts that tell the rest. */
@@ -22,6 +23,7 @@ record ReportPackages(List<JsonNode> rows, long total, long notReady) {
         Map<String, Long> counts = new LinkedHashMap<>();
         counts.put("total", total);
         counts.put("not_ready", notReady);
+        counts.put("not_ready_imported", notReadyImported);
         counts.put("limit", (long) page.limit());
         counts.put("offset", (long) page.offset());
         return new SideAnswer(page.of(rows), counts);

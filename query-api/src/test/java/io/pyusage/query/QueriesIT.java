@@ -132,6 +132,10 @@ class QueriesIT {
             JsonNode coverage = store.query(UnusedQueries.coverage(onOldBase)).get(0);
             assertEquals(4, coverage.get("starts").asInt());
             assertEquals(4, coverage.get("import_records").asInt(), "ann's two, bo's and ci-runner's");
+            // The deprecation report marks what the base's processes imported, and puts the imported and not ready first.
+            List<JsonNode> report = store.query(DeprecationQueries.packages(onOldBase, "no-such-base").exact());
+            assertEquals(List.of("numpy 1.24.0 1", "numpy 1.26.4 1", "pandas 2.2.2 1", "unused-tool 1.0 0"), report.stream()
+                    .map(row -> row.get("name").asText() + " " + row.get("version").asText() + " " + row.get("imported").asInt()).toList());
             List<JsonNode> trend = page(store, TrendQueries.packageTrend("numpy", "day", recent, Usage.IMPORTED), new Page(100, 0));
             assertEquals(List.of(RECENT + " 1.24.0 1 1", RECENT + " 1.26.4 2 2"), trend.stream().map(row -> row.get("period").asText() + " "
                     + row.get("version").asText() + " " + row.get("starts").asInt() + " " + row.get("users").asInt()).toList());

@@ -130,13 +130,14 @@ class QueryParametersTest {
         List<JsonNode> remaining = List.of(StartupRecordCodec.mapper().readTree(
                 "{\"user\":\"<script>alert(1)</script>\",\"host\":\"h&1\",\"prefix\":\"/p\",\"entry\":\"-c\",\"starts\":2,\"last_seen\":\"x\"}"));
         List<JsonNode> packages = List.of(StartupRecordCodec.mapper().readTree(
-                "{\"name\":\"numpy\",\"version\":\"1.24.0\",\"environments\":1,\"starts\":2,\"ready\":0}"));
+                "{\"name\":\"numpy\",\"version\":\"1.24.0\",\"environments\":1,\"starts\":2,\"ready\":0,\"imported\":1}"));
         String html = DeprecationPage.render(onBase, "2023\"><b>", "base=2020.11&target=x", new RowsPage(remaining, OptionalLong.of(1)),
-                new ReportPackages(packages, 3, 1));
+                new ReportPackages(packages, 3, 1, 1));
         assertTrue(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !html.contains("<script>"), html);
         assertTrue(html.contains("h&amp;1") && html.contains("2023&quot;&gt;&lt;b&gt;"), html);
         assertTrue(html.contains("<tr class=\"notready\"><td>numpy</td><td>1.24.0</td>"), html);
-        assertTrue(html.contains("1 of 3 package versions have not been seen on the target"), html);
+        assertTrue(html.contains("1 of 3 package versions have not been seen on the target, 1 of those imported on the base"), html);
+        assertTrue(html.contains("<td>2</td><td>yes</td><td>no</td>"), "starts, imported, ready: " + html);
         assertTrue(html.contains("The first 1 of 3 rows"), "a bounded table says what it leaves out: " + html);
     }
 }
