@@ -184,17 +184,26 @@ async function searchView(parameters) {
 }
 
 async function packageView(name) {
+  const path = "/api/v1/packages/" + encodeURIComponent(name);
   main.replaceChildren(el("h1", {}, "Package ", el("code", {}, name)));
-  const [versions, trend] = await Promise.all([
-    api("/api/v1/packages/" + encodeURIComponent(name)),
-    api("/api/v1/packages/" + encodeURIComponent(name) + "/trend", { limit: 10000 })]);
-  main.append(el("h2", {}, "Versions"), table("versions", versions.rows),
+  const [versions, trend, importedTrend] = await Promise.all([
+    api(path),
+    api(path + "/trend", { limit: 10000 }),
+    api(path + "/trend", { limit: 10000, usage: "imported" })]);
+  // Filled once both user lists have come: installed by how many, imported by how many.
+  const summary = el("p", { id: "usage-summary" });
+  main.append(summary, el("h2", {}, "Versions"), table("versions", versions.rows),
     el("h2", {}, "Starts per day, by version"),
     trend.rows.length ? lineChart("trend-chart", trend.rows, r => r.period, r => r.version, r => r.starts)
-      : el("p", { class: "empty" }, "No starts in this window."));
-  const users = pagedTable("users", "/api/v1/packages/" + encodeURIComponent(name) + "/users");
-  main.append(el("h2", {}, "Who uses it"), users.node);
-  await users.loaded;
+      : el("p", { class: "empty" }, "No starts in this window."),
+    el("h2", {}, "Starts that imported it, per day, by version"),
+    importedTrend.rows.length ? lineChart("imported-trend-chart", importedTrend.rows, r => r.period, r => r.version, r => r.starts)
+      : el("p", { class: "empty", id: "imported-trend-empty" }, "No process imported it in this window."));
+  const users = pagedTable("users", path + "/users");
+  const importers = pagedTable("importers", path + "/users", { usage: "imported" });
+  main.append(el("h2", {}, "Who uses it (installed)"), users.node, el("h2", {}, "Who imported it"), importers.node);
+  const [installed, imported] = await Promise.all([users.loaded, importers.loaded]);
+  summary.textContent = "Installed by " + installed.total + " users, imported by " + imported.total + ".";
 }
 
 async function subjectView(kind, name) {

@@ -38,6 +38,13 @@ class PagesIT {
         api = RunningQueryApi.start(clickHouse, Map.of("PYUSAGE_QUERY_TOKENS", READER_TOKEN + "=reader"));
         try (ClickHouseStore store = new ClickHouseStore(clickHouse)) {
             KnownStarts.loadInto(store);
+            // ann imported numpy 1.26.4 once; bo and ci-runner have it installed only.
+            store.insertJsonEachRow("import_set_packages", """
+                    {"imports_id":101,"name":"numpy","version":"1.26.4","first_seen":"2026-01-01"}
+                    """.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            store.insertJsonEachRow("start_imports", """
+                    {"day":"%s","user":"ann","host":"h1","base":"2020.11","prefix":"/home/ann/venv","python":"3.11.7","imports_id":101,"import_count":1}
+                    """.formatted(KnownStarts.RECENT).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
         browser = HeadlessChromium.start();
         wait = new WebDriverWait(browser, Duration.ofSeconds(20));
@@ -74,6 +81,11 @@ class PagesIT {
         assertEquals("1–3 of 3", browser.findElement(By.id("users-count")).getText());
         assertEquals(List.of("ann", "bo", "ci-runner"), browser.findElements(By.cssSelector("#users a")).stream().map(WebElement::getText).toList(),
                 "user names are links, their numbers of hosts are not");
+
+        assertEquals("Installed by 3 users, imported by 1.", browser.findElement(By.id("usage-summary")).getText());
+        assertEquals(List.of("ann"), column("importers", 0), "who imported it");
+        assertEquals(List.of("1.26.4"), browser.findElement(By.id("imported-trend-chart")).findElements(By.tagName("polyline")).stream()
+                .map(line -> line.getAttribute("data-series")).toList());
 
         WebElement chart = browser.findElement(By.id("trend-chart"));
         assertTrue(chart.getRect().getWidth() > 100 && chart.getRect().getHeight() > 100, "the chart is laid out: " + chart.getRect());
