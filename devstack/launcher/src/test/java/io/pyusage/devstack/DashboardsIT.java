@@ -13,6 +13,7 @@ import io.pyusage.common.clickhouse.SchemaMigrations;
 import io.pyusage.common.record.DecodeResult;
 import io.pyusage.common.record.StartupRecord;
 import io.pyusage.common.record.StartupRecordCodec;
+import io.pyusage.common.record.UserNames;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +51,8 @@ class DashboardsIT {
         HttpResponse<String> answer = TestStack.post(stack.collectorHttpUrl() + "/v1/startups", batch.toString().getBytes(StandardCharsets.UTF_8));
         assertEquals(202, answer.statusCode(), answer.body());
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline && query("SELECT count() AS n FROM starts WHERE user LIKE 'dash-%'").path("data").get(0).path("n").asInt() < 4) {
+        while (System.nanoTime() < deadline && (query("SELECT count() AS n FROM starts WHERE user LIKE 'dash-%'").path("data").get(0).path("n").asInt() < 4
+                || query("SELECT count() AS n FROM start_imports WHERE user LIKE 'dash-%'").path("data").get(0).path("n").asInt() < 1)) {
             Thread.sleep(200);
         }
     }
@@ -65,12 +67,14 @@ class DashboardsIT {
             record.put("ci", start[0].equals("dash-ci"));
             records.add(record);
         }
+        // What dash-ann's first process imported, for the installed-vs-imported panel.
+        records.add(TestRecords.imports(records.get(0), List.of(List.of(PACKAGE, "1.26.4"))));
         return records;
     }
 
     @Test
     void everyClickHousePanelRunsOnTheRealServerAndReturnsWhatItsPanelNeeds() throws Exception {
-        assertEquals(13, checkClickHousePanels(DashboardsIT::query), "ClickHouse queries checked");
+        assertEquals(14, checkClickHousePanels(DashboardsIT::query), "ClickHouse queries checked");
     }
 
     /** The same panels on the current release, with the same starts stored as the aggregator stores them. */
@@ -79,13 +83,21 @@ class DashboardsIT {
         try (CurrentClickHouse current = CurrentClickHouse.start("pyusage")) {
             SchemaMigrations.apply(current);
             for (int offset = 0; offset < RECORDS.size(); offset++) {
-                StartupRecord record = ((DecodeResult.Valid) StartupRecordCodec.decode(TestRecords.bytes(RECORDS.get(offset)))).record();
+                DecodeResult.Valid valid = (DecodeResult.Valid) StartupRecordCodec.decode(TestRecords.bytes(RECORDS.get(offset)));
+                StartupRecord record = valid.record();
+                if (valid.imports()) {
+                    current.insertRowBinary("import_set_packages", TableLayout.IMPORT_SET_PACKAGES.columnNames(),
+                            RowMapper.packageRows(valid.environmentId(), record).bytes());
+                    current.insertRowBinary("start_imports", TableLayout.START_IMPORTS.columnNames(), RowMapper.importRow(record,
+                            valid.environmentId(), valid.packageCount(), "topic-id", 0, offset, UserNames.AS_GIVEN).bytes());
+                    continue;
+                }
                 RowMapper.Rows rows = RowMapper.map(record, "topic-id", 0, offset);
                 current.insertRowBinary("environment_packages", TableLayout.ENVIRONMENT_PACKAGES.columnNames(), rows.packages().bytes());
                 current.insertRowBinary("starts", TableLayout.STARTS.columnNames(), rows.start().bytes());
             }
 
-            assertEquals(13, checkClickHousePanels(current::queryJson), "ClickHouse queries checked on " + current.version());
+            assertEquals(14, checkClickHousePanels(current::queryJson), "ClickHouse queries checked on " + current.version());
         }
     }
 
@@ -100,6 +112,11 @@ class DashboardsIT {
                 assertFalse(result.path("data").isEmpty(), panel.where() + " returned no rows on the test data");
                 if (panel.format() == 1) {
                     assertTimeSeriesShape(panel.where(), result.path("meta"));
+                }
+                if (panel.rawSql().contains("'imported' AS usage")) {
+                    Set<String> uses = new TreeSet<>();
+                    result.path("data").forEach(row -> uses.add(row.path("usage").asText()));
+                    assertEquals(Set.of("imported", "installed"), uses, panel.where() + ": both series");
                 }
                 checked++;
             }
