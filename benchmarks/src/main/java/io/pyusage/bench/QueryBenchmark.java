@@ -138,8 +138,32 @@ public final class QueryBenchmark {
             System.out.printf("%-30s %9.1f %9.1f %15.1f %12s %7.0f%n", endpoint.getKey(), percentile(times, 50), percentile(times, 95),
                     percentile(times, 95) / baselineP95, target, times[REQUESTS]);
         }
+        importedBesideInstalled(api, values, http, token);
         concurrently(api, values, tokens, baselineP95);
         dashboardPanels(clickHouse, values, http, baselineP95);
+    }
+
+    /**
+     * Each package answer with {@code usage=imported} beside the same requests without it (the same
+     * packages and windows, drawn from generators of the same seed): p95 of imported over p95 of
+     * installed, which the import answers are to keep at 1.2 or below.
+     */
+    private static void importedBesideInstalled(String api, Map<String, List<String>> values, HttpClient http, String token) throws Exception {
+        List<String> packages = values.get("package");
+        Map<String, java.util.function.BiFunction<Random, Integer, String>> answers = new LinkedHashMap<>();
+        answers.put("packages?prefix= (2 letters)", (r, i) -> api + "/api/v1/packages?prefix=" + enc(pick(packages, r).substring(0, 2)) + "&" + window(i));
+        answers.put("packages/{name}", (r, i) -> api + "/api/v1/packages/" + enc(pick(packages, r)) + "?" + window(i));
+        answers.put("packages/{name}/users", (r, i) -> api + "/api/v1/packages/" + enc(pick(packages, r)) + "/users?" + window(i));
+        answers.put("packages/{name}/trend", (r, i) -> api + "/api/v1/packages/" + enc(pick(packages, r)) + "/trend?interval=week&" + window(i));
+        System.out.printf("%-30s %15s %15s %9s %7s%n", "usage=imported beside installed", "installed p95", "imported p95", "ratio", "errors");
+        for (Map.Entry<String, java.util.function.BiFunction<Random, Integer, String>> answer : answers.entrySet()) {
+            Random installedDraws = new Random(31);
+            Random importedDraws = new Random(31);
+            double[] installed = timed(REQUESTS, i -> answer.getValue().apply(installedDraws, i), http, token);
+            double[] imported = timed(REQUESTS, i -> answer.getValue().apply(importedDraws, i) + "&usage=imported", http, token);
+            System.out.printf("%-30s %15.1f %15.1f %9.2f %7.0f%n", answer.getKey(), percentile(installed, 95), percentile(imported, 95),
+                    percentile(imported, 95) / percentile(installed, 95), installed[REQUESTS] + imported[REQUESTS]);
+        }
     }
 
     /** Each endpoint's i-th request, its package, user or host drawn with {@code random}. */
