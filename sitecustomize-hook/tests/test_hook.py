@@ -274,7 +274,20 @@ class CacheSafetyTest(unittest.TestCase):
         self.assertEqual([], [n for n in os.listdir(os.path.dirname(self.cache_file)) if ".tmp" in n], "no temporary file is left")
 
 
-class RealInterpreterTest(unittest.TestCase):
+class UdpReceiver(unittest.TestCase):
+    """A local UDP socket, the endpoint the hooks of a test send to."""
+
+    def setUp(self):
+        self.receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.receiver.bind(("127.0.0.1", 0))
+        self.receiver.settimeout(10)
+        self.endpoint = "udp://127.0.0.1:%d" % self.receiver.getsockname()[1]
+
+    def tearDown(self):
+        self.receiver.close()
+
+
+class RealInterpreterTest(UdpReceiver):
     """Starts real python processes of a venv with the hook installed by its installer."""
 
     @classmethod
@@ -289,14 +302,6 @@ class RealInterpreterTest(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.root, ignore_errors=True)
 
-    def setUp(self):
-        self.receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.receiver.bind(("127.0.0.1", 0))
-        self.receiver.settimeout(10)
-        self.endpoint = "udp://127.0.0.1:%d" % self.receiver.getsockname()[1]
-
-    def tearDown(self):
-        self.receiver.close()
 
     def start(self, *args, **env):
         env.setdefault("XDG_CACHE_HOME", os.path.join(self.root, "cache"))
@@ -543,7 +548,7 @@ class ModuleNamesTest(unittest.TestCase):
         self.assertEqual({"six", "numpy", "_speedups", "google.protobuf", "google._upb"}, names)
 
 
-class ImportsTest(unittest.TestCase):
+class ImportsTest(UdpReceiver):
     """Real interpreters in a venv whose distributions have real module files and installers' metadata."""
 
     @classmethod
@@ -567,14 +572,6 @@ class ImportsTest(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.root, ignore_errors=True)
 
-    def setUp(self):
-        self.receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.receiver.bind(("127.0.0.1", 0))
-        self.receiver.settimeout(10)
-        self.endpoint = "udp://127.0.0.1:%d" % self.receiver.getsockname()[1]
-
-    def tearDown(self):
-        self.receiver.close()
 
     def run_python(self, code, **env):
         env.setdefault("XDG_CACHE_HOME", os.path.join(self.root, "cache"))

@@ -379,15 +379,17 @@ def token_line(settings):
     return ("Bearer " + token + "\n").encode("utf-8", "surrogateescape") if token else b""
 
 
-def send(data, settings):
-    """UDP when the record fits one datagram; else HTTP when an HTTP endpoint is set."""
+def send(data, settings, at_once=False):
+    """UDP when the record fits one datagram; else HTTP when an HTTP endpoint is set: at exit, so the
+    start never waits, or at_once (the import record, sent at exit or in a later import) within a second."""
     endpoint = settings.get("endpoint") or ""
     over_http = http_endpoint(settings)
     line = token_line(settings)
     if endpoint.startswith("udp://") and (len(line) + len(data) <= MAX_DATAGRAM or not over_http):
         send_udp(endpoint, line + data)
     elif over_http:
-        _slow().post_at_exit(over_http, data, settings.get("token"), settings.get("ca_file"))
+        post = _slow()._post if at_once else _slow().post_at_exit
+        post(over_http, data, settings.get("token"), settings.get("ca_file"), 1.0)
 
 
 _loaded = {}
@@ -468,7 +470,7 @@ def report_imports(watch, at_exit):
         elif not at_exit and not imported:
             return
         watch["sent"] = imported
-        send_imports(encode_imports(record, sorted(imported)), watch["settings"])
+        send(encode_imports(record, sorted(imported)), watch["settings"], at_once=True)
     except Exception:
         if _on(watch["settings"].get("debug")):
             import traceback
@@ -528,17 +530,6 @@ def encode_imports(record, imported):
     """The import record: the start's identity, and [name, version] of each distribution imported (JSON text, sorted)."""
     head = ",".join(json_string(k) + ":" + _json_scalar(record[k]) for k in IMPORT_RECORD_FIELDS if k in record)
     return ('{"schema":%d,"kind":"imports",%s,"imports":[%s]}' % (SCHEMA, head, ",".join(imported))).encode("utf-8", "surrogatepass")
-
-
-def send_imports(data, settings):
-    """As the start record went: one datagram, else over HTTP (at once here, within a second)."""
-    endpoint = settings.get("endpoint") or ""
-    line = token_line(settings)
-    over_http = http_endpoint(settings)
-    if endpoint.startswith("udp://") and (len(line) + len(data) <= MAX_DATAGRAM or not over_http):
-        send_udp(endpoint, line + data)
-    elif over_http:
-        _slow()._post(over_http, data, settings.get("token"), settings.get("ca_file"), 1.0)
 
 
 def run(directory=None):

@@ -34,46 +34,32 @@ def build(dirs, cache_path, key, cached):
 
 def build_owners(dirs, deadline):
     """(the directories holding distributions, each ending with a separator; {module: its owner's
-    [name, version] as JSON text};
-    the holders' modification times, taken before they were read) from every distribution's metadata
-    in dirs, the first of a name winning as in the package list; None past the deadline."""
+    [name, version] as JSON text}; the holders' modification times) from every distribution's
+    metadata in dirs, the first of a name winning as in the package list; None past the deadline.
+    A directory changed while it is read has a time too recent for the map to be cached (see build)."""
     import time
-    slow = hook._slow()
     holders = []
     mtimes = []
     by_module = {}
-    seen = set()
-    for entry in dirs:
+    stated = {}
+    for entry, item, key, version in hook._slow().distributions(dirs):
+        if time.monotonic() > deadline:
+            return None
         directory = os.path.abspath(entry or ".")
-        try:
-            mtime = os.stat(directory).st_mtime_ns
-            items = sorted(os.listdir(directory))
-        except (OSError, ValueError):
-            continue
         if any(c in directory for c in "\t\n\x1d\x1e\x1f"):
             continue
-        for item in items:
-            if item.endswith(".dist-info"):
-                stem = item[:-10]
-            elif item.endswith(".egg-info"):
-                stem = item[:-9]
-            else:
+        if directory not in stated:
+            try:
+                stated[directory] = os.stat(directory).st_mtime_ns
+            except (OSError, ValueError):
                 continue
-            if time.monotonic() > deadline:
-                return None
-            name, sep, rest = stem.partition("-")
-            key = slow.normalise(name)
-            version = rest.split("-py", 1)[0] if sep else ""
-            if not key or key in seen:
-                continue
-            seen.add(key)
-            # As the import record will carry it: JSON text, escaped, so no separator of the cache is left in it.
-            owner = "[" + hook.json_string(key) + "," + hook.json_string(version) + "]"
-            if directory + os.sep not in holders:
-                holders.append(directory + os.sep)
-                mtimes.append(mtime)
-            for module in module_names(os.path.join(directory, item)):
-                by_module.setdefault(module, owner)
+        if directory + os.sep not in holders:
+            holders.append(directory + os.sep)
+            mtimes.append(stated[directory])
+        # As the import record will carry it: JSON text, escaped, so no separator of the cache is left in it.
+        owner = "[" + hook.json_string(key) + "," + hook.json_string(version) + "]"
+        for module in module_names(os.path.join(directory, item)):
+            by_module.setdefault(module, owner)
     return tuple(holders), by_module, mtimes
 
 

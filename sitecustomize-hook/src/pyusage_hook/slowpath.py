@@ -21,12 +21,13 @@ def normalise(name):
     return name.strip("-")
 
 
-def installed_packages(dirs):
-    """[name, version] of every *.dist-info / *.egg-info in dirs, sorted by name; the first in dirs wins."""
-    seen = {}
+def distributions(dirs):
+    """(directory entry, metadata folder name, normalised name, version) of every *.dist-info /
+    *.egg-info in dirs, in their order, each directory's sorted; the first of a name wins."""
+    seen = set()
     for entry in dirs:
         try:
-            names = os.listdir(entry or ".")
+            names = sorted(os.listdir(entry or "."))
         except (OSError, ValueError):
             continue
         for item in names:
@@ -40,8 +41,13 @@ def installed_packages(dirs):
             name, sep, rest = stem.partition("-")
             key = normalise(name)
             if key and key not in seen:
-                seen[key] = rest.split("-py", 1)[0] if sep else ""
-    return [[name, seen[name]] for name in sorted(seen)]
+                seen.add(key)
+                yield entry, item, key, rest.split("-py", 1)[0] if sep else ""
+
+
+def installed_packages(dirs):
+    """[name, version] of every *.dist-info / *.egg-info in dirs, sorted by name; the first in dirs wins."""
+    return sorted([key, version] for _, _, key, version in distributions(dirs))
 
 
 def encode_packages(packages):

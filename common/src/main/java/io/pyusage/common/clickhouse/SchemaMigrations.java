@@ -133,14 +133,7 @@ public final class SchemaMigrations {
             // so a topic deleted and created again starts from its beginning.
             new Migration(2, "kafka positions for exactly-once resumption",
                     Migration.addColumn("starts", "kafka_topic", "String DEFAULT ''"),
-                    Migration.create("""
-                    CREATE MATERIALIZED VIEW IF NOT EXISTS kafka_positions
-                    ENGINE = ReplacingMergeTree(last_offset)
-                    ORDER BY (kafka_topic, kafka_partition)
-                    AS SELECT kafka_topic, kafka_partition, max(kafka_offset) AS last_offset
-                    FROM starts
-                    GROUP BY kafka_topic, kafka_partition
-                    """)),
+                    kafkaPositions("kafka_positions", "starts")),
             // Daily rollups for trends and dashboards, kept longer than the raw starts (see Retention).
             // Filled by materialized views as starts are inserted; aggregate states merge across days,
             // bases and environments. Environments per day come from daily_environments: a uniq state
@@ -379,14 +372,7 @@ public final class SchemaMigrations {
                     PARTITION BY toYYYYMM(day)
                     ORDER BY (base, user, host, day)
                     """),
-                    Migration.create("""
-                    CREATE MATERIALIZED VIEW IF NOT EXISTS kafka_import_positions
-                    ENGINE = ReplacingMergeTree(last_offset)
-                    ORDER BY (kafka_topic, kafka_partition)
-                    AS SELECT kafka_topic, kafka_partition, max(kafka_offset) AS last_offset
-                    FROM start_imports
-                    GROUP BY kafka_topic, kafka_partition
-                    """)),
+                    kafkaPositions("kafka_import_positions", "start_imports")),
             // Who imported a package over long windows, as monthly_environments answers who has it
             // installed: a month of an imported set's starts by one user is one row, so whole months
             // are read here and only the days around them from start_imports. The import record
@@ -421,6 +407,18 @@ public final class SchemaMigrations {
     public static final int LATEST = ALL.get(ALL.size() - 1).version();
 
     private SchemaMigrations() {
+    }
+
+    /** The view {@code view} of the highest Kafka offset per topic and partition of the rows written to {@code table}. */
+    private static Migration.Step kafkaPositions(String view, String table) {
+        return Migration.create("""
+                CREATE MATERIALIZED VIEW IF NOT EXISTS %s
+                ENGINE = ReplacingMergeTree(last_offset)
+                ORDER BY (kafka_topic, kafka_partition)
+                AS SELECT kafka_topic, kafka_partition, max(kafka_offset) AS last_offset
+                FROM %s
+                GROUP BY kafka_topic, kafka_partition
+                """.formatted(view, table));
     }
 
     /** {@code states} of the starts grouped by {@code groupBy}, with the {@code selected} keys (the same, or expressions named like them) first. */
