@@ -68,22 +68,19 @@ final class Batch {
         lastOffsets.merge(partition, offset, Math::max);
     }
 
-    /** The package sets whose rows this batch holds. */
-    Set<Long> environmentsWithPackages() {
-        return environments.withRows();
+    /** The environments' installed sets and their package rows. */
+    PackageSets environments() {
+        return environments;
     }
 
-    /** Drops the package rows of these sets (stored already); only before any package row is written. */
-    void leaveOutPackagesOf(Set<Long> stored) {
-        environments.leaveOut(stored);
+    /** The imported sets and their package rows. */
+    PackageSets importSets() {
+        return importSets;
     }
 
-    boolean containsEnvironment(long envId) {
-        return environments.contains(envId);
-    }
-
-    boolean containsImportSet(long importsId) {
-        return importSets.contains(importsId);
+    /** The imported sets when {@code imports}, else the environments' installed sets. */
+    PackageSets sets(boolean imports) {
+        return imports ? importSets : environments;
     }
 
     boolean isEmpty() {
@@ -118,11 +115,6 @@ final class Batch {
 
     RowBuffer packages() {
         return environments.rows();
-    }
-
-    /** The imported sets' package rows (see {@link PackageSets}). */
-    PackageSets importSets() {
-        return importSets;
     }
 
     List<DeadLetters.Letter> letters() {

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -146,19 +147,21 @@ final class ClickHouseWriter {
      * memory) are left out first: one lookup per batch and kind of set, before any of them is written.
      */
     int write(Batch batch, RejectedRows rejected) {
-        if (batch.packages().written() == 0 && batch.packageRows() > 0) {
-            batch.leaveOutPackagesOf(storedEnvironments(batch.environmentsWithPackages()));
-        }
-        PackageSets importSets = batch.importSets();
-        if (importSets.rows().written() == 0 && importSets.rows().size() > 0) {
-            importSets.leaveOut(storedImportSets(importSets.withRows()));
-        }
+        leaveOutStored(batch.environments(), this::storedEnvironments);
+        leaveOutStored(batch.importSets(), this::storedImportSets);
         // Import rows before the starts: a batch cut between them leaves its starts to be written again
         // on resume and its import records known as written (see ConsumerLoop's positions).
         return write(TableLayout.ENVIRONMENT_PACKAGES, batch.packages(), rejected)
-                + write(TableLayout.IMPORT_SET_PACKAGES, importSets.rows(), rejected)
+                + write(TableLayout.IMPORT_SET_PACKAGES, batch.importSets().rows(), rejected)
                 + write(TableLayout.START_IMPORTS, batch.imports(), rejected)
                 + write(TableLayout.STARTS, batch.starts(), rejected);
+    }
+
+    /** Leaves out the rows of the sets {@code stored} finds stored, before any of them is written (a retry keeps what it had). */
+    private static void leaveOutStored(PackageSets sets, Function<Collection<Long>, Set<Long>> stored) {
+        if (sets.rows().written() == 0 && sets.rows().size() > 0) {
+            sets.leaveOut(stored.apply(sets.withRows()));
+        }
     }
 
     private int write(TableLayout table, RowBuffer rows, RejectedRows rejected) {

@@ -205,10 +205,9 @@ final class ConsumerLoop implements Runnable, ConsumerRebalanceListener {
     /** Whether the record's package set (installed, or imported) has its rows stored, or in a batch being written or filled. */
     private boolean isStoredOrBatched(Prepared prepared) {
         long id = prepared.envId();
-        if (prepared.imports()) {
-            return knownImportSets.containsKey(id) || batch.containsImportSet(id) || (writing != null && writing.containsImportSet(id));
-        }
-        return knownEnvironments.containsKey(id) || batch.containsEnvironment(id) || (writing != null && writing.containsEnvironment(id));
+        boolean imports = prepared.imports();
+        return (imports ? knownImportSets : knownEnvironments).containsKey(id) || batch.sets(imports).contains(id)
+                || (writing != null && writing.sets(imports).contains(id));
     }
 
     private static void inParallel(int count, IntConsumer task) {

@@ -31,12 +31,6 @@ public final class RowMapper {
         return new Rows(envId, startRow(record, envId, record.packages().size(), topicId, partition, offset, UserNames.AS_GIVEN), record);
     }
 
-    /** Rows of a record decoded with or without its packages (the fingerprint came with the decoding), its user name stored as {@code userNames} say. */
-    static Rows map(DecodeResult.Valid valid, String topicId, int partition, long offset, UserNames userNames) {
-        return new Rows(valid.environmentId(),
-                startRow(valid.record(), valid.environmentId(), valid.packageCount(), topicId, partition, offset, userNames), valid.record());
-    }
-
     /** The {@code starts} row of a start in environment {@code envId}, read from Kafka at {@code partition}/{@code offset}. */
     public static EncodedRows startRow(StartupRecord record, long envId, int packageCount, String topicId, int partition, long offset,
                                        UserNames userNames) {

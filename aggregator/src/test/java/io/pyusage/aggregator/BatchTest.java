@@ -21,16 +21,16 @@ class BatchTest {
         batch.add(2, start(1), packages(2, "c"), 1.0, PARTITION, 1);
         batch.add(1, start(2), packages(1, "a", "b"), 1.0, PARTITION, 2);
         batch.add(3, start(3), packages(3, "d", "e", "f"), 1.0, PARTITION, 3);
-        assertEquals(Set.of(1L, 2L, 3L), batch.environmentsWithPackages());
+        assertEquals(Set.of(1L, 2L, 3L), batch.environments().withRows());
         assertEquals(6, batch.packageRows(), "a set's rows once per batch");
 
-        batch.leaveOutPackagesOf(Set.of(2L));
+        batch.environments().leaveOut(Set.of(2L));
 
-        assertEquals(Set.of(1L, 3L), batch.environmentsWithPackages());
+        assertEquals(Set.of(1L, 3L), batch.environments().withRows());
         assertEquals(List.of("1 a", "1 b", "3 d", "3 e", "3 f"), packageRows(batch.packages().rows(0, batch.packageRows())));
         assertEquals(List.of("3 e"), packageRows(new EncodedRows(batch.packages().row(3), new int[] {batch.packages().row(3).length})));
         assertEquals(4, batch.startRows(), "starts are all kept");
-        batch.leaveOutPackagesOf(Set.of(1L, 3L));
+        batch.environments().leaveOut(Set.of(1L, 3L));
         assertEquals(0, batch.packageRows());
     }
 
@@ -39,7 +39,7 @@ class BatchTest {
         Batch batch = new Batch();
         batch.add(1, start(0), packages(1, "a", "b"), 1.0, PARTITION, 0);
         batch.packages().markWritten(1);
-        assertThrows(IllegalStateException.class, () -> batch.leaveOutPackagesOf(Set.of(1L)));
+        assertThrows(IllegalStateException.class, () -> batch.environments().leaveOut(Set.of(1L)));
     }
 
     private static EncodedRows start(int offset) {

@@ -71,7 +71,7 @@ class RowMapperTest {
         input.put("executable", "/home/ann/venvs/a/bin/python");
         UserNames names = UserNames.withKey("a key of sixteen+ characters");
         DecodeResult.Valid valid = (DecodeResult.Valid) StartupRecordCodec.decode(TestRecords.bytes(input));
-        JsonNode start = TableLayout.STARTS.json(RowMapper.map(valid, "topic-id", 0, 1, names).start().row(0));
+        JsonNode start = TableLayout.STARTS.json(RowMapper.recordRow(valid, "topic-id", 0, 1, names).row(0));
         assertEquals(names.stored("ann"), start.get("user").asText());
         assertEquals("/home/" + names.stored("ann") + "/venvs/a", start.get("prefix").asText());
         assertFalse(start.get("executable").asText().contains("/ann/"), "nor the interpreter's path: " + start.get("executable"));
