@@ -13,10 +13,10 @@ package io.pyusage.query;
  */
 record EnvironmentDays(String rows, String starts, String users) {
 
-    /** The days under {@code filters} of the imported sets that meet {@code condition} (on {@code imports_id}), as {@code env_id}. */
-    static EnvironmentDays ofImports(Filters filters, String condition) {
-        return new EnvironmentDays("SELECT imports_id AS env_id, day, user FROM start_imports WHERE " + filters.condition(Filters.Table.START_IMPORTS)
-                + " AND " + condition, "count()", "uniqExact(user)");
+    /** The days under {@code filters} of the sets that meet {@code condition} (on the source's set id), as {@code env_id}, from its raw rows. */
+    static EnvironmentDays fromRaw(EnvironmentStarts.Source source, Filters filters, String condition) {
+        return new EnvironmentDays("SELECT " + source.setIdAsEnvId() + ", day, user FROM " + source.raw() + " WHERE "
+                + filters.condition(source.rawTable()) + " AND " + condition, "count()", "uniqExact(user)");
     }
 
     /** The days under {@code filters} of the environments that meet {@code condition} (on {@code env_id}, which both sources have). */
@@ -25,7 +25,6 @@ record EnvironmentDays(String rows, String starts, String users) {
             return new EnvironmentDays("SELECT env_id, day, starts, users FROM daily_environments WHERE "
                     + filters.condition(Filters.Table.DAILY_ENVIRONMENTS) + " AND " + condition, "countMerge(starts)", "uniqMerge(users)");
         }
-        return new EnvironmentDays("SELECT env_id, day, user FROM starts WHERE " + filters.startsCondition() + " AND " + condition,
-                "count()", "uniqExact(user)");
+        return fromRaw(EnvironmentStarts.Source.INSTALLED, filters, condition);
     }
 }

@@ -20,18 +20,23 @@ import java.util.List;
 final class EnvironmentStarts {
 
     /** Where a kind of use is counted: its rows, their monthly rollup, the set they name, and their last start. */
-    record Source(String raw, Filters.Table rawTable, String monthly, Filters.Table monthlyTable, String setId, String rawLast,
-                  String noLast, String monthlyHosts) {
+    record Source(String raw, Filters.Table rawTable, String monthly, Filters.Table monthlyTable, String setId, String setTable,
+                  String rawLast, String noLast, String monthlyHosts) {
 
         /** Starts, by the environment they ran in. */
         static final Source INSTALLED = new Source("starts", Filters.Table.STARTS, "monthly_environments", Filters.Table.MONTHLY_ENVIRONMENTS,
-                "env_id", "max(ts)", "toDateTime(0, 'UTC')", "monthly_user_hosts");
+                "env_id", "environment_packages", "max(ts)", "toDateTime(0, 'UTC')", "monthly_user_hosts");
         /** Import records, by the set their process imported; no host states by month (hosts are counted from the records). */
         static final Source IMPORTED = new Source("start_imports", Filters.Table.START_IMPORTS, "monthly_imports", Filters.Table.MONTHLY_IMPORTS,
-                "imports_id", "max(day)", "toDate(0)", null);
+                "imports_id", "import_set_packages", "max(day)", "toDate(0)", null);
+
+        /** The set id under the name every answer joins on, {@code env_id}. */
+        String setIdAsEnvId() {
+            return setId.equals("env_id") ? "env_id" : setId + " AS env_id";
+        }
 
         String columns() {
-            return (setId.equals("env_id") ? "env_id" : setId + " AS env_id") + ", user, prefix, base";
+            return setIdAsEnvId() + ", user, prefix, base";
         }
     }
 

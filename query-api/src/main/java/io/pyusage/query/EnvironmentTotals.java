@@ -31,20 +31,19 @@ record EnvironmentTotals(String rows, String starts, String users, String hosts)
     private static final String NO_ONE = "arrayReduce('uniqState', emptyArrayString())";
 
     /**
-     * The totals under {@code filters} of the imported sets that meet {@code condition} (on
-     * {@code imports_id}), as {@code env_id}: from the import records themselves.
+     * The totals under {@code filters} of the sets that meet {@code condition} (on the source's set
+     * id), as {@code env_id}, from the source's raw rows.
      */
-    static EnvironmentTotals ofImports(Filters filters, String condition) {
-        return new EnvironmentTotals("SELECT imports_id AS env_id, toNullable(day) AS first_seen, toNullable(day) AS last_seen, user, host "
-                + "FROM start_imports WHERE " + filters.condition(Filters.Table.START_IMPORTS) + " AND " + condition, "count()", "uniqExact(user)",
+    static EnvironmentTotals fromRaw(EnvironmentStarts.Source source, Filters filters, String condition) {
+        return new EnvironmentTotals("SELECT " + source.setIdAsEnvId() + ", toNullable(day) AS first_seen, toNullable(day) AS last_seen, user, host FROM "
+                + source.raw() + " WHERE " + filters.condition(source.rawTable()) + " AND " + condition, "count()", "uniqExact(user)",
                 "uniqExact(host)");
     }
 
     /** The totals under {@code filters} of the environments that meet {@code condition} (on {@code env_id}, which every source has). */
     static EnvironmentTotals of(Filters filters, String condition) {
         if (!filters.fits(Filters.Table.DAILY_ENVIRONMENTS)) {
-            return new EnvironmentTotals("SELECT env_id, toNullable(day) AS first_seen, toNullable(day) AS last_seen, user, host FROM starts WHERE "
-                    + filters.startsCondition() + " AND " + condition, "count()", "uniqExact(user)", "uniqExact(host)");
+            return fromRaw(EnvironmentStarts.Source.INSTALLED, filters, condition);
         }
         String days = """
                 SELECT env_id, toNullable(day) AS first_seen, toNullable(day) AS last_seen, finalizeAggregation(starts) AS started, users, hosts

@@ -32,16 +32,19 @@ public final class PackageQueries {
         // sums are plain. Counting each environment and user once per name instead took most of a short
         // prefix's time: "la" (2,940 synthetic names, 80 % of the package rows) 2.4-3.2 s, now 0.5-1.0.
         // LIKE reads only the prefix's range of the index; the prefix holds no wildcard (checked above).
-        String packages = usage == Usage.IMPORTED ? "(SELECT imports_id AS env_id, name FROM import_set_packages FINAL) AS packages"
+        String namePrefix = "name LIKE " + Sql.string(normalised + "%");
+        // An imported set's rows are read under the name env_id, in a subquery that reads only the prefix's range itself.
+        String packages = usage == Usage.IMPORTED
+                ? "(SELECT imports_id AS env_id, name FROM import_set_packages FINAL WHERE " + namePrefix + ") AS packages"
                 : "environment_packages FINAL";
         return new ListQuery("""
                 SELECT name, uniqExact(user) AS users, sum(user_starts) AS starts
                 FROM %s
                 ALL INNER JOIN (SELECT env_id, user, sum(started) AS user_starts FROM (%s) AS used GROUP BY env_id, user) AS used
                 USING env_id
-                WHERE name LIKE %s
+                WHERE %s
                 GROUP BY name
-                ORDER BY users DESC, name""".formatted(packages, EnvironmentStarts.rows(usage.source(), filters, "1"), Sql.string(normalised + "%")));
+                ORDER BY users DESC, name""".formatted(packages, EnvironmentStarts.rows(usage.source(), filters, "1"), namePrefix));
     }
 
     /**
@@ -56,7 +59,9 @@ public final class PackageQueries {
     /** As {@link #versions(String, Filters)}; with {@link Usage#IMPORTED}, per version imported, from the import records. */
     public static ListQuery versions(String name, Filters filters, Usage usage) {
         String withPackage = withPackage(usage, name, null);
-        EnvironmentTotals totals = usage == Usage.IMPORTED ? EnvironmentTotals.ofImports(filters, withPackage) : EnvironmentTotals.of(filters, withPackage);
+        // The import records have no daily rollup yet: their totals come from the records themselves.
+        EnvironmentTotals totals = usage == Usage.IMPORTED ? EnvironmentTotals.fromRaw(usage.source(), filters, withPackage)
+                : EnvironmentTotals.of(filters, withPackage);
         return new ListQuery("""
                 SELECT version, %s AS users, %s AS hosts, uniqExact(env_id) AS environments,
                        %s AS starts, toString(min(first_seen)) AS first_seen, toString(max(last_seen)) AS last_seen
@@ -105,35 +110,19 @@ public final class PackageQueries {
     }
 
     /**
-     * The condition on {@code env_id} that keeps the environments with the package (at {@code version},
-     * when given): the sources sorted by environment then read only those environments' part of the index.
+     * The condition on the source's set id ({@code env_id}, or {@code imports_id}) that keeps the sets
+     * with the package (at {@code version}, when given): the sources sorted by set then read only
+     * those sets' part of the index.
      */
-    static String withPackage(String name, String version) {
-        return "env_id IN (SELECT env_id FROM (%s) AS with_package)".formatted(environments(name, version));
-    }
-
-    /** The condition on the source's set id ({@code env_id}, or {@code imports_id}) that keeps the sets with the package. */
     static String withPackage(Usage usage, String name, String version) {
-        return usage == Usage.IMPORTED ? "imports_id IN (SELECT env_id FROM (%s) AS with_package)".formatted(importedSets(name, version))
-                : withPackage(name, version);
+        return usage.source().setId() + " IN (SELECT env_id FROM (%s) AS with_package)".formatted(setsWith(usage, name, version));
     }
 
-    /** The sets that hold the package (at {@code version}, when given) as {@code env_id}, with its version there: installed or imported ones. */
+    /**
+     * The sets that hold the package (at {@code version}, when given) as {@code env_id}, with its
+     * version there: environments' installed sets, or imported sets.
+     */
     static String setsWith(Usage usage, String name, String version) {
-        return usage == Usage.IMPORTED ? importedSets(name, version) : environments(name, version);
-    }
-
-    /** The environments that have the package (at {@code version}, when given), with its version there. */
-    static String environments(String name, String version) {
-        return setsWith("environment_packages", "env_id", name, version);
-    }
-
-    /** The imported sets that hold the package (at {@code version}, when given), as {@code env_id}, with its version there. */
-    static String importedSets(String name, String version) {
-        return setsWith("import_set_packages", "imports_id", name, version);
-    }
-
-    private static String setsWith(String table, String setId, String name, String version) {
         String normalised = PackageNames.normalise(name);
         if (!PackageNames.isNormalised(normalised) || normalised.length() > 200) {
             throw new BadRequestException("name", "is not a package name");
@@ -142,7 +131,8 @@ public final class PackageQueries {
             throw new BadRequestException("version", "must be at most 128 characters");
         }
         String versionFilter = version == null || version.isBlank() ? "" : " AND version = " + Sql.string(version);
-        return "SELECT DISTINCT " + (setId.equals("env_id") ? "env_id" : setId + " AS env_id") + ", version FROM " + table
-                + " WHERE name = " + Sql.string(normalised) + versionFilter;
+        EnvironmentStarts.Source source = usage.source();
+        return "SELECT DISTINCT " + source.setIdAsEnvId() + ", version FROM " + source.setTable() + " WHERE name = " + Sql.string(normalised)
+                + versionFilter;
     }
 }

@@ -38,7 +38,9 @@ public final class TrendQueries {
     /** As {@link #packageTrend(String, String, Filters)}; with {@link Usage#IMPORTED}, the starts that imported it, from the import records. */
     public static ListQuery packageTrend(String name, String interval, Filters filters, Usage usage) {
         String withPackage = PackageQueries.withPackage(usage, name, null);
-        EnvironmentDays days = usage == Usage.IMPORTED ? EnvironmentDays.ofImports(filters, withPackage) : EnvironmentDays.of(filters, withPackage);
+        // The import records have no daily rollup yet: their days come from the records themselves.
+        EnvironmentDays days = usage == Usage.IMPORTED ? EnvironmentDays.fromRaw(usage.source(), filters, withPackage)
+                : EnvironmentDays.of(filters, withPackage);
         return new ListQuery("""
                 SELECT toString(%s) AS period, version, %s AS starts, %s AS users
                 FROM (%s) AS used
